@@ -1,0 +1,39 @@
+"""Celery configuration, as ops read it. Every value comes from `harvester.settings` (HARVESTER_* env)."""
+
+from harvester.routing import TASK_QUEUES
+from harvester.schedule import beat_schedule
+from harvester.settings import SettingsError, get_settings
+
+_settings = get_settings()
+if not _settings.broker_url:
+    raise SettingsError(
+        "HARVESTER_BROKER_URL is not set; point it at Redis, or use `harvester demo` / `harvester up` "
+        "for an embedded one"
+    )
+
+broker_url = _settings.broker_url
+broker_connection_retry_on_startup = True
+# Countdowns stay under `max_countdown`, far below this, so a waiting task is never redelivered twice.
+broker_transport_options = {"visibility_timeout": _settings.visibility_timeout}
+
+imports = ("harvester.tasks",)
+task_queues = TASK_QUEUES
+task_default_queue = "control"
+task_routes = ("harvester.routing.route",)
+
+# A killed worker's task is redelivered; safe because every step is idempotent.
+task_acks_late = True
+task_reject_on_worker_lost = True
+worker_prefetch_multiplier = 1
+task_ignore_result = True
+task_serializer = "json"
+accept_content = ["json"]
+
+# Flower sees every task and its (token-free) arguments.
+worker_send_task_events = True
+task_send_sent_event = True
+
+worker_hijack_root_logger = False
+beat_schedule = beat_schedule(_settings)
+timezone = "Europe/Moscow"
+enable_utc = True

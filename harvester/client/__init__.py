@@ -1,0 +1,1 @@
+"""HTTP stage: request shapes, paging strategies, the error table and the session-per-account client."""

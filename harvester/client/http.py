@@ -1,0 +1,124 @@
+"""The HTTP client: one `requests` session per account, typed errors, no waiting.
+
+It never sleeps and never retries by itself: a 429 or a 5xx becomes an exception that the
+task turns into a re-queue with a countdown (nothing holds a worker slot while it waits).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from harvester.accounts import Account
+from harvester.client.errors import Transient, error_for
+from harvester.settings import Settings
+
+if TYPE_CHECKING:
+    from harvester.catalog.model import Call
+
+# Host keys of the catalog → real base URLs (reference/wb-api.md §1, yandex-market-api.md).
+HOSTS: dict[str, str] = {
+    "wb.analytics": "https://seller-analytics-api.wildberries.ru",
+    "wb.advert": "https://advert-api.wildberries.ru",
+    "wb.advert_media": "https://advert-media-api.wildberries.ru",
+    "wb.common": "https://common-api.wildberries.ru",
+    "ym.api": "https://api.partner.market.yandex.ru",
+}
+
+
+def _fill(template: Any, values: dict[str, Any]) -> Any:
+    """Replace "{name}" strings anywhere in a JSON-like template with their values."""
+    if isinstance(template, str) and template.startswith("{") and template.endswith("}"):
+        return values.get(template[1:-1], template)
+    if isinstance(template, dict):
+        return {k: _fill(v, values) for k, v in template.items()}
+    if isinstance(template, list):
+        return [_fill(v, values) for v in template]
+    return template
+
+
+@dataclass(frozen=True)
+class Request:
+    """A concrete request: what a catalog `Call` becomes for one window and page."""
+
+    method: str
+    host: str
+    path: str
+    params: dict[str, Any] = field(default_factory=dict)
+    json: dict[str, Any] | None = None
+
+    @classmethod
+    def from_call(cls, call: Call, **values: Any) -> Request:
+        return cls(
+            method=call.method,
+            host=call.host,
+            path=call.path.format(**values),
+            params=_fill(dict(call.query), values),
+            json=_fill(call.body, values) if call.body is not None else None,
+        )
+
+    def with_values(self, in_body: bool, **values: Any) -> Request:
+        if in_body:
+            return replace(self, json={**(self.json or {}), **values})
+        return replace(self, params={**self.params, **values})
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+class Client:
+    """Sends requests for accounts; keeps one pooled session per account in this process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._sessions: dict[str, requests.Session] = {}
+
+    def _session(self, account: Account) -> requests.Session:
+        session = self._sessions.get(account.id)
+        if session is None:
+            session = requests.Session()
+            session.mount("http://", HTTPAdapter(pool_maxsize=4))
+            session.mount("https://", HTTPAdapter(pool_maxsize=4))
+            session.headers["User-Agent"] = "harvester/0.1"
+            self._sessions[account.id] = session
+        return session
+
+    def base_url(self, host: str) -> str:
+        return self._settings.emulator_url or HOSTS[host]
+
+    def send(self, account: Account, request: Request) -> requests.Response:
+        """One call; a non-2xx answer or a network failure raises a typed `HarvestError`."""
+        token = account.token()
+        auth = {"Authorization": token} if account.marketplace == "wb" else {"Api-Key": token}
+        url = self.base_url(request.host).rstrip("/") + request.path
+        try:
+            response = self._session(account).request(
+                request.method,
+                url,
+                params=request.params or None,
+                json=request.json,
+                headers=auth,
+                timeout=(self._settings.connect_timeout, self._settings.request_timeout),
+            )
+        except requests.RequestException as exc:
+            # The exception text can carry the URL but never headers, so no token leaks here.
+            raise Transient(f"{request.label}: {type(exc).__name__}") from None
+        error = error_for(account.marketplace, response, request.label)
+        if error is not None:
+            raise error
+        return response
+
+
+def decode_json(response: requests.Response, label: str) -> Any:
+    """The JSON body, with a truncated or garbled body reported as a retriable failure."""
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except (ValueError, json.JSONDecodeError):
+        raise Transient(f"{label}: malformed JSON body ({len(response.content)} bytes)") from None

@@ -1,0 +1,82 @@
+"""Structured logs: JSON for daemons, readable on a terminal, and never a token.
+
+`redact` runs last before rendering, on every event and exception text: it masks every token
+this process has read (registered by `accounts`) and anything shaped like a WB JWT.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import Any
+
+import structlog
+
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+")
+_secrets: set[str] = set()
+MASK = "[REDACTED]"
+
+
+def register_secret(value: str) -> None:
+    """Remember a token so that no log line can print it."""
+    if len(value) >= 8:
+        _secrets.add(value)
+
+
+def scrub(text: str) -> str:
+    """`text` with every known token and JWT-shaped string masked."""
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return _JWT.sub(MASK, text)
+
+
+def _scrub_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: _scrub_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_scrub_value(v) for v in value)
+    if isinstance(value, BaseException):
+        return scrub(f"{type(value).__name__}: {value}")
+    return value
+
+
+def redact(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor: mask secrets in every field, the message and rendered exceptions."""
+    return {key: _scrub_value(value) for key, value in event_dict.items()}
+
+
+def processors() -> list[Any]:
+    """The chain every logger uses, redaction last before the renderer."""
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        redact,
+    ]
+
+
+def configure(log_format: str = "auto", level: str = "INFO") -> None:
+    """Route structlog and stdlib logging (Celery's too) through one redacting renderer."""
+    use_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
+    renderer: Any = structlog.processors.JSONRenderer(ensure_ascii=False) if use_json else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[*processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=processors(),
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

@@ -1,0 +1,38 @@
+"""Per-process singletons a worker needs: settings, Redis, the limiter and the HTTP client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import redis
+
+from harvester.client.http import Client
+from harvester.limiter import Limiter
+from harvester.settings import Settings, SettingsError, get_settings
+
+
+def redis_url(broker_url: str) -> str:
+    """The redis-py URL of a Celery broker URL (`redis+socket://` is kombu's unix socket form)."""
+    return broker_url.replace("redis+socket://", "unix://", 1)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    redis: redis.Redis
+    limiter: Limiter
+    client: Client
+
+
+@lru_cache(maxsize=1)
+def get_runtime() -> Runtime:
+    """Built once per process, after the fork, so connections are never shared across workers."""
+    settings = get_settings()
+    if not settings.broker_url:
+        raise SettingsError(
+            "HARVESTER_BROKER_URL is not set; set it to a Redis URL, or use `harvester demo` / "
+            "`harvester up`, which start an embedded Redis"
+        )
+    client = redis.Redis.from_url(redis_url(settings.broker_url), decode_responses=True)
+    return Runtime(settings, client, Limiter(client, settings), Client(settings))

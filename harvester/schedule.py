@@ -1,0 +1,55 @@
+"""What is due when: beat's few entries (one per cadence) and the windows each harvest covers.
+
+Beat stays dumb: one entry per cadence fans out over accounts × catalog in `dispatch`, so
+5,000 accounts are still a handful of beat entries. Dates are Moscow dates, the day WB and
+YM close their reports by.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery.schedules import crontab, schedule
+
+from harvester.catalog.model import Window
+from harvester.settings import Settings
+
+MOSCOW = dt.timezone(dt.timedelta(hours=3), "MSK")
+
+CADENCES: dict[str, crontab] = {
+    "hourly": crontab(minute=7),
+    "daily": crontab(hour=4, minute=17),
+}
+
+
+def today() -> dt.date:
+    return dt.datetime.now(MOSCOW).date()
+
+
+def due_windows(window: Window, complete_until: dt.date | None, on: dt.date, initial_days: int) -> list[tuple[dt.date, dt.date]]:
+    """Legal windows from the watermark (less the lookback) to the newest complete day."""
+    newest = on - dt.timedelta(days=window.lag_days)
+    if window.history_days == 0:
+        return [(newest, newest)]
+    oldest = on - dt.timedelta(days=window.history_days)
+    if complete_until is None:
+        start = newest - dt.timedelta(days=max(initial_days, 1) - 1)
+    else:
+        start = complete_until + dt.timedelta(days=1 - window.lookback_days)
+    start = max(start, oldest)
+    windows = []
+    while start <= newest:
+        end = min(newest, start + dt.timedelta(days=window.max_days - 1))
+        windows.append((start, end))
+        start = end + dt.timedelta(days=1)
+    return windows
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict]:
+    """Celery beat entries: a dispatch per cadence and the flow sweeper."""
+    entries = {
+        f"dispatch-{name}": {"task": "harvester.dispatch", "schedule": when, "args": (name,)}
+        for name, when in CADENCES.items()
+    }
+    entries["sweep-flows"] = {"task": "harvester.sweep", "schedule": schedule(settings.sweep_interval)}
+    return entries

@@ -1,0 +1,108 @@
+"""Process-wide settings, read once from `HARVESTER_*` env vars and an optional env file.
+
+Every knob ops can turn lives here and nowhere else; `deploy/env/harvester.env.example`
+documents each one. A bad value fails at start with pydantic's message, which names the
+variable. Secrets are not settings: tokens are resolved per account (see `accounts`).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of workers, beat and the CLI."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HARVESTER_",
+        env_file=os.environ.get("HARVESTER_ENV_FILE", ".env"),
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    database_url: str = Field(
+        "sqlite:///harvester.db",
+        description="SQLAlchemy URL of the store; PostgreSQL in production "
+        "(postgresql+psycopg://user@host/db), an SQLite file by default.",
+    )
+    broker_url: str | None = Field(
+        None,
+        description="Celery broker and limiter Redis URL; unset means an embedded "
+        "Redis started by `harvester demo` / `harvester up`.",
+    )
+    accounts_file: Path = Field(Path("accounts.toml"), description="TOML file of seller accounts.")
+    emulator_url: str | None = Field(
+        None,
+        description="Send every marketplace request to this base URL (the built-in emulator) "
+        "instead of the real API hosts.",
+    )
+    time_scale: float = Field(
+        1.0,
+        gt=0,
+        description="Divide every rate-limit interval and poll delay by this factor. Only for "
+        "running against an emulator started with the same --time-scale.",
+    )
+    initial_days: int = Field(
+        30, ge=0, description="How many days back a first harvest of an account goes."
+    )
+    request_timeout: float = Field(60.0, gt=0, description="Read timeout of one API call, seconds.")
+    connect_timeout: float = Field(5.0, gt=0, description="Connect timeout of one API call, seconds.")
+    max_retries: int = Field(
+        8, ge=0, description="Retries of a transient failure (5xx, timeout, malformed body)."
+    )
+    lock_ttl: int = Field(
+        3600, gt=0, description="Seconds a harvest lock lives if its worker dies."
+    )
+    max_countdown: float = Field(
+        600.0,
+        gt=0,
+        description="Longest countdown a task is re-queued with; keep well under the broker's "
+        "visibility timeout.",
+    )
+    reserve_horizon: float = Field(
+        30.0,
+        ge=0,
+        description="The limiter books a future token for a task when it is due within this many "
+        "seconds (scaled), so waiting tasks do not stampede.",
+    )
+    visibility_timeout: int = Field(
+        7200, gt=0, description="Redis broker visibility timeout, seconds."
+    )
+    sweep_interval: float = Field(
+        60.0, gt=0, description="Seconds between sweeps that re-kick stalled report flows."
+    )
+    flow_deadline_hours: float = Field(
+        24.0, gt=0, description="A report flow older than this ends TIMED_OUT."
+    )
+    flow_max_attempts: int = Field(
+        3, ge=1, description="How many times a report is created again after it failed or expired."
+    )
+    log_format: str = Field(
+        "auto", pattern="^(auto|json|console)$", description="Log renderer: json, console, or auto (console on a TTY)."
+    )
+    log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="Log level.")
+
+    def scaled(self, seconds: float) -> float:
+        """Real seconds for an API-time duration under the configured time scale."""
+        return seconds / self.time_scale
+
+
+class SettingsError(RuntimeError):
+    """Settings or accounts that cannot be used; the message names what to fix."""
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, validated once."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"HARVESTER_{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from None

@@ -1,0 +1,82 @@
+"""Tables of the harvester itself: the run log, per-endpoint watermarks, persisted report jobs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from enum import Enum
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class HarvestRun(SQLModel, table=True):
+    """One fetch of one window for one account: what landed, how it ended, how long it took."""
+
+    __tablename__ = "harvest_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(index=True)
+    endpoint: str = Field(index=True)
+    window_start: date
+    window_end: date
+    status: str  # ok | failed | skipped
+    rows: int = 0
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime = Field(default_factory=utcnow)
+    duration_ms: int = 0
+    task_id: str | None = None
+    job_id: int | None = None
+
+
+class Watermark(SQLModel, table=True):
+    """How far an account × endpoint is complete, and its last success."""
+
+    __tablename__ = "watermark"
+
+    account_id: str = Field(primary_key=True)
+    endpoint: str = Field(primary_key=True)
+    complete_until: date | None = None
+    last_success_at: datetime | None = None
+
+
+class JobStatus(str, Enum):
+    """States of a persisted report flow; DONE, FAILED and TIMED_OUT are terminal."""
+
+    NEW = "NEW"  # to be created at the marketplace
+    CREATING = "CREATING"  # create call sent; the remote id may not be saved yet
+    POLLING = "POLLING"  # created; waiting for the marketplace to finish it
+    DOWNLOADING = "DOWNLOADING"  # ready; download and load it
+    DONE = "DONE"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (JobStatus.DONE, JobStatus.FAILED, JobStatus.TIMED_OUT)
+
+
+class ReportJob(SQLModel, table=True):
+    """One report flow for one account, endpoint and window; each task moves it one step."""
+
+    __tablename__ = "report_job"
+    __table_args__ = (UniqueConstraint("account_id", "endpoint", "window_start", "window_end"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(index=True)
+    endpoint: str
+    window_start: date
+    window_end: date
+    status: JobStatus = Field(default=JobStatus.NEW, index=True)
+    remote_id: str | None = None
+    attempts: int = 0  # reports created for this job so far
+    rows: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    next_run_at: datetime = Field(default_factory=utcnow, index=True)
+    deadline_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,94 @@
+"""Wildberries report tables, one per catalog endpoint, named after the report.
+
+Each column says where its value comes from (`src` path in the API record, or `ctx` of the
+harvest); the primary key is the natural key, so an upsert makes every re-run idempotent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlmodel import Field, SQLModel
+
+from harvester.store.models._fields import ctx, src
+
+
+class WbStocksProduct(SQLModel, table=True):
+    """Stocks report, product level, one row per product per day (POST /api/v2/stocks-report/products/products).
+
+    `date` is the one-day `currentPeriod` asked for: order metrics are that day's, stock
+    values are as of the harvest (WB reports current stock only), so the table is a daily
+    snapshot series whose last harvest of the day wins.
+    """
+
+    __tablename__ = "wb_stocks_products"
+
+    account_id: str = ctx("account_id")
+    date: dt.date = ctx("window_start")
+    nm_id: int = src("nmID", key=True, big=True)
+    is_deleted: bool = src("isDeleted")
+    subject_name: str = src("subjectName")
+    name: str = src("name")
+    vendor_code: str = src("vendorCode")
+    brand_name: str = src("brandName")
+    main_photo: str = src("mainPhoto")
+    has_sizes: bool = src("hasSizes")
+    orders_count: int = src("metrics.ordersCount", big=True)
+    orders_sum: int = src("metrics.ordersSum", big=True)
+    avg_orders: float = src("metrics.avgOrders")
+    avg_orders_by_month: list[dict[str, Any]] = Field(
+        sa_type=JSON, sa_column_kwargs={"info": {"src": "metrics.avgOrdersByMonth"}}
+    )
+    buyout_count: int = src("metrics.buyoutCount", big=True)
+    buyout_sum: int = src("metrics.buyoutSum", big=True)
+    buyout_percent: int = src("metrics.buyoutPercent", big=True)
+    stock_count: int = src("metrics.stockCount", big=True)
+    stock_sum: int = src("metrics.stockSum", big=True)
+    sale_rate_days: int = src("metrics.saleRate.days")
+    sale_rate_hours: int = src("metrics.saleRate.hours")
+    avg_stock_turnover_days: int = src("metrics.avgStockTurnover.days")
+    avg_stock_turnover_hours: int = src("metrics.avgStockTurnover.hours")
+    to_client_count: int = src("metrics.toClientCount", big=True)
+    from_client_count: int = src("metrics.fromClientCount", big=True)
+    office_missing_time_days: int = src("metrics.officeMissingTime.days")
+    office_missing_time_hours: int = src("metrics.officeMissingTime.hours")
+    lost_orders_count: float = src("metrics.lostOrdersCount")
+    lost_orders_sum: float = src("metrics.lostOrdersSum")
+    lost_buyouts_count: float = src("metrics.lostBuyoutsCount")
+    lost_buyouts_sum: float = src("metrics.lostBuyoutsSum")
+    min_price: int = src("metrics.currentPrice.minPrice", big=True)
+    max_price: int = src("metrics.currentPrice.maxPrice", big=True)
+    availability: str = src("metrics.availability")
+
+
+class WbPaidStorage(SQLModel, table=True):
+    """Paid storage charges per day, warehouse, supply, size and barcode (GET /api/v1/paid_storage task)."""
+
+    __tablename__ = "wb_paid_storage"
+
+    account_id: str = ctx("account_id")
+    date: dt.date = src("date", key=True)
+    office_id: int = src("officeId", key=True, big=True)
+    gi_id: int = src("giId", key=True, big=True)
+    chrt_id: int = src("chrtId", key=True, big=True)
+    barcode: str = src("barcode", key=True)
+    calc_type: str = src("calcType", key=True)
+    original_date: dt.date = src("originalDate", key=True)
+    warehouse: str = src("warehouse")
+    log_warehouse_coef: float = src("logWarehouseCoef")
+    warehouse_coef: float = src("warehouseCoef")
+    size: str = src("size")
+    subject: str = src("subject")
+    brand: str = src("brand")
+    vendor_code: str = src("vendorCode")
+    nm_id: int = src("nmId", big=True)
+    volume: float = src("volume")
+    warehouse_price: float = src("warehousePrice")
+    barcodes_count: int = src("barcodesCount")
+    pallet_place_code: int = src("palletPlaceCode", big=True)
+    pallet_count: float = src("palletCount")
+    loyalty_discount: float | None = src("loyaltyDiscount", default=None)
+    tariff_fix_date: dt.date | None = src("tariffFixDate", default=None)
+    tariff_lower_date: dt.date | None = src("tariffLowerDate", default=None)

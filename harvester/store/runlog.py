@@ -1,0 +1,54 @@
+"""The run log and watermarks: what every fetch did, and how far each account × endpoint is complete."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session
+
+from harvester.store.models import HarvestRun, Watermark
+from harvester.store.models.core import utcnow
+
+
+def record_run(
+    session: Session,
+    *,
+    account_id: str,
+    endpoint: str,
+    window: tuple[dt.date, dt.date],
+    status: str,
+    started_at: dt.datetime,
+    rows: int = 0,
+    error: str | None = None,
+    task_id: str | None = None,
+    job_id: int | None = None,
+) -> HarvestRun:
+    """Append one row to `harvest_run`."""
+    finished = utcnow()
+    run = HarvestRun(
+        account_id=account_id,
+        endpoint=endpoint,
+        window_start=window[0],
+        window_end=window[1],
+        status=status,
+        rows=rows,
+        error=error,
+        started_at=started_at,
+        finished_at=finished,
+        duration_ms=int((finished - started_at).total_seconds() * 1000),
+        task_id=task_id,
+        job_id=job_id,
+    )
+    session.add(run)
+    return run
+
+
+def advance_watermark(session: Session, account_id: str, endpoint: str, window: tuple[dt.date, dt.date]) -> None:
+    """Mark a window complete; the watermark only moves over contiguous days."""
+    mark = session.get(Watermark, (account_id, endpoint)) or Watermark(account_id=account_id, endpoint=endpoint)
+    start, end = window
+    current = mark.complete_until
+    if current is None or start <= current + dt.timedelta(days=1):
+        mark.complete_until = max(end, current) if current else end
+    mark.last_success_at = utcnow()
+    session.add(mark)

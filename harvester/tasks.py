@@ -1,0 +1,205 @@
+"""Celery tasks: the thin layer that turns waits and failures into re-queues and run-log rows.
+
+    dispatch(cadence)                    beat → one task per account × endpoint × legal window
+    harvest(account, endpoint, start, end)   one synchronous window, paged
+    flow_step(job_id, account, endpoint)     one transition of a persisted report flow
+    sweep()                              re-kicks flows whose next step is overdue (lost kicks, dead workers)
+
+Arguments are ids, names and ISO dates only: readable in Flower, never a secret. Nothing
+sleeps: a `Wait` becomes `self.retry(countdown=…)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+import structlog
+from celery import Task
+from celery.signals import setup_logging, task_postrun, task_prerun
+from sqlalchemy.exc import IntegrityError
+
+from harvester import locks
+from harvester.accounts import Account, TokenError, get_account, get_accounts
+from harvester.app import app
+from harvester.catalog import endpoints_for, get_endpoint
+from harvester.catalog.model import Endpoint
+from harvester.client.errors import HarvestError, Retriable
+from harvester.flows.jobs import ensure_job, save, stalled
+from harvester.flows.task_flow import StepContext, finish, run_step
+from harvester.gate import Gate, Wait
+from harvester.harvest import Progress, harvest_window
+from harvester.logs import configure
+from harvester.runtime import get_runtime
+from harvester.schedule import due_windows, today
+from harvester.settings import Settings, SettingsError, get_settings
+from harvester.store.db import session_scope
+from harvester.store.models import JobStatus, ReportJob, Watermark
+from harvester.store.models.core import utcnow
+from harvester.store.runlog import advance_watermark, record_run
+
+log = structlog.get_logger(__name__)
+
+# Failures that retrying cannot fix: recorded once, naming the account.
+_FINAL = (HarvestError, TokenError, SettingsError)
+
+
+@setup_logging.connect
+def _setup_logging(**_: Any) -> None:
+    settings = get_settings()
+    configure(settings.log_format, settings.log_level)
+
+
+@task_prerun.connect
+def _bind_context(task_id: str, task: Task, args: tuple, kwargs: dict, **_: Any) -> None:
+    names = {"harvester.harvest": ("account", "endpoint", "start", "end"),
+             "harvester.flow_step": ("job_id", "account", "endpoint")}.get(task.name, ())
+    structlog.contextvars.bind_contextvars(task_id=task_id, task=task.name, **dict(zip(names, args)))
+
+
+@task_postrun.connect
+def _unbind_context(**_: Any) -> None:
+    structlog.contextvars.clear_contextvars()
+
+
+def _backoff(settings: Settings, failures: int) -> float:
+    """Exponential backoff with jitter for transient failures, in real seconds."""
+    return min(settings.max_countdown, settings.scaled(5 * 2**failures)) * random.uniform(0.8, 1.2)
+
+
+def _enqueue(account: Account, endpoint: Endpoint, window: tuple[dt.date, dt.date], settings: Settings) -> bool:
+    start, end = window[0].isoformat(), window[1].isoformat()
+    if endpoint.flow is None:
+        harvest.delay(account.id, endpoint.name, start, end)
+        return True
+    deadline = dt.timedelta(hours=settings.scaled(settings.flow_deadline_hours))
+    try:
+        with session_scope() as session:
+            job, kick = ensure_job(session, account.id, endpoint.name, window, deadline)
+    except IntegrityError:  # another dispatch created the same job a moment ago
+        return False
+    if kick:
+        flow_step.delay(job.id, account.id, endpoint.name)
+    return kick
+
+
+@app.task(name="harvester.dispatch")
+def dispatch(cadence: str | None = None, account_id: str | None = None, endpoint: str | None = None) -> int:
+    """Fan out every due window of every account × endpoint of this cadence (None = all)."""
+    settings, on, queued = get_settings(), today(), 0
+    for account in get_accounts().values():
+        if account_id not in (None, account.id):
+            continue
+        for ep in endpoints_for(account.marketplace, account.wb_api_generation):
+            if cadence not in (None, ep.cadence) or endpoint not in (None, ep.name):
+                continue
+            with session_scope() as session:
+                mark = session.get(Watermark, (account.id, ep.name))
+            for window in due_windows(ep.window, mark.complete_until if mark else None, on, settings.initial_days):
+                queued += _enqueue(account, ep, window, settings)
+    log.info("dispatched", cadence=cadence, tasks=queued)
+    return queued
+
+
+@app.task(bind=True, name="harvester.harvest", max_retries=None)
+def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *, cursor: dict | None = None,
+            rows: int = 0, booked: int = 0, failures: int = 0, lock: str | None = None,
+            started: str | None = None) -> int:
+    """Harvest one window of a synchronous endpoint for one account."""
+    rt = get_runtime()
+    window = (dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    key = f"hv:lock:harvest:{account_id}:{endpoint}:{start}:{end}"
+    lock = locks.hold(rt.redis, key, lock, rt.settings.lock_ttl)
+    if lock is None:
+        log.info("harvest_already_running")
+        return 0
+    started_at = dt.datetime.fromisoformat(started) if started else utcnow()
+    progress = Progress(cursor, rows, booked)
+    countdown, error = 0.0, None
+    try:
+        harvest_window(Gate(rt), get_account(account_id), get_endpoint(endpoint), window, progress)
+    except Wait as wait:
+        countdown, progress.booked = wait.countdown, wait.booked
+    except Retriable as exc:
+        if failures >= rt.settings.max_retries:
+            error = f"{exc} (after {failures} retries)"
+        else:
+            countdown, failures = _backoff(rt.settings, failures), failures + 1
+            log.warning("harvest_retry", error=str(exc), failures=failures, countdown=countdown)
+    except _FINAL as exc:
+        error = f"account {account_id}: {exc}"
+    if countdown:
+        kwargs = {"cursor": progress.cursor, "rows": progress.rows, "booked": progress.booked,
+                  "failures": failures, "lock": lock, "started": started_at.isoformat()}
+        raise self.retry(countdown=min(countdown, rt.settings.max_countdown), kwargs=kwargs)
+    with session_scope() as session:
+        record_run(session, account_id=account_id, endpoint=endpoint, window=window,
+                   status="failed" if error else "ok", rows=progress.rows, error=error,
+                   started_at=started_at, task_id=self.request.id)
+        if error is None:
+            advance_watermark(session, account_id, endpoint, window)
+    locks.release(rt.redis, key, lock)
+    if error:
+        log.error("harvest_failed", error=error)
+    else:
+        log.info("harvest_done", rows=progress.rows)
+    return progress.rows
+
+
+def _defer(job_id: int, seconds: float) -> None:
+    """Tell the sweeper the job's next step is scheduled, so it is not kicked twice."""
+    with session_scope() as session:
+        job = session.get(ReportJob, job_id)
+        if job is not None and not job.status.terminal:
+            save(session, job, next_run_at=utcnow() + dt.timedelta(seconds=seconds))
+
+
+@app.task(bind=True, name="harvester.flow_step", max_retries=None)
+def flow_step(self: Task, job_id: int, account_id: str, endpoint: str, *, booked: int = 0, failures: int = 0) -> str:
+    """Move one report job one step; the next step is queued when its time comes."""
+    rt = get_runtime()
+    key = f"hv:lock:job:{job_id}"
+    lock = locks.hold(rt.redis, key, None, rt.settings.lock_ttl)
+    if lock is None:
+        log.info("flow_step_already_running")
+        return "busy"
+    countdown, job = 0.0, None
+    try:
+        ctx = StepContext(Gate(rt), rt.settings, get_account(account_id), get_endpoint(endpoint), booked, self.request.id)
+        job = run_step(ctx, job_id)
+    except Wait as wait:
+        countdown, booked = wait.countdown, wait.booked
+    except Retriable as exc:
+        if failures >= rt.settings.max_retries:
+            job = finish(job_id, JobStatus.FAILED, f"{exc} (after {failures} retries)", self.request.id)
+        else:
+            countdown, failures, booked = _backoff(rt.settings, failures), failures + 1, 0
+            log.warning("flow_step_retry", error=str(exc), failures=failures, countdown=countdown)
+    except _FINAL as exc:
+        job = finish(job_id, JobStatus.FAILED, f"account {account_id}: {exc}", self.request.id)
+    finally:
+        locks.release(rt.redis, key, lock)  # before any re-queue, so the next copy finds it free
+    if countdown:
+        countdown = min(countdown, rt.settings.max_countdown)
+        _defer(job_id, countdown)
+        raise self.retry(countdown=countdown, kwargs={"booked": booked, "failures": failures})
+    if job is not None and not job.status.terminal:
+        wait = max(0.0, (job.next_run_at - utcnow()).total_seconds())
+        flow_step.apply_async((job_id, account_id, endpoint), countdown=wait)
+    return job.status.value if job is not None else "missing"
+
+
+@app.task(name="harvester.sweep")
+def sweep() -> int:
+    """Re-kick report jobs whose next step is overdue: a killed worker or a lost message."""
+    settings = get_settings()
+    grace = dt.timedelta(seconds=settings.sweep_interval)
+    with session_scope() as session:
+        overdue = stalled(session, grace)
+        for job in overdue:
+            save(session, job, next_run_at=utcnow())
+    for job in overdue:
+        log.warning("flow_rekicked", job_id=job.id, status=job.status.value)
+        flow_step.delay(job.id, job.account_id, job.endpoint)
+    return len(overdue)

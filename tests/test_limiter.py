@@ -1,0 +1,114 @@
+"""The shared token bucket, on fakeredis and (in CI) on the real server."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from harvester.catalog.model import LimitGroup, Rate
+from harvester.limiter import Limiter
+from harvester.settings import Settings
+
+# 3 a minute, burst 3, scaled 600× so an Interval is 1/30 s of real time.
+GROUP = LimitGroup("test.group", Rate(60, 3, 3), base=Rate(3600, 2, 1))
+SCALE = 600.0
+
+
+@pytest.fixture
+def limiter(redis_client) -> Limiter:
+    return Limiter(redis_client, Settings(_env_file=None, time_scale=SCALE, reserve_horizon=0))  # type: ignore[call-arg]
+
+
+def test_burst_is_granted_at_once_then_the_caller_is_told_how_long_to_wait(limiter: Limiter) -> None:
+    assert [limiter.acquire("wb", "a1", GROUP, "personal").go for _ in range(3)] == [True] * 3
+    denied = limiter.acquire("wb", "a1", GROUP, "personal")
+    assert not denied.go
+    assert 0 < denied.wait <= 20 / SCALE + 0.002
+    assert denied.booked == 0  # horizon 0: nothing booked
+
+
+def test_one_token_returns_after_one_interval(limiter: Limiter) -> None:
+    for _ in range(3):
+        limiter.acquire("wb", "a1", GROUP, "personal")
+    wait = limiter.acquire("wb", "a1", GROUP, "personal").wait
+    time.sleep(wait + 0.005)
+    assert limiter.acquire("wb", "a1", GROUP, "personal").go
+    assert not limiter.acquire("wb", "a1", GROUP, "personal").go
+
+
+def test_buckets_are_separate_per_account_and_group(limiter: Limiter) -> None:
+    other = LimitGroup("test.other", Rate(60, 1, 1))
+    for _ in range(3):
+        limiter.acquire("wb", "a1", GROUP, "personal")
+    assert limiter.acquire("wb", "a2", GROUP, "personal").go
+    assert limiter.acquire("wb", "a1", other, "personal").go
+    assert limiter.acquire("ym", "a1", GROUP, "personal").go
+
+
+def test_base_tokens_get_the_base_row(limiter: Limiter) -> None:
+    assert limiter.acquire("wb", "a1", GROUP, "base").go
+    assert not limiter.acquire("wb", "a1", GROUP, "base").go  # burst 1
+
+
+def test_a_booking_is_used_only_once_it_is_due(redis_client) -> None:
+    limiter = Limiter(redis_client, Settings(_env_file=None, time_scale=SCALE, reserve_horizon=60))  # type: ignore[call-arg]
+    for _ in range(3):
+        limiter.acquire("wb", "a1", GROUP, "personal")
+    booked = limiter.acquire("wb", "a1", GROUP, "personal")
+    assert not booked.go and booked.booked > 0
+    early = limiter.acquire("wb", "a1", GROUP, "personal", booked=booked.booked)
+    assert not early.go and early.booked == booked.booked  # still ours, still not due
+    second = limiter.acquire("wb", "a1", GROUP, "personal")
+    assert second.booked > booked.booked  # the next caller queues behind the booking
+    time.sleep(booked.wait + 0.005)
+    assert limiter.acquire("wb", "a1", GROUP, "personal", booked=booked.booked).go
+
+
+def test_waits_beyond_the_horizon_book_nothing(redis_client) -> None:
+    limiter = Limiter(redis_client, Settings(_env_file=None, time_scale=1, reserve_horizon=30))  # type: ignore[call-arg]
+    for _ in range(3):
+        limiter.acquire("wb", "a1", GROUP, "personal")
+    first = limiter.acquire("wb", "a1", GROUP, "personal")  # due in 20 s: booked
+    second = limiter.acquire("wb", "a1", GROUP, "personal")  # due in 40 s: beyond 30 s
+    assert first.booked and not second.booked
+    assert second.wait == pytest.approx(40, abs=0.5)
+
+
+def test_a_pause_stops_everyone_including_bookings_and_empties_the_bucket(limiter: Limiter) -> None:
+    limiter.pause("wb", "a1", GROUP, api_seconds=30)
+    denied = limiter.acquire("wb", "a1", GROUP, "personal")
+    assert not denied.go and denied.wait == pytest.approx(30 / SCALE, abs=0.01)
+    assert not limiter.acquire("wb", "a1", GROUP, "personal", booked=1).go
+    time.sleep(denied.wait + 0.005)
+    assert limiter.acquire("wb", "a1", GROUP, "personal").go  # 30 s of refill from empty: 1.5 tokens
+    assert not limiter.acquire("wb", "a1", GROUP, "personal").go  # not the full burst
+    assert limiter.acquire("wb", "a2", GROUP, "personal").go  # other accounts untouched
+
+
+def test_a_shorter_pause_never_shortens_a_longer_one(limiter: Limiter) -> None:
+    limiter.pause("wb", "a1", GROUP, api_seconds=60)
+    limiter.pause("wb", "a1", GROUP, api_seconds=1)
+    assert limiter.acquire("wb", "a1", GROUP, "personal").wait > 50 / SCALE
+
+
+def test_concurrent_callers_never_get_more_than_burst_plus_refill(limiter: Limiter) -> None:
+    grants: list[float] = []
+    start = time.monotonic()
+    stop = start + 0.5
+
+    def worker() -> None:
+        while time.monotonic() < stop:
+            if limiter.acquire("wb", "a1", GROUP, "personal").go:
+                grants.append(time.monotonic())
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - start
+    interval = 20 / SCALE
+    assert len(grants) <= 3 + elapsed / interval + 1
+    assert len(grants) >= 3 + 0.5 / interval * 0.5  # and the bucket is actually used
