@@ -36,7 +36,7 @@ def status_rows(engine: Engine, accounts: dict[str, Account]) -> list[dict[str, 
                 out.append({
                     "account": account.id,
                     "endpoint": endpoint.name,
-                    "last_success": last_success.isoformat() + "Z" if last_success else None,
+                    "last_success": last_success.isoformat() if last_success else None,
                     "rows": rows,
                     "last_error": failed[0] if recent_error else None,
                 })

@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 from celery import Task
 from celery.signals import setup_logging, task_postrun, task_prerun
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from harvester import locks
 from harvester.accounts import Account, TokenError, get_account, get_accounts
@@ -41,7 +41,9 @@ from harvester.store.runlog import advance_watermark, record_run
 
 log = structlog.get_logger(__name__)
 
-# Failures that retrying cannot fix: recorded once, naming the account.
+# Failures worth another try (the API's or the database's), and those retrying cannot fix,
+# which are recorded once, naming the account.
+_RETRY = (Retriable, OperationalError)
 _FINAL = (HarvestError, TokenError, SettingsError)
 
 
@@ -121,7 +123,7 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
         harvest_window(Gate(rt), get_account(account_id), get_endpoint(endpoint), window, progress)
     except Wait as wait:
         countdown, progress.booked = wait.countdown, wait.booked
-    except Retriable as exc:
+    except _RETRY as exc:
         if failures >= rt.settings.max_retries:
             error = f"{exc} (after {failures} retries)"
         else:
@@ -170,7 +172,7 @@ def flow_step(self: Task, job_id: int, account_id: str, endpoint: str, *, booked
         job = run_step(ctx, job_id)
     except Wait as wait:
         countdown, booked = wait.countdown, wait.booked
-    except Retriable as exc:
+    except _RETRY as exc:
         if failures >= rt.settings.max_retries:
             job = finish(job_id, JobStatus.FAILED, f"{exc} (after {failures} retries)", self.request.id)
         else:

@@ -33,12 +33,16 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
-@lru_cache(maxsize=4)
 def get_engine(url: str | None = None) -> Engine:
     """The process's engine for `url` (default: the configured database), tables created."""
+    return _engine(url or get_settings().database_url)
+
+
+@lru_cache(maxsize=4)
+def _engine(url: str) -> Engine:
     import harvester.store.models  # noqa: F401  (registers every table on the metadata)
 
-    engine = make_engine(url or get_settings().database_url)
+    engine = make_engine(url)
     SQLModel.metadata.create_all(engine)
     return engine
 

@@ -1,0 +1,78 @@
+"""Error bodies, one builder per family WB uses (wb-api.md §3.4), so every route answers
+with exactly the shape the real service would."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from harvester.emulator.clock import Clock
+from harvester.emulator.routing import Response, json_response
+
+GATEWAY = "s2s-api-auth-catalog"
+STATISTICS = "api-statistics"
+ANALYTICS = "analytic-open-api"
+STATUS_TEXT = {401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests", 503: "Service Unavailable"}
+
+
+def request_id() -> str:
+    return secrets.token_hex(16)
+
+
+def gateway(clock: Clock, status: int, title: str, detail: str) -> Response:
+    """The API gateway's own errors (401, 404 path, 429, 5xx)."""
+    code = f"{secrets.token_hex(4)}-{secrets.token_hex(6)}-[UK-{secrets.token_urlsafe(8)[:11]}]"
+    return json_response(
+        status,
+        {
+            "title": title,
+            "detail": detail,
+            "code": code,
+            "requestId": request_id(),
+            "origin": GATEWAY,
+            "status": status,
+            "statusText": STATUS_TEXT[status],
+            "timestamp": clock.timestamp(),
+        },
+    )
+
+
+def unauthorized(clock: Clock, detail: str) -> Response:
+    return gateway(clock, 401, "unauthorized", detail)
+
+
+def too_many(clock: Clock) -> Response:
+    return gateway(clock, 429, "too many requests", f"limited by {uuid.uuid4()}")
+
+
+def path_not_found(clock: Clock) -> Response:
+    return gateway(
+        clock, 404, "path not found", "Please consult the https://dev.wildberries.ru/openapi/api-information"
+    )
+
+
+def problem(status: int, title: str, detail: str) -> Response:
+    """Reports-service (api-statistics) problem+json: 400 and 404 of the paid-storage routes."""
+    body = {"detail": detail, "origin": STATISTICS, "requestId": request_id(), "title": title}
+    return json_response(status, body, "application/problem+json")
+
+
+def bad_request(detail: str) -> Response:
+    return problem(400, "Bad Request", detail)
+
+
+def not_found() -> Response:
+    return problem(404, "Not Found", "not found")
+
+
+def invalid_body(detail: str) -> Response:
+    """analytics-open-api ErrorObject400."""
+    return json_response(
+        400,
+        {
+            "title": "Invalid request body",
+            "detail": detail,
+            "requestId": str(uuid.uuid4()),
+            "origin": ANALYTICS,
+        },
+    )

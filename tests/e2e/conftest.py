@@ -1,0 +1,132 @@
+"""End-to-end harness: real Celery worker processes, a real emulator on loopback, Redis, a store.
+
+Each test gets a flushed Redis, an empty store, a fresh emulator and its own accounts
+file; workers are `celery worker` subprocesses started with the same env as production.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import requests
+from sqlmodel import Session, select
+
+from harvester.emulator import Emulator, make_wb_token, seller_id
+from harvester.routing import QUEUES
+from harvester.runtime import redis_url
+from harvester.settings import get_settings
+from harvester.store.db import get_engine
+
+pytestmark = pytest.mark.e2e
+
+TIME_SCALE = 600.0
+
+
+@dataclass
+class Harness:
+    tmp: Path
+    env: dict[str, str]
+    emulator: Emulator
+    workers: list[subprocess.Popen] = field(default_factory=list)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def add_wb_account(self, account_id: str, scopes: tuple[str, ...] = ("analytics",), **token: Any) -> str:
+        """Add a WB account (token in an env var, as in production); returns its seller id."""
+        var = f"HV_TEST_TOKEN_{len(self.tokens)}"
+        self.tokens[account_id] = make_wb_token(account_id, list(scopes), **token)
+        self.env[var] = os.environ[var] = self.tokens[account_id]
+        with open(self.env["HARVESTER_ACCOUNTS_FILE"], "a") as f:
+            f.write(f'[[accounts]]\nid = "{account_id}"\nmarketplace = "wb"\ntoken_env = "{var}"\n\n')
+        return seller_id(account_id)
+
+    def start_worker(self, concurrency: int = 1, beat: bool = False, **env: str) -> subprocess.Popen:
+        n = len(self.workers)
+        cmd = [sys.executable, "-m", "celery", "-A", "harvester.app", "worker", "-P", "prefork",
+               "-c", str(concurrency), "-Q", ",".join(QUEUES), "-n", f"w{n}@%h", "--loglevel", "INFO",
+               "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        if beat:
+            cmd += ["-B", "-s", str(self.tmp / f"beat-{n}")]
+        log = open(self.tmp / f"worker-{n}.log", "w")
+        proc = subprocess.Popen(cmd, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.workers.append(proc)
+        return proc
+
+    def kill(self, proc: subprocess.Popen) -> None:
+        """SIGKILL a worker and its pool children, as the OOM killer would."""
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+    def stop_all(self) -> None:
+        for proc in self.workers:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.workers:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+    def logs(self) -> str:
+        return "".join(p.read_text() for p in sorted(self.tmp.glob("worker-*.log")))
+
+    def stats(self, sid: str) -> dict[str, Any]:
+        sellers = requests.get(f"{self.emulator.url}/__emulator/stats", timeout=5).json()["sellers"]
+        return sellers.get(sid, {"requests": 0, "429": 0, "401": 0, "tasks_created": 0, "by_route": {}})
+
+    def session(self) -> Session:
+        return Session(get_engine())
+
+    def all(self, model: Any) -> list[Any]:
+        with self.session() as s:
+            return list(s.exec(select(model)))
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = predicate()
+            if result:
+                return result
+            time.sleep(0.2)
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}\n--- worker logs ---\n{self.logs()[-6000:]}")
+
+
+@pytest.fixture
+def harness(tmp_path: Path, shared_redis_url: str, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+    redis.Redis.from_url(redis_url(shared_redis_url)).flushdb()
+    emulator = Emulator(port=0, time_scale=TIME_SCALE, seed=7, task_new_s=5, task_ready_s=30).start()
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text("")
+    env = {
+        **os.environ,
+        "HARVESTER_BROKER_URL": shared_redis_url,
+        "HARVESTER_DATABASE_URL": database_url,
+        "HARVESTER_ACCOUNTS_FILE": str(accounts),
+        "HARVESTER_EMULATOR_URL": emulator.url,
+        "HARVESTER_TIME_SCALE": str(TIME_SCALE),
+        "HARVESTER_INITIAL_DAYS": "10",
+        "HARVESTER_SWEEP_INTERVAL": "1",
+        "HARVESTER_LOCK_TTL": "3",
+        "HARVESTER_MAX_RETRIES": "3",
+        "HARVESTER_LOG_FORMAT": "json",
+        "HARVESTER_ENV_FILE": "/nonexistent",
+    }
+    for key, value in env.items():
+        if key.startswith("HARVESTER_"):
+            monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    h = Harness(tmp_path, env, emulator)
+    yield h
+    h.stop_all()
+    emulator.stop()
+    get_settings.cache_clear()

@@ -1,0 +1,69 @@
+from collections import Counter
+from datetime import date, timedelta
+
+from harvester.emulator import data, seller_id
+
+START, END = date(2026, 9, 20), date(2026, 10, 19)
+
+
+def test_catalogue_sizes_are_deterministic_and_in_range():
+    sizes = [len(data.products(0, seller_id(f"seller-{i}"))) for i in range(60)]
+    assert all(40 <= n <= 2600 for n in sizes)
+    assert any(n > 1000 for n in sizes) and any(n < 1000 for n in sizes)
+    assert data.products(0, seller_id("acme")) == data.products(0, seller_id("acme"))
+    assert data.products(0, seller_id("acme")) != data.products(1, seller_id("acme"))
+
+
+def test_products_look_like_a_catalogue():
+    items = data.products(0, seller_id("acme"))
+    nm_ids = [p["nmID"] for p in items]
+    assert nm_ids == sorted(set(nm_ids))
+    assert all(p["mainPhoto"].startswith("https://basket-") for p in items)
+    deleted = sum(p["isDeleted"] for p in items) / len(items)
+    assert 0 < deleted < 0.1
+
+
+def test_stocks_products_follow_the_schema_rules():
+    sid = seller_id("acme")
+    rows = data.stocks_products(0, sid, START, END)
+    assert rows == data.stocks_products(0, sid, START, END)
+    assert [r["nmID"] for r in rows] == [p["nmID"] for p in data.products(0, sid)]
+    for row in rows:
+        m = row["metrics"]
+        assert [(p["start"], p["end"]) for p in m["avgOrdersByMonth"]] == [
+            ("2026-09-01", "2026-09-30"),
+            ("2026-10-01", "2026-10-31"),
+        ]
+        assert m["buyoutCount"] <= m["ordersCount"]
+        assert m["stockSum"] == m["stockCount"] * m["currentPrice"]["minPrice"]
+        assert m["currentPrice"]["minPrice"] <= m["currentPrice"]["maxPrice"]
+        for name in ("lostOrdersCount", "lostOrdersSum", "lostBuyoutsCount", "lostBuyoutsSum"):
+            assert isinstance(m[name], float)
+    hours = Counter(r["metrics"]["officeMissingTime"]["hours"] for r in rows)
+    assert hours[-2] and hours[-4]
+    assert any(r["metrics"]["lostOrdersCount"] == -2 for r in rows)
+    assert any(r["metrics"]["saleRate"]["hours"] == -2 for r in rows)
+
+
+def test_paid_storage_rows_are_unique_and_mostly_5_to_60_a_day():
+    per_day = []
+    for i in range(30):
+        sid = seller_id(f"seller-{i}")
+        rows = data.paid_storage(0, sid, START, START + timedelta(days=8))
+        keys = [
+            (r["date"], r["officeId"], r["giId"], r["chrtId"], r["barcode"], r["calcType"], r["originalDate"])
+            for r in rows
+        ]
+        assert len(keys) == len(set(keys))
+        counts = Counter(r["date"] for r in rows)
+        per_day += [counts.get((START + timedelta(days=d)).isoformat(), 0) for d in range(9)]
+    assert 0 in per_day
+    assert sum(5 <= n <= 60 for n in per_day) / len(per_day) > 0.8
+
+
+def test_paid_storage_recalculations_keep_an_earlier_original_date():
+    rows = [
+        r for i in range(20) for r in data.paid_storage(0, seller_id(f"seller-{i}"), START, START + timedelta(days=8))
+    ]
+    assert any(r["originalDate"] < r["date"] for r in rows)
+    assert all(r["originalDate"] <= r["date"] for r in rows)

@@ -1,0 +1,114 @@
+"""The emulator's bodies against WB's own OpenAPI files (shared/reference, beside the repo)."""
+
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+
+import pytest
+import requests
+
+from harvester.emulator import Emulator, data, seller_id
+
+from .conftest import STOCKS, WB, stocks_body
+
+yaml = pytest.importorskip("yaml")
+oas = pytest.importorskip("openapi_schema_validator")
+
+SPECS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "wb-openapi" / "2025-12"
+pytestmark = pytest.mark.skipif(not SPECS.is_dir(), reason="shared/reference is not beside the repo")
+
+
+@cache
+def _spec(name: str) -> dict:
+    return yaml.safe_load((SPECS / name).read_text(encoding="utf-8"))
+
+
+def _validate(spec_name: str, schema: dict, instance: object) -> None:
+    """Validate against a schema of the file, resolving its #/components refs."""
+    spec = _spec(spec_name)
+    oas.validate(instance, {**schema, "components": spec["components"]}, cls=oas.OAS30Validator)
+
+
+def _response_schema(spec_name: str, path: str, method: str, status: str, media: str = "application/json") -> dict:
+    response = _spec(spec_name)["paths"][path][method]["responses"][status]
+    if "$ref" in response:
+        response = _spec(spec_name)["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    return response["content"][media]["schema"]
+
+
+def _properties(spec_name: str, name: str) -> set[str]:
+    return set(_spec(spec_name)["components"]["schemas"][name]["properties"])
+
+
+def test_stocks_products_200(fast):
+    resp = WB(fast).patient("POST", STOCKS, json=stocks_body(fast))
+    body = resp.json()
+    _validate("11-analytics.yaml", _response_schema("11-analytics.yaml", STOCKS, "post", "200"), body)
+    item_schema = _spec("11-analytics.yaml")["components"]["schemas"]["TableProductItemSt"]
+    metric_fields = _properties("11-analytics.yaml", "TableCommonMetrics") | set(
+        item_schema["properties"]["metrics"]["allOf"][1]["properties"]
+    )
+    for item in body["data"]["items"]:
+        assert set(item) == set(item_schema["properties"])
+        assert set(item["metrics"]) == metric_fields
+        for month in item["metrics"]["avgOrdersByMonth"]:
+            assert set(month) == _properties("11-analytics.yaml", "FloatGraphByPeriodItem")
+
+
+def test_full_stocks_truth_against_item_schema():
+    schema = {"type": "array", "items": {"$ref": "#/components/schemas/TableProductItemSt"}}
+    _validate(
+        "11-analytics.yaml", schema, data.stocks_products(0, seller_id("acme"), date(2026, 8, 25), date(2026, 10, 1))
+    )
+
+
+def test_paid_storage_200s():
+    with Emulator(time_scale=3600, task_new_s=0, task_ready_s=0) as emu:
+        wb = WB(emu)
+        base = "/api/v1/paid_storage"
+        created = wb.patient("GET", base, params={"dateFrom": "2026-10-01", "dateTo": "2026-10-08"}).json()
+        _validate("12-reports.yaml", _response_schema("12-reports.yaml", base, "get", "200"), created)
+        task = created["data"]["taskId"]
+        status = wb.patient("GET", f"{base}/tasks/{task}/status").json()
+        _validate(
+            "12-reports.yaml",
+            _response_schema("12-reports.yaml", f"{base}/tasks/{{task_id}}/status", "get", "200"),
+            status,
+        )
+        assert set(status["data"]) == _properties("12-reports.yaml", "GetTasksResponseData")
+        rows = wb.patient("GET", f"{base}/tasks/{task}/download").json()
+        _validate(
+            "12-reports.yaml",
+            _response_schema("12-reports.yaml", f"{base}/tasks/{{task_id}}/download", "get", "200"),
+            rows,
+        )
+        row_fields = set(
+            _spec("12-reports.yaml")["components"]["schemas"]["ResponsePaidStorage"]["items"]["properties"]
+        )
+        assert len(row_fields) == 23
+        assert rows and all(set(r) == row_fields for r in rows)
+        for r in rows:
+            for name in ("date", "originalDate"):
+                assert date.fromisoformat(r[name])
+
+
+def test_error_bodies(fast):
+    wb = WB(fast)
+    body = stocks_body(fast)
+    bad = wb.patient("POST", STOCKS, json={**body, "stockType": "x"})
+    _validate("11-analytics.yaml", {"$ref": "#/components/schemas/ErrorObject400"}, bad.json())
+    unauthorized = requests.post(fast.url + STOCKS, json=body)
+    _validate("11-analytics.yaml", _response_schema("11-analytics.yaml", STOCKS, "post", "401"), unauthorized.json())
+    requests.post(
+        fast.url + "/__emulator/throttle", json={"seller": "acme", "group": "wb.stocks_report", "retry_after": 600}
+    )
+    limited = wb.post(STOCKS, json=body)
+    _validate("11-analytics.yaml", _response_schema("11-analytics.yaml", STOCKS, "post", "429"), limited.json())
+    too_long = wb.patient(
+        "GET",
+        "/api/v1/paid_storage",
+        params={"dateFrom": "2026-10-01", "dateTo": str(date(2026, 10, 1) + timedelta(days=9))},
+    )
+    example = _spec("12-reports.yaml")["components"]["examples"]["DateRangeExceeded8"]["value"]
+    assert set(too_long.json()) == set(example) == _properties("12-reports.yaml", "4xxResponse")
+    assert too_long.json()["detail"] == example["detail"]
