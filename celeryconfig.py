@@ -7,8 +7,8 @@ from harvester.settings import SettingsError, get_settings
 _settings = get_settings()
 if not _settings.broker_url:
     raise SettingsError(
-        "HARVESTER_BROKER_URL is not set; point it at Redis, or use `harvester demo` / `harvester up` "
-        "for an embedded one"
+        "HARVESTER_BROKER_URL is not set; point it at Redis (redis://host:6379/0), or run "
+        "`harvester demo`, which starts an embedded one"
     )
 
 broker_url = _settings.broker_url

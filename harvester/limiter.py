@@ -7,10 +7,15 @@ hosts agree without synchronised clocks.
 
 The answer is immediate: go now, or wait N seconds. When the next token is due within the
 reserve horizon the script books it for the caller (the level goes negative, like GCRA's
-theoretical arrival time); the caller re-queues itself with that countdown and then goes
-without asking again. Queued work therefore drains at exactly the bucket's rate instead of
+theoretical arrival time); the caller re-queues itself with that countdown and hands the
+booking back, which the script honours once it is due on Redis's clock (an early wake-up
+waits the remainder). Queued work therefore drains at exactly the bucket's rate instead of
 every waiting task waking at once to fight for the same token. Longer waits are not booked,
 so a huge backlog never holds reservations hours ahead.
+
+The API's bucket, drained from full, starts refilling when our request arrives, one
+network latency after we took the token; ours waits `limiter_guard` seconds before it
+refills from full, so it never runs ahead of the API's.
 
 A 429 sets a shared pause (from `X-Ratelimit-Retry`) and empties the bucket: every worker
 then waits, including those holding a booking.
@@ -36,20 +41,23 @@ if booked > 0 then
   return {2, math.ceil(booked - now), booked}
 end
 local capacity, interval = tonumber(ARGV[1]), tonumber(ARGV[2])
-local cost, horizon = tonumber(ARGV[3]), tonumber(ARGV[4])
+local cost, horizon, guard = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
 local tokens = tonumber(state[1]) or capacity
 local ts = tonumber(state[2]) or now
 tokens = math.min(capacity, tokens + math.max(0, now - ts) / interval)
+-- Refill resumes at `start`; a full bucket resumes when our request reaches the API.
+local start = math.max(ts, now)
+if tokens >= capacity then start = now + guard end
 local granted, wait = 1, 0
 if tokens < cost then
-  wait = math.ceil((cost - tokens) * interval)
+  wait = math.ceil((cost - tokens) * interval + start - now)
   if wait > horizon then return {0, wait, 0} end
   granted = 2
 end
 tokens = tokens - cost
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) * interval) + 1000)
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(start))
+redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) * interval + start - now) + 1000)
 return {granted, wait, math.ceil(now + wait)}
 """
 
@@ -107,7 +115,7 @@ class Limiter:
         horizon_ms = self._settings.scaled(self._settings.reserve_horizon) * 1000
         code, wait_ms, at_ms = self._acquire(
             keys=self.keys(marketplace, account_id, group.name),
-            args=[rate.burst, interval_ms, cost, horizon_ms, booked],
+            args=[rate.burst, interval_ms, cost, horizon_ms, booked, self._settings.limiter_guard * 1000],
         )
         if code == 1:
             return Decision(go=True)

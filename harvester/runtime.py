@@ -31,8 +31,8 @@ def get_runtime() -> Runtime:
     settings = get_settings()
     if not settings.broker_url:
         raise SettingsError(
-            "HARVESTER_BROKER_URL is not set; set it to a Redis URL, or use `harvester demo` / "
-            "`harvester up`, which start an embedded Redis"
+            "HARVESTER_BROKER_URL is not set; set it to a Redis URL (redis://host:6379/0), "
+            "or run `harvester demo`, which starts an embedded Redis"
         )
     client = redis.Redis.from_url(redis_url(settings.broker_url), decode_responses=True)
     return Runtime(settings, client, Limiter(client, settings), Client(settings))

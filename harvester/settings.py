@@ -32,8 +32,8 @@ class Settings(BaseSettings):
     )
     broker_url: str | None = Field(
         None,
-        description="Celery broker and limiter Redis URL; unset means an embedded "
-        "Redis started by `harvester demo` / `harvester up`.",
+        description="Redis URL of the Celery broker and the shared rate limiter "
+        "(redis://host:6379/0). `harvester demo` starts an embedded Redis when it is unset.",
     )
     accounts_file: Path = Field(Path("accounts.toml"), description="TOML file of seller accounts.")
     emulator_url: str | None = Field(
@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         ge=0,
         description="The limiter books a future token for a task when it is due within this many "
         "seconds (scaled), so waiting tasks do not stampede.",
+    )
+    limiter_guard: float = Field(
+        0.25,
+        ge=0,
+        description="Real seconds our bucket waits before refilling from full: the longest "
+        "expected request latency to the API (its bucket refills from when the request arrives).",
     )
     visibility_timeout: int = Field(
         7200, gt=0, description="Redis broker visibility timeout, seconds."

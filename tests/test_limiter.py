@@ -16,9 +16,13 @@ GROUP = LimitGroup("test.group", Rate(60, 3, 3), base=Rate(3600, 2, 1))
 SCALE = 600.0
 
 
+def _settings(**values: float) -> Settings:
+    return Settings(_env_file=None, **{"time_scale": SCALE, "limiter_guard": 0, **values})  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def limiter(redis_client) -> Limiter:
-    return Limiter(redis_client, Settings(_env_file=None, time_scale=SCALE, reserve_horizon=0))  # type: ignore[call-arg]
+    return Limiter(redis_client, _settings(reserve_horizon=0))
 
 
 def test_burst_is_granted_at_once_then_the_caller_is_told_how_long_to_wait(limiter: Limiter) -> None:
@@ -53,7 +57,7 @@ def test_base_tokens_get_the_base_row(limiter: Limiter) -> None:
 
 
 def test_a_booking_is_used_only_once_it_is_due(redis_client) -> None:
-    limiter = Limiter(redis_client, Settings(_env_file=None, time_scale=SCALE, reserve_horizon=60))  # type: ignore[call-arg]
+    limiter = Limiter(redis_client, _settings(reserve_horizon=60))
     for _ in range(3):
         limiter.acquire("wb", "a1", GROUP, "personal")
     booked = limiter.acquire("wb", "a1", GROUP, "personal")
@@ -67,7 +71,7 @@ def test_a_booking_is_used_only_once_it_is_due(redis_client) -> None:
 
 
 def test_waits_beyond_the_horizon_book_nothing(redis_client) -> None:
-    limiter = Limiter(redis_client, Settings(_env_file=None, time_scale=1, reserve_horizon=30))  # type: ignore[call-arg]
+    limiter = Limiter(redis_client, _settings(time_scale=1, reserve_horizon=30))
     for _ in range(3):
         limiter.acquire("wb", "a1", GROUP, "personal")
     first = limiter.acquire("wb", "a1", GROUP, "personal")  # due in 20 s: booked
@@ -112,3 +116,14 @@ def test_concurrent_callers_never_get_more_than_burst_plus_refill(limiter: Limit
     interval = 20 / SCALE
     assert len(grants) <= 3 + elapsed / interval + 1
     assert len(grants) >= 3 + 0.5 / interval * 0.5  # and the bucket is actually used
+
+
+def test_a_bucket_drained_from_full_refills_only_after_the_guard(redis_client) -> None:
+    limiter = Limiter(redis_client, _settings(reserve_horizon=60, limiter_guard=0.2))
+    for _ in range(3):
+        assert limiter.acquire("wb", "a1", GROUP, "personal").go
+    booked = limiter.acquire("wb", "a1", GROUP, "personal")
+    # The API's bucket starts refilling when our first request arrives, up to the guard later.
+    assert booked.wait == pytest.approx(0.2 + 20 / SCALE, abs=0.005)
+    time.sleep(20 / SCALE + 0.01)  # one interval, but still inside the guard
+    assert not limiter.acquire("wb", "a1", GROUP, "personal", booked=booked.booked).go

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import event
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -43,7 +44,13 @@ def _engine(url: str) -> Engine:
     import harvester.store.models  # noqa: F401  (registers every table on the metadata)
 
     engine = make_engine(url)
-    SQLModel.metadata.create_all(engine)
+    for attempt in range(3):
+        try:
+            SQLModel.metadata.create_all(engine)
+            break
+        except DatabaseError:  # another process created a table between our check and CREATE
+            if attempt == 2:
+                raise
     return engine
 
 

@@ -91,13 +91,13 @@ class Harness:
         with self.session() as s:
             return list(s.exec(select(model)))
 
-    def wait_for(self, predicate: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 60, what: str = "condition", every: float = 0.2) -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             result = predicate()
             if result:
                 return result
-            time.sleep(0.2)
+            time.sleep(every)
         raise AssertionError(f"timed out after {timeout}s waiting for {what}\n--- worker logs ---\n{self.logs()[-6000:]}")
 
 
