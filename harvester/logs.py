@@ -13,7 +13,7 @@ from typing import Any
 
 import structlog
 
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?")  # also a cut-off JWT
 _secrets: set[str] = set()
 MASK = "[REDACTED]"
 

@@ -29,9 +29,11 @@ def dig(record: Any, path: str, default: Any = None) -> Any:
 
 def records_at(body: Any, path: str, label: str) -> list[dict[str, Any]]:
     """The list of records at `path` in a decoded body; None (204, no data) is no records."""
-    if body is None:
-        return []
-    found = dig(body, path, _MISSING)
+    found = body
+    for part in path.split(".") if path else ():
+        if found is None:  # a null on the way (WB's `{"data": null}`) means no data
+            return []
+        found = found.get(part, _MISSING) if isinstance(found, Mapping) else _MISSING
     if found is None:
         return []
     if not isinstance(found, list) or not all(isinstance(r, Mapping) for r in found):

@@ -20,7 +20,6 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_prefix="HARVESTER_",
-        env_file=os.environ.get("HARVESTER_ENV_FILE", ".env"),
         env_file_encoding="utf-8",
         extra="ignore",
     )
@@ -106,7 +105,7 @@ class SettingsError(RuntimeError):
 def get_settings() -> Settings:
     """The settings of this process, validated once."""
     try:
-        return Settings()
+        return Settings(_env_file=os.environ.get("HARVESTER_ENV_FILE", ".env"))  # type: ignore[call-arg]
     except ValidationError as exc:
         problems = "; ".join(
             f"HARVESTER_{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors()

@@ -37,7 +37,7 @@ from harvester.settings import Settings, SettingsError, get_settings
 from harvester.store.db import session_scope
 from harvester.store.models import JobStatus, ReportJob, Watermark
 from harvester.store.models.core import utcnow
-from harvester.store.runlog import advance_watermark, record_run
+from harvester.store.runlog import advance_watermark, anchor_watermark, record_run
 
 log = structlog.get_logger(__name__)
 
@@ -98,7 +98,10 @@ def dispatch(cadence: str | None = None, account_id: str | None = None, endpoint
                 continue
             with session_scope() as session:
                 mark = session.get(Watermark, (account.id, ep.name))
-            for window in due_windows(ep.window, mark.complete_until if mark else None, on, settings.initial_days):
+                windows = due_windows(ep.window, mark.complete_until if mark else None, on, settings.initial_days)
+                if windows and mark is None:
+                    anchor_watermark(session, account.id, ep.name, windows[0][0])
+            for window in windows:
                 queued += _enqueue(account, ep, window, settings)
     log.info("dispatched", cadence=cadence, tasks=queued)
     return queued

@@ -68,6 +68,10 @@ class Window:
     lookback_days: int = 0  # recent days re-read every cycle because the marketplace revises them
     lag_days: int = 0  # the newest complete day is today minus this
 
+    def __post_init__(self) -> None:
+        if self.max_days < 1 or min(self.history_days, self.lookback_days, self.lag_days) < 0:
+            raise ValueError(f"bad window rule {self}: max_days must be >= 1 and the others >= 0")
+
 
 class RemoteStatus(Enum):
     """What a marketplace's report status means for the flow."""

@@ -19,6 +19,8 @@ from email.utils import parsedate_to_datetime
 
 import requests
 
+from harvester.logs import scrub
+
 
 class HarvestError(Exception):
     """Base of every failure a harvest records; `status` is the HTTP status when the API answered."""
@@ -110,7 +112,8 @@ def error_for(marketplace: str, response: requests.Response, label: str) -> Harv
     if status < 400:
         return None
     kind = STATUS_ERRORS.get((marketplace, status), Transient if status >= 500 else BadRequest)
-    message = f"{label}: HTTP {status}: {_detail(response)}"
+    # Scrubbed here, not only in logs: the message is stored in the run log too.
+    message = scrub(f"{label}: HTTP {status}: {_detail(response)}")
     error = RateLimited(message, retry_after(marketplace, response)) if kind is RateLimited else kind(message)
     error.status = status
     return error

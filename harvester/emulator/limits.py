@@ -1,5 +1,9 @@
 """WB rate limits (wb-api.md §3.3, §11): a token bucket per (seller, limit group) with
-capacity = Burst that gains one token per Interval = Period / Limit, in emulated seconds."""
+capacity = Burst that gains one token per Interval = Period / Limit, in emulated seconds.
+
+The table is the emulator's own copy of the reference, deliberately not imported from
+`harvester.catalog`: a wrong limit in the catalog must show up as 429s against the emulator,
+not be mirrored by it."""
 
 from __future__ import annotations
 

@@ -43,6 +43,17 @@ def record_run(
     return run
 
 
+def anchor_watermark(session: Session, account_id: str, endpoint: str, first_day: dt.date) -> None:
+    """Before a first harvest, pin the watermark to the day before its first window.
+
+    Windows of a first run complete in any order; without the anchor, a newer window that
+    finished first would set the watermark past an older one that failed, and the older
+    days would never be due again.
+    """
+    if session.get(Watermark, (account_id, endpoint)) is None:
+        session.add(Watermark(account_id=account_id, endpoint=endpoint, complete_until=first_day - dt.timedelta(days=1)))
+
+
 def advance_watermark(session: Session, account_id: str, endpoint: str, window: tuple[dt.date, dt.date]) -> None:
     """Mark a window complete; the watermark only moves over contiguous days."""
     mark = session.get(Watermark, (account_id, endpoint)) or Watermark(account_id=account_id, endpoint=endpoint)

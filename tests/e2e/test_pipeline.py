@@ -22,6 +22,23 @@ def _dump(h: Harness) -> list[str]:
     return sorted(repr(r.model_dump()) for m in (WbStocksProduct, WbPaidStorage) for r in h.all(m))
 
 
+def _served_storage(sid: str) -> list[dict]:
+    """What the emulator serves for the first 10 days: one 8-day and one 2-day task."""
+    yesterday = today() - dt.timedelta(days=1)
+    start = yesterday - dt.timedelta(days=9)
+    return data.paid_storage(SEED, sid, start, start + dt.timedelta(days=7)) + data.paid_storage(
+        SEED, sid, start + dt.timedelta(days=8), yesterday)
+
+
+def _harvest_days(h: Harness, account: str, days: int) -> None:
+    """Queue `days` one-day stocks harvests for `account` and wait until all are recorded."""
+    for i in range(days):
+        day = (today() - dt.timedelta(days=i)).isoformat()
+        harvest.delay(account, "wb.stocks_products", day, day)
+    h.wait_for(lambda: len(h.all(HarvestRun)) == days, 90, f"{days} harvests")
+    assert all(r.status == "ok" for r in h.all(HarvestRun))
+
+
 def _done(h: Harness, account: str, endpoint: str, until: dt.date) -> bool:
     with h.session() as s:
         mark = s.get(Watermark, (account, endpoint))
@@ -47,9 +64,7 @@ def test_both_endpoints_land_exactly_what_the_emulator_served_and_reruns_change_
                 item["metrics"]["stockCount"], item["metrics"]["ordersSum"], item["metrics"]["saleRate"]["hours"],
                 item["metrics"]["currentPrice"]["minPrice"], item["metrics"]["availability"])
 
-        start = yesterday - dt.timedelta(days=9)
-        served_storage = data.paid_storage(SEED, sid, start, start + dt.timedelta(days=7)) + data.paid_storage(
-            SEED, sid, start + dt.timedelta(days=8), yesterday)
+        served_storage = _served_storage(sid)
         stored_storage = [r for r in harness.all(WbPaidStorage) if r.account_id == account]
         assert len(stored_storage) == len(served_storage)
         assert sorted((str(r.date), r.office_id, r.gi_id, r.chrt_id, r.barcode, r.warehouse_price) for r in stored_storage) == sorted(
@@ -70,14 +85,10 @@ def test_both_endpoints_land_exactly_what_the_emulator_served_and_reruns_change_
 def test_four_worker_processes_share_one_bucket_without_a_single_429(harness: Harness) -> None:
     sid = harness.add_wb_account("busy")
     harness.start_worker(concurrency=4)
-    days = [today() - dt.timedelta(days=i) for i in range(8)]
-    for day in days:
-        harvest.delay("busy", "wb.stocks_products", day.isoformat(), day.isoformat())
-    harness.wait_for(lambda: len(harness.all(HarvestRun)) == len(days), 90, "8 harvests")
-    assert all(r.status == "ok" for r in harness.all(HarvestRun))
+    _harvest_days(harness, "busy", 8)
     stats = harness.stats(sid)
     pages = -(-len(data.products(SEED, sid)) // 1000)
-    assert stats["requests"] == len(days) * pages
+    assert stats["requests"] == 8 * pages
     assert stats["429"] == 0
 
 
@@ -85,11 +96,7 @@ def test_a_429_from_the_api_pauses_the_bucket_for_every_worker(harness: Harness)
     sid = harness.add_wb_account("throttled")
     harness.emulator.throttle(sid, "wb.stocks_report", retry_after=1200)  # 2 s of real time
     harness.start_worker(concurrency=4)
-    days = [today() - dt.timedelta(days=i) for i in range(6)]
-    for day in days:
-        harvest.delay("throttled", "wb.stocks_products", day.isoformat(), day.isoformat())
-    harness.wait_for(lambda: len(harness.all(HarvestRun)) == len(days), 90, "6 harvests")
-    assert all(r.status == "ok" for r in harness.all(HarvestRun))
+    _harvest_days(harness, "throttled", 6)
     # Only requests already in flight when the first 429 landed can meet the throttle (the
     # bucket's burst is 3); everything after waits out the shared pause.
     assert 1 <= harness.stats(sid)["429"] <= 3
@@ -113,11 +120,7 @@ def test_a_worker_killed_mid_flow_leaves_a_flow_a_fresh_worker_finishes_with_one
     assert harness.stats(sid)["tasks_created"] == 2  # 10 days = one 8-day and one 2-day task, each created once
     done = harness.all(ReportJob)
     assert all(j.attempts == 1 for j in done) and job.id in {j.id for j in done}
-    yesterday = today() - dt.timedelta(days=1)
-    start = yesterday - dt.timedelta(days=9)
-    served = data.paid_storage(SEED, sid, start, start + dt.timedelta(days=7)) + data.paid_storage(
-        SEED, sid, start + dt.timedelta(days=8), yesterday)
-    assert len(harness.all(WbPaidStorage)) == len(served)
+    assert len(harness.all(WbPaidStorage)) == len(_served_storage(sid))
 
 
 def test_a_bad_token_ends_in_one_recorded_failure_and_no_token_is_ever_logged(harness: Harness) -> None:

@@ -1,0 +1,112 @@
+"""The catalog as data: registry, natural keys, column sources, limits, flow statuses, routing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from harvester.catalog import endpoints, endpoints_for, get_endpoint, limits
+from harvester.catalog.model import Endpoint, LimitGroup, Rate, RemoteStatus
+from harvester.cli import app
+from harvester.emulator.tasks import Task, TaskStore
+from harvester.flows.task_flow import POLL_OUTCOMES
+from harvester.routing import QUEUES, route
+
+ENDPOINTS = list(endpoints().values())
+CONTEXT_KEYS = {"account_id", "window_start", "window_end"}  # what harvest and flows pass to to_rows
+
+
+def test_the_registry_finds_both_wb_endpoints() -> None:
+    assert {"wb.stocks_products", "wb.paid_storage"} <= set(endpoints())
+    assert {e.name for e in endpoints_for("wb", "current")} >= {"wb.stocks_products", "wb.paid_storage"}
+
+
+def test_get_endpoint_names_the_known_ones_for_an_unknown_name() -> None:
+    with pytest.raises(KeyError, match="wb.paid_storage"):
+        get_endpoint("wb.nope")
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
+def test_natural_key_columns_exist_and_are_the_primary_key(endpoint: Endpoint) -> None:
+    table = endpoint.model.__table__  # type: ignore[attr-defined]
+    assert endpoint.natural_key
+    assert set(endpoint.natural_key) <= set(table.columns.keys())
+    assert set(endpoint.natural_key) == {c.name for c in table.primary_key.columns}
+    assert "account_id" in endpoint.natural_key  # two sellers' rows never collide
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
+def test_every_column_has_exactly_one_source(endpoint: Endpoint) -> None:
+    for column in endpoint.model.__table__.columns:  # type: ignore[attr-defined]
+        assert ("src" in column.info) != ("ctx" in column.info), column.name
+        assert column.info.get("ctx", "account_id") in CONTEXT_KEYS, column.name
+        assert column.info.get("src", "x") != "", column.name
+
+
+def test_catalog_json_prints_one_object_per_endpoint() -> None:
+    result = CliRunner().invoke(app, ["catalog", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["name"]: r for r in map(json.loads, result.output.splitlines())}
+    assert set(rows) == set(endpoints())
+    assert all(set(r) == {"name", "marketplace", "method", "path", "flow"} for r in rows.values())
+    assert rows["wb.paid_storage"] == {"name": "wb.paid_storage", "marketplace": "wb", "method": "GET",
+                                       "path": "/api/v1/paid_storage", "flow": "wb_task"}
+    assert rows["wb.stocks_products"]["flow"] == "sync"
+    assert rows["wb.stocks_products"]["path"] == "/api/v2/stocks-report/products/products"
+
+
+@pytest.mark.parametrize(
+    ("token_type", "expected"),
+    [("personal", Rate(60.0, 3, 3)), ("service", Rate(60.0, 3, 3)), ("base", Rate(3600.0, 2, 1)), ("test", Rate(3600.0, 2, 1))],
+)
+def test_limit_group_rate_picks_the_base_row_for_base_and_test_tokens(token_type: Any, expected: Rate) -> None:
+    assert limits.WB_STOCKS_REPORT.rate(token_type) == expected
+
+
+def test_a_limit_group_without_a_base_row_uses_its_default_for_every_token() -> None:
+    group = LimitGroup("x", Rate(60.0, 6, 2))
+    assert group.rate("base") == group.rate("personal") == Rate(60.0, 6, 2)
+    assert group.default.interval == 10.0
+
+
+def test_every_remote_status_has_a_poll_outcome() -> None:
+    assert set(POLL_OUTCOMES) == set(RemoteStatus)
+
+
+FLOWS = [e for e in ENDPOINTS if e.flow is not None]
+
+
+@pytest.mark.parametrize("endpoint", FLOWS, ids=lambda e: e.name)
+def test_every_raw_status_of_a_flow_maps_to_a_remote_status(endpoint: Endpoint) -> None:
+    assert endpoint.flow is not None
+    assert all(isinstance(s, RemoteStatus) for s in endpoint.flow.statuses.values())
+    assert RemoteStatus.READY in endpoint.flow.statuses.values()
+
+
+def test_paid_storage_knows_every_status_the_emulator_reports() -> None:
+    store = TaskStore(new_s=5, ready_s=60)
+    seen = {store.status(Task("t", "s", None, None, 0.0, canceled), now)  # type: ignore[arg-type]
+            for canceled in (False, True) for now in (0.0, 10.0, 100.0, 10_000.0)}
+    flow = get_endpoint("wb.paid_storage").flow
+    assert flow is not None and seen == set(flow.statuses)
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "kwargs", "queue"),
+    [
+        ("harvester.harvest", ("a1", "wb.stocks_products", "2024-03-01", "2024-03-01"), {}, "wb"),
+        ("harvester.harvest", (), {"account_id": "a1", "endpoint": "wb.stocks_products"}, "wb"),
+        ("harvester.flow_step", (7, "a1", "wb.paid_storage"), {}, "wb.reports"),
+        ("harvester.flow_step", (7, "a1", "wb.paid_storage"), {"booked": 0, "failures": 2}, "wb.reports"),
+        ("harvester.dispatch", ("daily",), {}, "control"),
+        ("harvester.sweep", (), {}, "control"),
+    ],
+)
+def test_the_router_sends_harvests_to_the_marketplace_and_flow_steps_to_its_reports_queue(
+    name: str, args: tuple, kwargs: dict, queue: str
+) -> None:
+    assert route(name, args, kwargs, {}) == {"queue": queue}
+    assert queue in QUEUES

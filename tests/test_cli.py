@@ -1,0 +1,64 @@
+"""The `harvester` command's status and token output, and its errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from harvester.accounts import wb_claims
+from harvester.cli import app
+from harvester.settings import get_settings
+from harvester.store.db import get_engine
+from harvester.store.models import HarvestRun, Watermark
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def configured(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text('[[accounts]]\nid = "shop"\nmarketplace = "wb"\ntoken_env = "SHOP_TOKEN"\n')
+    monkeypatch.setenv("HARVESTER_ACCOUNTS_FILE", str(accounts))
+    monkeypatch.setenv("HARVESTER_DATABASE_URL", database_url)
+    monkeypatch.setenv("HARVESTER_ENV_FILE", "/nonexistent")
+    get_settings.cache_clear()
+    yield accounts
+    get_settings.cache_clear()
+
+
+def test_status_json_has_one_object_per_account_and_endpoint(configured: Path) -> None:
+    now = dt.datetime.now(dt.timezone.utc)
+    with Session(get_engine()) as session:
+        session.add(Watermark(account_id="shop", endpoint="wb.stocks_products", complete_until=now.date(), last_success_at=now))
+        session.add(HarvestRun(account_id="shop", endpoint="wb.paid_storage", window_start=now.date(),
+                               window_end=now.date(), status="failed", error="account shop: HTTP 401: token expired"))
+        session.commit()
+    result = runner.invoke(app, ["status", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["endpoint"]: r for r in map(json.loads, result.output.splitlines())}
+    assert set(rows) == {"wb.stocks_products", "wb.paid_storage"}
+    assert all(set(r) == {"account", "endpoint", "last_success", "rows", "last_error"} for r in rows.values())
+    assert rows["wb.stocks_products"]["last_success"].startswith(now.date().isoformat())
+    assert rows["wb.stocks_products"]["last_error"] is None and rows["wb.stocks_products"]["rows"] == 0
+    assert rows["wb.paid_storage"]["last_error"] == "account shop: HTTP 401: token expired"
+
+
+def test_status_names_a_missing_accounts_file(configured: Path) -> None:
+    configured.unlink()
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 2
+    assert "accounts file" in result.output and "HARVESTER_ACCOUNTS_FILE" in result.output
+
+
+def test_emulator_token_carries_the_asked_scopes_type_and_expiry() -> None:
+    result = runner.invoke(app, ["emulator", "token", "--seller", "s1", "--scopes", "analytics,promotion",
+                                 "--type", "base", "--expires", "2"])
+    assert result.exit_code == 0, result.output
+    claims = wb_claims(result.output.strip(), "s1")
+    assert claims["s"] == 4 + 64 and claims["acc"] == 1
+    assert 1.9 * 86400 < claims["exp"] - dt.datetime.now().timestamp() <= 2 * 86400

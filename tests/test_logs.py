@@ -1,0 +1,64 @@
+"""Redaction: no registered token and nothing JWT-shaped survives into a log event."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import structlog
+from structlog.testing import capture_logs
+
+from harvester.accounts import Account
+from harvester.emulator import make_wb_token
+from harvester.logs import MASK, redact, register_secret, scrub
+
+
+@pytest.fixture
+def secret() -> str:
+    value = f"opaque-{uuid.uuid4().hex}"
+    register_secret(value)
+    return value
+
+
+def test_a_registered_secret_is_masked_in_text_nested_values_and_exceptions(secret: str) -> None:
+    with capture_logs(processors=[redact]) as logs:
+        structlog.get_logger().warning(
+            f"sent {secret} upstream",
+            headers={"Authorization": secret, "list": [secret, "ok"], "pair": (1, f"x{secret}x")},
+            error=ValueError(f"bad token {secret}"),
+        )
+    [event] = logs
+    assert secret not in repr(event)
+    assert event["event"] == f"sent {MASK} upstream"
+    assert event["headers"] == {"Authorization": MASK, "list": [MASK, "ok"], "pair": (1, f"x{MASK}x")}
+    assert event["error"] == f"ValueError: bad token {MASK}"
+
+
+def test_a_jwt_shaped_string_is_masked_without_being_registered() -> None:
+    token = make_wb_token("logs", ["analytics"])
+    with capture_logs(processors=[redact]) as logs:
+        structlog.get_logger().info("call", header=f"Bearer {token}", nested=[{"t": token}], exc=RuntimeError(token))
+    [event] = logs
+    assert token not in repr(event)
+    assert (event["header"], event["nested"], event["exc"]) == (f"Bearer {MASK}", [{"t": MASK}], f"RuntimeError: {MASK}")
+
+
+def test_a_token_read_by_an_account_is_masked_from_then_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    value = f"api-key-{uuid.uuid4().hex}"
+    monkeypatch.setenv("HV_LOGS_TOKEN", value)
+    Account(id="y1", marketplace="ym", token_env="HV_LOGS_TOKEN").token()
+    assert scrub(f"key={value}") == f"key={MASK}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "harvest_done rows=42", "GET /api/v1/paid_storage/tasks/0b1c-22/status", "a.b.c", "eyJshort.x.y",
+     "2024-03-01T10:00:00+00:00", "Коледино: короба, 1.7", "https://basket-01.wbbasket.ru/vol1/part2/3/images/1.webp"],
+)
+def test_scrub_leaves_ordinary_text_alone(text: str) -> None:
+    assert scrub(text) == text
+
+
+def test_secrets_shorter_than_eight_characters_are_not_registered() -> None:
+    register_secret("rows")
+    assert scrub("rows=42 arrows") == "rows=42 arrows"

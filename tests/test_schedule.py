@@ -1,0 +1,87 @@
+"""due_windows: which legal windows a harvest covers, from the watermark to the newest day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from harvester.catalog.model import Window
+from harvester.schedule import due_windows
+
+ON = dt.date(2024, 3, 31)
+
+
+def d(day: int, month: int = 3) -> dt.date:
+    return dt.date(2024, month, day)
+
+
+@pytest.mark.parametrize(
+    ("window", "complete_until", "initial_days", "expected"),
+    [
+        pytest.param(Window(max_days=1), None, 3, [(d(29), d(29)), (d(30), d(30)), (d(31), d(31))], id="first-run"),
+        pytest.param(Window(max_days=8), None, 0, [(ON, ON)], id="first-run-initial-0-is-one-day"),
+        pytest.param(Window(max_days=8, lag_days=1), None, 3, [(d(28), d(30))], id="lag"),
+        pytest.param(Window(max_days=8, lookback_days=2), d(29), 30, [(d(28), d(31))], id="lookback"),
+        pytest.param(Window(max_days=4), None, 10, [(d(22), d(25)), (d(26), d(29)), (d(30), d(31))], id="max-days"),
+        pytest.param(Window(max_days=8, history_days=5), None, 100, [(d(26), d(31))], id="history-cap-first-run"),
+        pytest.param(Window(max_days=2, history_days=3), dt.date(2023, 1, 1), 30,
+                     [(d(28), d(29)), (d(30), d(31))], id="history-cap-old-watermark"),
+        pytest.param(Window(history_days=0), None, 30, [(ON, ON)], id="snapshot-first-run"),
+        pytest.param(Window(history_days=0), ON, 30, [(ON, ON)], id="snapshot-already-done-today"),
+        pytest.param(Window(max_days=8), ON, 30, [], id="nothing-due"),
+        pytest.param(Window(max_days=8, lag_days=2), d(30), 30, [], id="watermark-past-newest"),
+        pytest.param(Window(max_days=8, history_days=365, lookback_days=1, lag_days=1), d(29), 30,
+                     [(d(29), d(30))], id="paid-storage-daily"),
+        pytest.param(Window(max_days=8, history_days=2, lag_days=3), None, 30, [], id="lag-beyond-history"),
+    ],
+)
+def test_due_windows(
+    window: Window, complete_until: dt.date | None, initial_days: int, expected: list[tuple[dt.date, dt.date]]
+) -> None:
+    assert due_windows(window, complete_until, ON, initial_days) == expected
+
+
+def test_max_days_splits_a_long_backfill_into_consecutive_windows_covering_it_exactly() -> None:
+    windows = due_windows(Window(max_days=8, history_days=365), None, ON, 100)
+    days = [w[0] + dt.timedelta(days=i) for w in windows for i in range((w[1] - w[0]).days + 1)]
+    assert days == [ON - dt.timedelta(days=99 - i) for i in range(100)]
+    assert all((end - start).days + 1 <= 8 for start, end in windows)
+
+
+@given(
+    max_days=st.integers(1, 10),
+    history_days=st.integers(1, 400),
+    lookback_days=st.integers(0, 5),
+    lag_days=st.integers(0, 5),
+    watermark_age=st.none() | st.integers(-3, 500),
+    initial_days=st.integers(0, 400),
+    on=st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)),
+)
+def test_windows_are_contiguous_bounded_and_end_at_the_newest_day(
+    max_days: int, history_days: int, lookback_days: int, lag_days: int,
+    watermark_age: int | None, initial_days: int, on: dt.date,
+) -> None:
+    window = Window(max_days=max_days, history_days=history_days, lookback_days=lookback_days, lag_days=lag_days)
+    watermark = None if watermark_age is None else on - dt.timedelta(days=watermark_age)
+    windows = due_windows(window, watermark, on, initial_days)
+    newest = on - dt.timedelta(days=lag_days)
+    for (start, end), (next_start, _) in itertools.pairwise(windows):
+        assert next_start == end + dt.timedelta(days=1)
+    for start, end in windows:
+        assert start <= end <= newest
+        assert (end - start).days + 1 <= max_days
+        assert start >= on - dt.timedelta(days=history_days)
+    if windows:
+        assert windows[-1][1] == newest
+    if watermark is not None and windows:
+        assert windows[0][0] >= watermark + dt.timedelta(days=1 - lookback_days)
+
+
+@pytest.mark.parametrize("rule", [dict(max_days=0), dict(history_days=-1), dict(lookback_days=-1), dict(lag_days=-2)])
+def test_an_impossible_window_rule_fails_at_import_not_in_a_loop(rule: dict) -> None:
+    with pytest.raises(ValueError, match="bad window rule"):
+        Window(**rule)

@@ -1,0 +1,190 @@
+"""The store: idempotent upserts, records → rows, watermarks and the status report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from harvester.accounts import Account
+from harvester.catalog.model import Window
+from harvester.client.errors import Transient
+from harvester.client.http import decode_json
+from harvester.emulator import seller_id
+from harvester.emulator.data import stocks_products
+from harvester.parse import records_at, to_rows
+from harvester.schedule import due_windows
+from harvester.status import status_rows
+from harvester.store.models import HarvestRun, Watermark, WbPaidStorage, WbStocksProduct
+from harvester.store.runlog import advance_watermark, anchor_watermark
+from harvester.store.upsert import _MAX_PARAMS, upsert
+
+STORAGE = WbPaidStorage.__table__  # type: ignore[attr-defined]
+STOCKS = WbStocksProduct.__table__  # type: ignore[attr-defined]
+DAY = dt.date(2024, 3, 1)
+CTX = {"account_id": "a1", "window_start": DAY, "window_end": DAY}
+
+
+def storage_row(i: int, account: str = "a1", **changes: Any) -> dict[str, Any]:
+    row = {c.name: None for c in STORAGE.columns}
+    row.update(account_id=account, date=DAY, office_id=507, gi_id=i, chrt_id=10 * i, barcode=f"20{i:011d}",
+               calc_type="короба: без габаритов", original_date=DAY, warehouse="Коледино", log_warehouse_coef=1.0,
+               warehouse_coef=1.7, size="0", subject="Кружки", brand="Уютный дом", vendor_code=f"V-{i}",
+               nm_id=1000 + i, volume=1.5, warehouse_price=10.0, barcodes_count=1, pallet_place_code=0,
+               pallet_count=0.0)
+    return {**row, **changes}
+
+
+def stored(engine: Engine, table: Any) -> list[dict[str, Any]]:
+    with Session(engine) as session:
+        return [dict(r._mapping) for r in session.execute(select(table))]
+
+
+def test_upserting_the_same_rows_twice_keeps_one_copy_with_the_new_values(engine: Engine) -> None:
+    with Session(engine) as session:
+        assert upsert(session, STORAGE, [storage_row(i) for i in range(3)]) == 3
+        assert upsert(session, STORAGE, [storage_row(i, warehouse_price=99.5) for i in range(3)]) == 3
+        session.commit()
+    rows = stored(engine, STORAGE)
+    assert len(rows) == 3 and {r["warehouse_price"] for r in rows} == {99.5}
+
+
+def test_duplicates_within_a_batch_are_collapsed_and_the_last_wins(engine: Engine) -> None:
+    with Session(engine) as session:
+        count = upsert(session, STORAGE, [storage_row(1, volume=1.0), storage_row(2), storage_row(1, volume=3.0)])
+        session.commit()
+    assert count == 2
+    assert {r["gi_id"]: r["volume"] for r in stored(engine, STORAGE)}[1] == 3.0
+
+
+def test_a_batch_larger_than_one_chunk_lands_fully(engine: Engine) -> None:
+    n = 3000
+    assert n > _MAX_PARAMS // len(STORAGE.columns)  # really more than one statement
+    with Session(engine) as session:
+        assert upsert(session, STORAGE, [storage_row(i) for i in range(n)]) == n
+        session.commit()
+        assert session.execute(select(func.count()).select_from(STORAGE)).scalar_one() == n
+
+
+def test_to_rows_maps_an_emulator_stocks_record_into_every_column(engine: Engine) -> None:
+    record = stocks_products(0, seller_id("x"), DAY, DAY)[0]
+    [row] = to_rows(STOCKS, [record], CTX, "stocks")
+    metrics = record["metrics"]
+    assert set(row) == set(STOCKS.columns.keys())
+    assert (row["account_id"], row["date"], row["nm_id"]) == ("a1", DAY, record["nmID"])
+    assert (row["sale_rate_days"], row["sale_rate_hours"]) == (metrics["saleRate"]["days"], metrics["saleRate"]["hours"])
+    assert row["office_missing_time_hours"] == metrics["officeMissingTime"]["hours"]
+    assert (row["min_price"], row["max_price"]) == (metrics["currentPrice"]["minPrice"], metrics["currentPrice"]["maxPrice"])
+    assert row["avg_orders_by_month"] == metrics["avgOrdersByMonth"]
+    assert row["availability"] == metrics["availability"]
+    assert all(value is not None for value in row.values())
+    with Session(engine) as session:
+        upsert(session, STOCKS, [row])
+        session.commit()
+    assert stored(engine, STOCKS) == [row]
+
+
+def test_to_rows_coerces_iso_dates_and_empty_strings_in_date_columns() -> None:
+    record = {"date": "2024-03-01", "originalDate": "2024-02-28T00:00:00", "tariffFixDate": "", "barcode": "",
+              "officeId": 507, "giId": 1, "chrtId": 2, "calcType": "короба"}
+    [row] = to_rows(STORAGE, [record], CTX, "storage")
+    assert (row["date"], row["original_date"], row["tariff_fix_date"]) == (DAY, dt.date(2024, 2, 28), None)
+    assert row["barcode"] == ""  # only date columns turn "" into None
+
+
+@pytest.mark.parametrize("record", [{"isDeleted": False}, {"nmID": None}])
+def test_a_record_without_its_key_field_is_transient(record: dict[str, Any]) -> None:
+    with pytest.raises(Transient, match="nmID"):
+        to_rows(STOCKS, [record], CTX, "stocks")
+
+
+def test_a_bad_date_string_is_transient() -> None:
+    with pytest.raises(Transient, match="not a date"):
+        to_rows(STORAGE, [{"date": "yesterday"}], CTX, "storage")
+
+
+@pytest.mark.parametrize(
+    ("body", "path", "expected"),
+    [(None, "data.items", []), ({"data": None}, "data.items", []), ({"data": {"items": None}}, "data.items", []),
+     ({"data": {"items": [{"a": 1}]}}, "data.items", [{"a": 1}]),
+     ([{"a": 1}], "", [{"a": 1}]), ([], "", [])],
+)
+def test_records_at_finds_the_list(body: Any, path: str, expected: list) -> None:
+    assert records_at(body, path, "call") == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [({"data": {"items": {}}}, "data.items"), ({"data": {"items": [1, 2]}}, "data.items"), ({"data": {}}, "data.items"),
+     ("oops", "data.items"), ({"a": 1}, "")],
+)
+def test_records_at_on_a_body_of_the_wrong_shape_is_transient(body: Any, path: str) -> None:
+    with pytest.raises(Transient, match="expected a list of objects"):
+        records_at(body, path, "call")
+
+
+def test_a_204_answer_is_no_records() -> None:
+    response = requests.Response()
+    response.status_code, response._content = 204, b""
+    assert records_at(decode_json(response, "call"), "", "call") == []
+
+
+@pytest.mark.parametrize(
+    ("windows", "expected"),
+    [([(1, 5)], 5), ([(1, 5), (6, 8)], 8), ([(1, 5), (7, 9)], 5), ([(1, 5), (3, 4)], 5),
+     ([(1, 5), (5, 10)], 10), ([(1, 5), (7, 9), (6, 6)], 6)],
+)
+def test_advance_watermark_moves_only_over_contiguous_windows(
+    engine: Engine, windows: list[tuple[int, int]], expected: int
+) -> None:
+    for start, end in windows:
+        with Session(engine) as session:
+            advance_watermark(session, "a1", "wb.paid_storage", (DAY.replace(day=start), DAY.replace(day=end)))
+            session.commit()
+    with Session(engine) as session:
+        mark = session.get(Watermark, ("a1", "wb.paid_storage"))
+        assert mark is not None and mark.complete_until == DAY.replace(day=expected)
+        assert mark.last_success_at is not None
+
+
+def test_a_failed_first_run_window_is_due_again_when_a_later_one_succeeded(engine: Engine) -> None:
+    window, on = Window(max_days=8, history_days=365), dt.date(2024, 3, 31)
+    older, newer = due_windows(window, None, on, 16)
+    with Session(engine) as session:
+        anchor_watermark(session, "a1", "wb.paid_storage", older[0])  # what dispatch does first
+        advance_watermark(session, "a1", "wb.paid_storage", newer)  # `older` failed
+        session.commit()
+        mark = session.get(Watermark, ("a1", "wb.paid_storage"))
+    assert mark is not None
+    due = due_windows(window, mark.complete_until, on, 16)
+    assert due and due[0][0] <= older[0]
+
+
+def at(hour: int) -> dt.datetime:
+    return dt.datetime(2024, 3, 1, hour, tzinfo=dt.UTC)
+
+
+def test_status_rows_counts_rows_per_account_and_shows_only_errors_newer_than_the_last_success(engine: Engine) -> None:
+    accounts = {a: Account(id=a, marketplace="wb", token_env="T") for a in ("a1", "a2")}
+    with Session(engine) as session:
+        upsert(session, STORAGE, [storage_row(i, "a1") for i in range(3)] + [storage_row(i, "a2") for i in range(2)])
+        session.add(Watermark(account_id="a1", endpoint="wb.paid_storage", complete_until=DAY, last_success_at=at(10)))
+        session.add(Watermark(account_id="a2", endpoint="wb.paid_storage", complete_until=DAY, last_success_at=at(10)))
+        for account, hour in (("a1", 9), ("a2", 11)):
+            session.add(HarvestRun(account_id=account, endpoint="wb.paid_storage", window_start=DAY, window_end=DAY,
+                                   status="failed", error=f"boom {account}", finished_at=at(hour)))
+        session.add(HarvestRun(account_id="a1", endpoint="wb.stocks_products", window_start=DAY, window_end=DAY,
+                               status="failed", error="never worked", finished_at=at(8)))
+        session.commit()
+    rows = {(r["account"], r["endpoint"]): r for r in status_rows(engine, accounts)}
+    assert (rows["a1", "wb.paid_storage"]["rows"], rows["a2", "wb.paid_storage"]["rows"]) == (3, 2)
+    assert rows["a1", "wb.paid_storage"]["last_error"] is None
+    assert rows["a2", "wb.paid_storage"]["last_error"] == "boom a2"
+    assert rows["a1", "wb.stocks_products"] == {"account": "a1", "endpoint": "wb.stocks_products",
+                                                "last_success": None, "rows": 0, "last_error": "never worked"}
+    assert rows["a1", "wb.paid_storage"]["last_success"].startswith("2024-03-01T10:00:00")
