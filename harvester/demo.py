@@ -73,7 +73,7 @@ def _print_results(emulator_url: str) -> None:
     for column in ("account", "endpoint", "rows", "last success (UTC)", "last error"):
         table.add_column(column)
     for row in status_rows(get_engine(), get_accounts()):
-        table.add_row(row["account"], row["endpoint"], str(row["rows"]), row["last_success"] or "-", row["last_error"] or "")
+        table.add_row(row["account"], row["endpoint"], str(row["rows"]), (row["last_success"] or "-")[:19], row["last_error"] or "")
     console.print(table)
     stats = requests.get(f"{emulator_url}/__emulator/stats", timeout=5).json()["sellers"]
     requests_total = sum(s["requests"] for s in stats.values())

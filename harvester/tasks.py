@@ -86,23 +86,29 @@ def _enqueue(account: Account, endpoint: Endpoint, window: tuple[dt.date, dt.dat
     return kick
 
 
+def _dispatch_one(account: Account, endpoint: Endpoint, settings: Settings) -> int:
+    with session_scope() as session:
+        mark = session.get(Watermark, (account.id, endpoint.name))
+        windows = due_windows(endpoint.window, mark.complete_until if mark else None, today(), settings.initial_days)
+        if windows and mark is None:
+            anchor_watermark(session, account.id, endpoint.name, windows[0][0])
+    return sum(_enqueue(account, endpoint, window, settings) for window in windows)
+
+
 @app.task(name="harvester.dispatch")
 def dispatch(cadence: str | None = None, account_id: str | None = None, endpoint: str | None = None) -> int:
     """Fan out every due window of every account × endpoint of this cadence (None = all)."""
-    settings, on, queued = get_settings(), today(), 0
+    settings, queued = get_settings(), 0
     for account in get_accounts().values():
         if account_id not in (None, account.id):
             continue
         for ep in endpoints_for(account.marketplace, account.wb_api_generation):
             if cadence not in (None, ep.cadence) or endpoint not in (None, ep.name):
                 continue
-            with session_scope() as session:
-                mark = session.get(Watermark, (account.id, ep.name))
-                windows = due_windows(ep.window, mark.complete_until if mark else None, on, settings.initial_days)
-                if windows and mark is None:
-                    anchor_watermark(session, account.id, ep.name, windows[0][0])
-            for window in windows:
-                queued += _enqueue(account, ep, window, settings)
+            try:
+                queued += _dispatch_one(account, ep, settings)
+            except Exception:  # one broken pair must not starve the others
+                log.exception("dispatch_failed", account=account.id, endpoint=ep.name)
     log.info("dispatched", cadence=cadence, tasks=queued)
     return queued
 

@@ -21,7 +21,7 @@ from harvester.parse import records_at, to_rows
 from harvester.schedule import due_windows
 from harvester.status import status_rows
 from harvester.store.models import HarvestRun, Watermark, WbPaidStorage, WbStocksProduct
-from harvester.store.runlog import advance_watermark, anchor_watermark
+from harvester.store.runlog import advance_watermark, anchor_watermark, record_run
 from harvester.store.upsert import _MAX_PARAMS, upsert
 
 STORAGE = WbPaidStorage.__table__  # type: ignore[attr-defined]
@@ -137,18 +137,25 @@ def test_a_204_answer_is_no_records() -> None:
 @pytest.mark.parametrize(
     ("windows", "expected"),
     [([(1, 5)], 5), ([(1, 5), (6, 8)], 8), ([(1, 5), (7, 9)], 5), ([(1, 5), (3, 4)], 5),
-     ([(1, 5), (5, 10)], 10), ([(1, 5), (7, 9), (6, 6)], 6)],
+     ([(1, 5), (5, 10)], 10), ([(1, 5), (7, 9), (6, 6)], 9), ([(7, 9), (1, 6)], 9), ([(2, 4)], 0)],
 )
-def test_advance_watermark_moves_only_over_contiguous_windows(
+def test_advance_watermark_moves_over_every_contiguous_completed_window(
     engine: Engine, windows: list[tuple[int, int]], expected: int
 ) -> None:
+    first = DAY.replace(day=1)
+    with Session(engine) as session:
+        anchor_watermark(session, "a1", "wb.paid_storage", first)  # what dispatch does first
+        session.commit()
     for start, end in windows:
+        window = (DAY.replace(day=start), DAY.replace(day=end))
         with Session(engine) as session:
-            advance_watermark(session, "a1", "wb.paid_storage", (DAY.replace(day=start), DAY.replace(day=end)))
+            record_run(session, account_id="a1", endpoint="wb.paid_storage", window=window, status="ok",
+                       started_at=dt.datetime.now(dt.UTC))
+            advance_watermark(session, "a1", "wb.paid_storage", window)
             session.commit()
     with Session(engine) as session:
         mark = session.get(Watermark, ("a1", "wb.paid_storage"))
-        assert mark is not None and mark.complete_until == DAY.replace(day=expected)
+        assert mark is not None and mark.complete_until == first + dt.timedelta(days=expected - 1)
         assert mark.last_success_at is not None
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from harvester.store.models import HarvestRun, Watermark
 from harvester.store.models.core import utcnow
+from harvester.store.upsert import insert_missing
 
 
 def record_run(
@@ -50,16 +51,30 @@ def anchor_watermark(session: Session, account_id: str, endpoint: str, first_day
     finished first would set the watermark past an older one that failed, and the older
     days would never be due again.
     """
-    if session.get(Watermark, (account_id, endpoint)) is None:
-        session.add(Watermark(account_id=account_id, endpoint=endpoint, complete_until=first_day - dt.timedelta(days=1)))
+    anchor = {"account_id": account_id, "endpoint": endpoint, "complete_until": first_day - dt.timedelta(days=1)}
+    insert_missing(session, Watermark.__table__, anchor)  # type: ignore[arg-type]
 
 
 def advance_watermark(session: Session, account_id: str, endpoint: str, window: tuple[dt.date, dt.date]) -> None:
-    """Mark a window complete; the watermark only moves over contiguous days."""
+    """Mark a window complete: the watermark moves over every contiguous window the run log has as ok.
+
+    Call it after `record_run` of the same window, in the same session. Windows finish in any
+    order; a newer one waits in the run log until the older ones before it are done.
+    """
     mark = session.get(Watermark, (account_id, endpoint)) or Watermark(account_id=account_id, endpoint=endpoint)
-    start, end = window
-    current = mark.complete_until
-    if current is None or start <= current + dt.timedelta(days=1):
-        mark.complete_until = max(end, current) if current else end
     mark.last_success_at = utcnow()
+    if mark.complete_until is None:  # a harvest queued without dispatch's anchor
+        mark.complete_until = window[1]
+    else:
+        session.flush()
+        done = session.exec(
+            select(HarvestRun.window_start, HarvestRun.window_end)
+            .where(HarvestRun.account_id == account_id, HarvestRun.endpoint == endpoint,
+                   HarvestRun.status == "ok", HarvestRun.window_end > mark.complete_until)
+            .order_by(HarvestRun.window_start)
+        )
+        for start, end in done:
+            if start > mark.complete_until + dt.timedelta(days=1):
+                break
+            mark.complete_until = max(mark.complete_until, end)
     session.add(mark)

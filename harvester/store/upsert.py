@@ -32,3 +32,10 @@ def upsert(session: Session, table: Table, rows: Iterable[dict[str, Any]]) -> in
         stmt = stmt.on_conflict_do_update(index_elements=key, set_=updates)
         session.execute(stmt)
     return len(unique)
+
+
+def insert_missing(session: Session, table: Table, row: dict[str, Any]) -> None:
+    """Insert `row` unless its key exists: safe when two processes try at once."""
+    insert = _INSERTS[session.get_bind().dialect.name]
+    key = [c.name for c in table.primary_key.columns]
+    session.execute(insert(table).values(row).on_conflict_do_nothing(index_elements=key))
