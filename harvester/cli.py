@@ -7,6 +7,7 @@ every Celery option and every Celery guide applies to them unchanged.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Optional
 
@@ -74,7 +75,7 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="One JSON object 
     for e in endpoints().values():
         row = {"name": e.name, "marketplace": e.marketplace, "method": e.first_call.method,
                "path": e.first_call.path, "flow": e.flow_kind}
-        typer.echo(json.dumps(row) if as_json else f"{e.name:28} {e.flow_kind:8} {e.first_call.method:5} {e.first_call.path}")
+        typer.echo(json.dumps(row) if as_json else f"{e.name:30} {e.flow_kind:14} {e.first_call.method:5} {e.first_call.path}")
 
 
 @app.command()
@@ -108,6 +109,30 @@ def dispatch(
     except SettingsError as exc:
         _fail(str(exc))
     typer.echo("queued")
+
+
+@app.command()
+def backfill(
+    account: str = typer.Option(..., help="Account id."),
+    endpoint: str = typer.Option(..., help="Endpoint name (see `harvester catalog`)."),
+    since: datetime = typer.Option(..., formats=["%Y-%m-%d"], help="First day, YYYY-MM-DD."),
+    until: Optional[datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Last day (default: yesterday)."),
+) -> None:
+    """Queue a past period as legal windows; the limiter paces them, re-runs change nothing."""
+    from harvester.catalog import get_endpoint
+    from harvester.schedule import today
+    from harvester.tasks import backfill as backfill_task
+
+    try:
+        if get_endpoint(endpoint).window.history_days == 0:
+            _fail(f"{endpoint} is a snapshot of today's data; a past period cannot be harvested")
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    last = until.date() if until else today() - timedelta(days=1)
+    if last < since.date():
+        _fail(f"--until {last} is before --since {since.date()}")
+    backfill_task.delay(account, endpoint, since.date().isoformat(), last.isoformat())
+    typer.echo(f"queued {endpoint} for {account}: {since.date()} .. {last}")
 
 
 def main() -> None:

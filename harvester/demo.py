@@ -29,39 +29,41 @@ console = Console()
 
 
 def _accounts_file(workdir: Path, sellers: int, env: dict[str, str]) -> Path:
+    """Demo sellers; the last one stays on the seeds' API generation, so every endpoint runs."""
     lines = []
     for i in range(1, sellers + 1):
         var = f"HARVESTER_DEMO_TOKEN_{i}"
         env[var] = make_wb_token(f"demo-seller-{i}", ["analytics"])
-        lines += ["[[accounts]]", f'id = "wb-demo-{i}"', 'marketplace = "wb"',
-                  f'name = "Demo seller {i}"', f'token_env = "{var}"', ""]
+        generation = "seed" if i == sellers and sellers > 1 else "current"
+        lines += ["[[accounts]]", f'id = "wb-demo-{i}"', 'marketplace = "wb"', f'name = "Demo seller {i}"',
+                  f'token_env = "{var}"', f'wb_api_generation = "{generation}"', ""]
     path = workdir / "accounts.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
 
-def _targets(settings_initial_days: int) -> dict[str, object]:
-    """The newest window end each endpoint must reach for the demo to be complete."""
+def _targets(initial_days: int) -> dict[tuple[str, str], object]:
+    """The newest window end each account × endpoint must reach for the demo to be complete."""
+    from harvester.accounts import get_accounts
+
     return {
-        e.name: due_windows(e.window, None, today(), settings_initial_days)[-1][1]
-        for e in endpoints_for("wb", "current")
+        (a.id, e.name): due_windows(e.window, None, today(), initial_days)[-1][1]
+        for a in get_accounts().values() for e in endpoints_for(a.marketplace, a.wb_api_generation)
     }
 
 
-def _settled(targets: dict[str, object]) -> tuple[bool, bool]:
+def _settled(targets: dict[tuple[str, str], object]) -> tuple[bool, bool]:
     """(every pair finished one way or another, every pair succeeded)."""
     from sqlmodel import Session, select
 
-    from harvester.accounts import get_accounts
     from harvester.store.db import get_engine
     from harvester.store.models import HarvestRun, Watermark
 
     with Session(get_engine()) as session:
         marks = {(m.account_id, m.endpoint): m.complete_until for m in session.exec(select(Watermark))}
         failed = {(r.account_id, r.endpoint) for r in session.exec(select(HarvestRun).where(HarvestRun.status == "failed"))}
-    pairs = [(a, e) for a in get_accounts() for e in targets]
-    ok = [marks.get(p) is not None and marks[p] >= targets[p[1]] for p in pairs]
-    return all(o or p in failed for o, p in zip(ok, pairs)), all(ok)
+    ok = {pair: marks.get(pair) is not None and marks[pair] >= end for pair, end in targets.items()}  # type: ignore[operator]
+    return all(done or pair in failed for pair, done in ok.items()), all(ok.values())
 
 
 def _print_results(emulator_url: str) -> None:

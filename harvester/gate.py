@@ -11,7 +11,7 @@ import structlog
 
 from harvester.accounts import Account
 from harvester.catalog.model import Call
-from harvester.client.errors import RateLimited
+from harvester.client.errors import QuotaExhausted, RateLimited
 from harvester.client.http import Request
 from harvester.runtime import Runtime
 
@@ -39,10 +39,15 @@ class Gate:
         if not decision.go:
             raise Wait(decision.wait, decision.booked)
 
-    def send(self, account: Account, request: Request, call: Call) -> requests.Response:
-        """Send a request whose token is already taken; a 429 pauses the bucket for every worker."""
+    def send(self, account: Account, request: Request, call: Call, stream: bool = False) -> requests.Response:
+        """Send a request whose token is already taken; a 429 pauses the bucket for every worker.
+
+        A spent daily report quota is not a rate limit: it passes through for the flow to plan with.
+        """
         try:
-            return self._rt.client.send(account, request)
+            return self._rt.client.send(account, request, stream=stream)
+        except QuotaExhausted:
+            raise
         except RateLimited as exc:
             self._rt.limiter.pause(account.marketplace, account.id, call.limit, exc.wait)
             log.warning("rate_limited_by_api", group=call.limit.name, retry_after=exc.wait, call=request.label)

@@ -1,24 +1,36 @@
 """From an API answer to table rows: find the records, then read each column's source.
 
 Columns declare their source in `info` (see `store/models/_fields.py`), so this module has
-no per-endpoint code. A body of the wrong shape or a record without a key value is a
-`Transient` failure: retried a few times, then recorded, never half-loaded silently.
+no per-endpoint code. JSON: a body of the wrong shape or a record without a key value is a
+`Transient` failure, retried a few times, then recorded. CSV (WB's report files): the
+header is planned once against the table; a missing key column is `SchemaDrift`, which
+fails the job before anything loads; unknown columns go to `extras`, logged once per table.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from sqlalchemy import Date, Table
+import structlog
+from sqlalchemy import Column, Date, Float, Table
 
-from harvester.client.errors import Transient
+from harvester.client.errors import HarvestError, Transient
 
 _MISSING = object()
 
 
 def dig(record: Any, path: str, default: Any = None) -> Any:
-    """The value at a dotted path, or `default` where any step is absent."""
+    """The value at a dotted path (`a|b`: the first spelling present), or `default`."""
+    if "|" in path:
+        for option in path.split("|"):
+            found = dig(record, option, _MISSING)
+            if found is not _MISSING:
+                return found
+        return default
     value = record
     for part in path.split(".") if path else ():
         if not isinstance(value, Mapping) or part not in value:
@@ -67,3 +79,111 @@ def to_rows(table: Table, records: list[Mapping[str, Any]], context: Mapping[str
                 raise Transient(f"{label}: record without its key field {src}")
         rows.append(row)
     return rows
+
+
+# --- CSV reports -------------------------------------------------------------------------
+
+log = structlog.get_logger(__name__)
+_drift_logged: set[tuple[str, str]] = set()
+_TRUE = {"true", "1", "yes", "да"}
+
+
+class SchemaDrift(HarvestError):
+    """A report file the table cannot take (a key column is gone): fail, load nothing."""
+
+
+def _csv_value(value: str, column_type: Any) -> Any:
+    """A CSV cell as the column's Python type; unreadable cells (`no rating`) become None."""
+    value = value.strip()
+    if value == "":
+        return None
+    try:
+        python_type = column_type.python_type
+    except NotImplementedError:
+        return value
+    try:
+        if python_type is bool:
+            return value.lower() in _TRUE
+        if python_type is int:
+            return int(value) if value.lstrip("-").isdigit() else int(float(value))
+        if python_type is float:
+            return float(value.replace(",", "."))
+        if python_type is dt.date:
+            return dt.date.fromisoformat(value[:10]) if value[4:5] == "-" else dt.datetime.strptime(value, "%d.%m.%Y").date()
+    except ValueError:
+        return None
+    return value
+
+
+@dataclass
+class CsvPlan:
+    """How one report file's header maps onto one table."""
+
+    table: Table
+    plain: list[tuple[int, Column]] = field(default_factory=list)
+    grouped: dict[Column, list[tuple[int, str]]] = field(default_factory=dict)
+    melt: list[tuple[int, str]] = field(default_factory=list)
+    unknown: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def direct(self) -> bool:
+        """Every header is a plain column: the file can be bulk-copied as it is."""
+        return not (self.grouped or self.melt or self.unknown)
+
+
+def csv_plan(table: Table, header: list[str], label: str) -> CsvPlan:
+    """Match a header to the table's columns; a missing key column is `SchemaDrift`."""
+    names = [h.strip().lstrip("\ufeff") for h in header]
+    plan, used = CsvPlan(table), set()
+    for column in table.columns:
+        info = column.info
+        if "src" in info:
+            index = next((names.index(o) for o in info["src"].split("|") if o in names), None)
+            if index is None and column.primary_key:
+                raise SchemaDrift(f"{label}: the report has no {info['src']} column, part of the key; loaded nothing")
+            if index is not None:
+                plan.plain.append((index, column))
+                used.add(index)
+        elif "pattern" in info:
+            matches = [(i, m.group(1)) for i, n in enumerate(names) if (m := re.match(info["pattern"], n))]
+            used.update(i for i, _ in matches)
+            if info["role"] == "json":
+                plan.grouped[column] = matches
+            elif info["role"] == "melt_key":
+                plan.melt = matches
+    plan.unknown = [(i, n) for i, n in enumerate(names) if i not in used]
+    if plan.unknown and (table.name, ",".join(n for _, n in plan.unknown)) not in _drift_logged:
+        _drift_logged.add((table.name, ",".join(n for _, n in plan.unknown)))
+        log.warning("csv_unknown_columns", table=table.name, columns=[n for _, n in plan.unknown],
+                    kept_in="extras" if "extras" in table.c else "nowhere (no extras column)")
+    return plan
+
+
+def csv_records(rows: Iterable[list[str]], plan: CsvPlan, context: Mapping[str, Any], label: str) -> Iterator[dict[str, Any]]:
+    """Table rows from CSV rows (after the header), one per row, or one per day column when melted."""
+    ctx_columns = [(c.name, c.info["ctx"]) for c in plan.table.columns if "ctx" in c.info]
+    keys = [c.name for c in plan.table.primary_key.columns]
+    melt_key = next((c for c in plan.table.columns if c.info.get("role") == "melt_key"), None)
+    melt_value = next((c for c in plan.table.columns if c.info.get("role") == "melt_value"), None)
+    extras = "extras" in plan.table.c and plan.unknown
+    for number, cells in enumerate(rows, start=2):
+        if not any(cells):
+            continue
+        row = {name: context[source] for name, source in ctx_columns}
+        for index, column in plan.plain:
+            row[column.name] = _csv_value(cells[index], column.type) if index < len(cells) else None
+        for column, matches in plan.grouped.items():
+            row[column.name] = {label_: _csv_value(cells[i], Float()) if i < len(cells) else None
+                                for i, label_ in matches} or None
+        if extras:
+            row["extras"] = {name: cells[i] for i, name in plan.unknown if i < len(cells)}
+        missing = [k for k in keys if row.get(k) is None and (melt_key is None or k != melt_key.name)]
+        if missing:
+            raise SchemaDrift(f"{label}: line {number} has no value for key column(s) {', '.join(missing)}; loaded nothing")
+        if melt_key is None or melt_value is None:
+            yield row
+            continue
+        for index, day in plan.melt:
+            if index < len(cells) and cells[index].strip():
+                yield {**row, melt_key.name: _csv_value(day, melt_key.type),
+                       melt_value.name: _csv_value(cells[index], melt_value.type)}

@@ -36,12 +36,16 @@ def due_windows(window: Window, complete_until: dt.date | None, on: dt.date, ini
         start = newest - dt.timedelta(days=max(initial_days, 1) - 1)
     else:
         start = complete_until + dt.timedelta(days=1 - window.lookback_days)
-    start = max(start, oldest)
+    return split(max(start, oldest), newest, window.max_days)
+
+
+def split(start: dt.date, end: dt.date, max_days: int) -> list[tuple[dt.date, dt.date]]:
+    """Consecutive windows of at most `max_days` days covering exactly [start, end]."""
     windows = []
-    while start <= newest:
-        end = min(newest, start + dt.timedelta(days=window.max_days - 1))
-        windows.append((start, end))
-        start = end + dt.timedelta(days=1)
+    while start <= end:
+        last = min(end, start + dt.timedelta(days=max_days - 1))
+        windows.append((start, last))
+        start = last + dt.timedelta(days=1)
     return windows
 
 

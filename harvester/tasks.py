@@ -27,12 +27,12 @@ from harvester.catalog import endpoints_for, get_endpoint
 from harvester.catalog.model import Endpoint
 from harvester.client.errors import HarvestError, Retriable
 from harvester.flows.jobs import ensure_job, save, stalled
-from harvester.flows.task_flow import StepContext, finish, run_step
+from harvester.flows.steps import StepContext, finish, run_step
 from harvester.gate import Gate, Wait
 from harvester.harvest import Progress, harvest_window
 from harvester.logs import configure
 from harvester.runtime import get_runtime
-from harvester.schedule import due_windows, today
+from harvester.schedule import due_windows, split, today
 from harvester.settings import Settings, SettingsError, get_settings
 from harvester.store.db import session_scope
 from harvester.store.models import JobStatus, ReportJob, Watermark
@@ -110,6 +110,16 @@ def dispatch(cadence: str | None = None, account_id: str | None = None, endpoint
             except Exception:  # one broken pair must not starve the others
                 log.exception("dispatch_failed", account=account.id, endpoint=ep.name)
     log.info("dispatched", cadence=cadence, tasks=queued)
+    return queued
+
+
+@app.task(name="harvester.backfill")
+def backfill(account_id: str, endpoint: str, since: str, until: str) -> int:
+    """Queue [since, until] of one account × endpoint as legal windows (e.g. 8-day paid-storage tasks)."""
+    ep = get_endpoint(endpoint)
+    windows = split(dt.date.fromisoformat(since), dt.date.fromisoformat(until), ep.window.max_days)
+    queued = sum(_enqueue(get_account(account_id), ep, window, get_settings()) for window in windows)
+    log.info("backfill_queued", account=account_id, endpoint=endpoint, windows=len(windows), tasks=queued)
     return queued
 
 

@@ -12,7 +12,9 @@ from harvester.catalog import endpoints, endpoints_for, get_endpoint, limits
 from harvester.catalog.model import Endpoint, LimitGroup, Rate, RemoteStatus
 from harvester.cli import app
 from harvester.emulator.tasks import Task, TaskStore
-from harvester.flows.task_flow import POLL_OUTCOMES
+from harvester.flows import csv_report, task_flow
+from harvester.flows.steps import _registry
+from harvester.store.models import JobStatus
 from harvester.routing import QUEUES, route
 
 ENDPOINTS = list(endpoints().values())
@@ -41,7 +43,8 @@ def test_natural_key_columns_exist_and_are_the_primary_key(endpoint: Endpoint) -
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
 def test_every_column_has_exactly_one_source(endpoint: Endpoint) -> None:
     for column in endpoint.model.__table__.columns:  # type: ignore[attr-defined]
-        assert ("src" in column.info) != ("ctx" in column.info), column.name
+        sources = [kind for kind in ("src", "ctx", "pattern", "extras") if kind in column.info]
+        assert len(sources) == 1, column.name
         assert column.info.get("ctx", "account_id") in CONTEXT_KEYS, column.name
         assert column.info.get("src", "x") != "", column.name
 
@@ -72,8 +75,16 @@ def test_a_limit_group_without_a_base_row_uses_its_default_for_every_token() -> 
     assert group.default.interval == 10.0
 
 
-def test_every_remote_status_has_a_poll_outcome() -> None:
-    assert set(POLL_OUTCOMES) == set(RemoteStatus)
+@pytest.mark.parametrize("flow", [task_flow, csv_report], ids=lambda m: m.__name__)
+def test_every_remote_status_has_a_poll_outcome(flow) -> None:  # type: ignore[no-untyped-def]
+    assert set(flow.POLL_OUTCOMES) == set(RemoteStatus)
+
+
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.flow is not None], ids=lambda e: e.name)
+def test_every_flow_kind_has_steps_for_new_and_every_status_its_steps_reach(endpoint: Endpoint) -> None:
+    steps = _registry()[endpoint.flow_kind]
+    assert {JobStatus.NEW, JobStatus.CREATING, JobStatus.POLLING, JobStatus.DOWNLOADING} <= set(steps)
+    assert not any(status.terminal for status in steps)
 
 
 FLOWS = [e for e in ENDPOINTS if e.flow is not None]

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from harvester.accounts import wb_claims
+from harvester.catalog import endpoints_for
 from harvester.cli import app
 from harvester.settings import get_settings
 from harvester.store.db import get_engine
@@ -41,7 +42,7 @@ def test_status_json_has_one_object_per_account_and_endpoint(configured: Path) -
     result = runner.invoke(app, ["status", "--json"])
     assert result.exit_code == 0, result.output
     rows = {r["endpoint"]: r for r in map(json.loads, result.output.splitlines())}
-    assert set(rows) == {"wb.stocks_products", "wb.paid_storage"}
+    assert set(rows) == {e.name for e in endpoints_for("wb", "current")}
     assert all(set(r) == {"account", "endpoint", "last_success", "rows", "last_error"} for r in rows.values())
     assert rows["wb.stocks_products"]["last_success"].startswith(now.date().isoformat())
     assert rows["wb.stocks_products"]["last_error"] is None and rows["wb.stocks_products"]["rows"] == 0

@@ -97,6 +97,24 @@ class TaskFlow:
 
 
 @dataclass(frozen=True)
+class CsvReportFlow:
+    """WB seller-analytics CSV: create (our UUID) → list → (FAILED → retry) → file (ZIP of one CSV)."""
+
+    report_type: str
+    params: Mapping[str, Any]  # the report's `params`, with {start}/{end} placeholders
+    window_column: str  # the table column a report's window covers; its rows are replaced
+    create: Call
+    list: Call
+    retry: Call
+    file: Call
+    statuses: Mapping[str, RemoteStatus]
+    poll_every: float = 20.0  # API seconds between list calls
+    retry_cooldown: float = 120.0  # API seconds before asking WB to rebuild a failed report
+    daily_quota: int = 20  # reports a seller may create per Moscow day
+    kind: str = "wb_csv_report"
+
+
+@dataclass(frozen=True)
 class Endpoint:
     """One harvestable report of one marketplace, and the table its rows land in."""
 
@@ -107,7 +125,7 @@ class Endpoint:
     cadence: str  # beat cadence that dispatches it, see `schedule.CADENCES`
     window: Window
     fetch: Call | None = None  # synchronous endpoints
-    flow: TaskFlow | None = None  # asynchronous report flows
+    flow: TaskFlow | CsvReportFlow | None = None  # asynchronous report flows
     paginator: Paginator = field(default_factory=SinglePage)
     generation: Literal["any", "seed", "current"] = "any"
 

@@ -1,9 +1,12 @@
 """Wildberries endpoints, declared as data (reference/wb-api.md; OpenAPI in reference/wb-openapi/2025-12)."""
 
+from dataclasses import replace
+
 from harvester.catalog import limits
-from harvester.catalog.model import Call, Endpoint, RemoteStatus, TaskFlow, Window
+from harvester.catalog.model import Call, CsvReportFlow, Endpoint, RemoteStatus, TaskFlow, Window
 from harvester.client.paging import OffsetPaginator
-from harvester.store.models.wb import WbPaidStorage, WbStocksProduct
+from harvester.store.models import wb_csv
+from harvester.store.models.wb import WbAcceptanceReport, WbPaidStorage, WbStocksProduct
 
 _ALL_AVAILABILITY = ["deficient", "actual", "balanced", "nonActual", "nonLiquid", "invalidData"]
 
@@ -35,6 +38,14 @@ STOCKS_PRODUCTS = Endpoint(
 # §9.2. At most 8 days per task; statuses new, processing, done, purged, canceled; the
 # result is kept 2 hours. Charges for a day are final the next day, recalculations come
 # as new rows (their originalDate differs), so one day of lookback is enough.
+_TASK_STATUSES = {
+    "new": RemoteStatus.RUNNING,
+    "processing": RemoteStatus.RUNNING,
+    "done": RemoteStatus.READY,
+    "purged": RemoteStatus.GONE,
+    "canceled": RemoteStatus.FAILED,
+}
+
 PAID_STORAGE = Endpoint(
     name="wb.paid_storage",
     marketplace="wb",
@@ -47,12 +58,101 @@ PAID_STORAGE = Endpoint(
                     query={"dateFrom": "{start}", "dateTo": "{end}"}),
         status=Call("GET", "/api/v1/paid_storage/tasks/{task_id}/status", limits.WB_PAID_STORAGE_STATUS),
         download=Call("GET", "/api/v1/paid_storage/tasks/{task_id}/download", limits.WB_PAID_STORAGE_DOWNLOAD),
-        statuses={
-            "new": RemoteStatus.RUNNING,
-            "processing": RemoteStatus.RUNNING,
-            "done": RemoteStatus.READY,
-            "purged": RemoteStatus.GONE,
-            "canceled": RemoteStatus.FAILED,
-        },
+        statuses=_TASK_STATUSES,
     ),
 )
+
+# §9.3. Paid acceptance, ≤ 31 days a request: the seeds' synchronous report, retired for an
+# async task with the paid-storage statuses. Both fill one table; the account's
+# `wb_api_generation` picks which one runs.
+_ACCEPTANCE_WINDOW = Window(max_days=31, history_days=365, lookback_days=1, lag_days=1)
+ACCEPTANCE_REPORT_SEED = Endpoint(
+    name="wb.acceptance_report.seed",
+    marketplace="wb",
+    model=WbAcceptanceReport,
+    scope="analytics",
+    cadence="daily",
+    window=_ACCEPTANCE_WINDOW,
+    generation="seed",
+    fetch=Call("GET", "/api/v1/analytics/acceptance-report", limits.WB_ACCEPTANCE_SYNC,
+               query={"dateFrom": "{start}", "dateTo": "{end}"}, records="report"),
+)
+ACCEPTANCE_REPORT = Endpoint(
+    name="wb.acceptance_report",
+    marketplace="wb",
+    model=WbAcceptanceReport,
+    scope="analytics",
+    cadence="daily",
+    window=_ACCEPTANCE_WINDOW,
+    generation="current",
+    flow=TaskFlow(
+        create=Call("GET", "/api/v1/acceptance_report", limits.WB_ACCEPTANCE_CREATE,
+                    query={"dateFrom": "{start}", "dateTo": "{end}"}),
+        status=Call("GET", "/api/v1/acceptance_report/tasks/{task_id}/status", limits.WB_ACCEPTANCE_STATUS),
+        download=Call("GET", "/api/v1/acceptance_report/tasks/{task_id}/download", limits.WB_ACCEPTANCE_DOWNLOAD),
+        statuses=_TASK_STATUSES,
+    ),
+)
+
+# §8. Seller-analytics CSV reports: our UUID, 20 a day per seller, kept 48 hours, and all four
+# methods on one 3-a-minute bucket. History reports cover up to a year a report; period
+# reports are snapshots of their period, replaced whole.
+_DOWNLOADS = limits.WB_NM_REPORT_DOWNLOADS
+_CSV = CsvReportFlow(
+    report_type="",
+    params={},
+    window_column="dt",
+    create=Call("POST", "/api/v2/nm-report/downloads", _DOWNLOADS,
+                body={"id": "{report_id}", "reportType": "{report_type}", "params": "{params}"}),
+    list=Call("GET", "/api/v2/nm-report/downloads", _DOWNLOADS, query={"filter[downloadIds]": "{ids}"}, records="data"),
+    retry=Call("POST", "/api/v2/nm-report/downloads/retry", _DOWNLOADS, body={"downloadId": "{report_id}"}),
+    file=Call("GET", "/api/v2/nm-report/downloads/file/{report_id}", _DOWNLOADS),
+    statuses={
+        "WAITING": RemoteStatus.RUNNING,
+        "PROCESSING": RemoteStatus.RUNNING,
+        "RETRY": RemoteStatus.RUNNING,
+        "SUCCESS": RemoteStatus.READY,
+        "FAILED": RemoteStatus.FAILED,
+    },
+)
+_PERIOD = {"currentPeriod": {"start": "{start}", "end": "{end}"}}
+_HISTORY = {"startDate": "{start}", "endDate": "{end}", "timezone": "Europe/Moscow",
+            "aggregationLevel": "day", "skipDeletedNm": False}
+_SEARCH_ORDER = {"field": "openCard", "mode": "desc"}
+_FUNNEL_WINDOW = Window(max_days=90, history_days=365, lookback_days=7, lag_days=1)
+_PERIOD_WINDOW = Window(max_days=7, history_days=90, lag_days=1)
+
+
+def _csv_report(name: str, model: type, report_type: str, params: dict, window: Window,
+                window_column: str = "period_start") -> Endpoint:
+    return Endpoint(
+        name=f"wb.csv.{name}",
+        marketplace="wb",
+        model=model,
+        scope="analytics",
+        cadence="daily",
+        window=window,
+        flow=replace(_CSV, report_type=report_type, params=params, window_column=window_column),
+    )
+
+
+CSV_DETAIL_HISTORY = _csv_report("detail_history", wb_csv.WbFunnelDetailHistory, "DETAIL_HISTORY_REPORT",
+                                 {"nmIDs": [], **_HISTORY}, _FUNNEL_WINDOW, "dt")
+CSV_GROUPED_HISTORY = _csv_report("grouped_history", wb_csv.WbFunnelGroupedHistory, "GROUPED_HISTORY_REPORT",
+                                  _HISTORY, _FUNNEL_WINDOW, "dt")
+CSV_SEARCH_GROUP = _csv_report("search_queries_group", wb_csv.WbSearchQueriesGroup, "SEARCH_QUERIES_PREMIUM_REPORT_GROUP",
+                               {**_PERIOD, "subjectIds": [], "orderBy": _SEARCH_ORDER, "positionCluster": "all"},
+                               _PERIOD_WINDOW)
+CSV_SEARCH_PRODUCT = _csv_report("search_queries_product", wb_csv.WbSearchQueriesProduct,
+                                 "SEARCH_QUERIES_PREMIUM_REPORT_PRODUCT",
+                                 {**_PERIOD, "orderBy": _SEARCH_ORDER, "positionCluster": "all"}, _PERIOD_WINDOW)
+CSV_SEARCH_TEXT = _csv_report("search_queries_text", wb_csv.WbSearchQueriesText, "SEARCH_QUERIES_PREMIUM_REPORT_TEXT",
+                              {**_PERIOD, "topOrderBy": "openCard", "orderBy": _SEARCH_ORDER, "limit": 30},
+                              _PERIOD_WINDOW)
+CSV_STOCK_HISTORY = _csv_report("stock_history", wb_csv.WbStockHistory, "STOCK_HISTORY_REPORT_CSV",
+                                {**_PERIOD, "stockType": "", "skipDeletedNm": False,
+                                 "availabilityFilters": _ALL_AVAILABILITY,
+                                 "orderBy": {"field": "stockCount", "mode": "desc"}}, _PERIOD_WINDOW)
+CSV_STOCK_DAILY = _csv_report("stock_daily", wb_csv.WbStockDaily, "STOCK_HISTORY_DAILY_CSV",
+                              {**_PERIOD, "stockType": "", "skipDeletedNm": False},
+                              Window(max_days=31, history_days=90, lookback_days=1, lag_days=1), "date")

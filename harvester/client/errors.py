@@ -3,6 +3,7 @@
     HarvestError                 message never contains a token
     ├── Retriable                the task re-queues itself with a countdown
     │   ├── RateLimited(wait)    429 (WB) / 420 (YM), or our own limiter said "wait"
+    │   │   └── QuotaExhausted   WB's 429 "daily response limit" for CSV reports: wait for the next day
     │   └── Transient            5xx, timeout, broken connection, malformed body
     ├── Fatal                    the account must be fixed; recorded once, never retried
     │   ├── Unauthorized         401: missing, malformed, expired or wrong-category token
@@ -36,6 +37,10 @@ class RateLimited(Retriable):
     def __init__(self, message: str, wait: float) -> None:
         super().__init__(message)
         self.wait = wait
+
+
+class QuotaExhausted(RateLimited):
+    pass
 
 
 class Transient(Retriable):
@@ -77,6 +82,13 @@ STATUS_ERRORS: dict[tuple[str, int], type[HarvestError]] = {
 }
 
 
+# (marketplace, HTTP status, text in the body) → error, checked before STATUS_ERRORS.
+BODY_MARKERS: list[tuple[str, int, str, type[HarvestError]]] = [
+    ("wb", 429, "daily response limit", QuotaExhausted),
+    ("wb", 429, "лимит отчётов в сутки", QuotaExhausted),
+]
+
+
 def retry_after(marketplace: str, response: requests.Response) -> float:
     """API seconds to wait, from the marketplace's own headers (reference §3.3; YM §4)."""
     headers = response.headers
@@ -112,8 +124,10 @@ def error_for(marketplace: str, response: requests.Response, label: str) -> Harv
     if status < 400:
         return None
     kind = STATUS_ERRORS.get((marketplace, status), Transient if status >= 500 else BadRequest)
+    body = response.text.lower()
+    kind = next((k for mp, st, marker, k in BODY_MARKERS if (mp, st) == (marketplace, status) and marker in body), kind)
     # Scrubbed here, not only in logs: the message is stored in the run log too.
     message = scrub(f"{label}: HTTP {status}: {_detail(response)}")
-    error = RateLimited(message, retry_after(marketplace, response)) if kind is RateLimited else kind(message)
+    error = kind(message, retry_after(marketplace, response)) if issubclass(kind, RateLimited) else kind(message)
     error.status = status
     return error

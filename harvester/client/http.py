@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -30,14 +31,14 @@ HOSTS: dict[str, str] = {
 }
 
 
-def _fill(template: Any, values: dict[str, Any]) -> Any:
+def fill_template(template: Any, values: dict[str, Any]) -> Any:
     """Replace "{name}" strings anywhere in a JSON-like template with their values."""
     if isinstance(template, str) and template.startswith("{") and template.endswith("}"):
         return values.get(template[1:-1], template)
     if isinstance(template, dict):
-        return {k: _fill(v, values) for k, v in template.items()}
+        return {k: fill_template(v, values) for k, v in template.items()}
     if isinstance(template, list):
-        return [_fill(v, values) for v in template]
+        return [fill_template(v, values) for v in template]
     return template
 
 
@@ -57,8 +58,8 @@ class Request:
             method=call.method,
             host=call.host,
             path=call.path.format(**values),
-            params=_fill(dict(call.query), values),
-            json=_fill(call.body, values) if call.body is not None else None,
+            params=fill_template(dict(call.query), values),
+            json=fill_template(call.body, values) if call.body is not None else None,
         )
 
     def with_values(self, in_body: bool, **values: Any) -> Request:
@@ -91,8 +92,11 @@ class Client:
     def base_url(self, host: str) -> str:
         return self._settings.emulator_url or HOSTS[host]
 
-    def send(self, account: Account, request: Request) -> requests.Response:
-        """One call; a non-2xx answer or a network failure raises a typed `HarvestError`."""
+    def send(self, account: Account, request: Request, stream: bool = False) -> requests.Response:
+        """One call; a non-2xx answer or a network failure raises a typed `HarvestError`.
+
+        With `stream` the body is left unread, for downloads spooled to disk.
+        """
         token = account.token()
         auth = {"Authorization": token} if account.marketplace == "wb" else {"Api-Key": token}
         url = self.base_url(request.host).rstrip("/") + request.path
@@ -104,6 +108,7 @@ class Client:
                 json=request.json,
                 headers=auth,
                 timeout=(self._settings.connect_timeout, self._settings.request_timeout),
+                stream=stream,
             )
         except requests.RequestException as exc:
             # The exception text can carry the URL but never headers, so no token leaks here.
@@ -122,3 +127,18 @@ def decode_json(response: requests.Response, label: str) -> Any:
         return response.json()
     except (ValueError, json.JSONDecodeError):
         raise Transient(f"{label}: malformed JSON body ({len(response.content)} bytes)") from None
+
+
+def spool(response: requests.Response, path: Path, label: str) -> int:
+    """Write a streamed body to `path` in chunks (memory stays flat); a cut connection is `Transient`."""
+    size = 0
+    try:
+        with open(path, "wb") as out:
+            for chunk in response.iter_content(1 << 16):
+                out.write(chunk)
+                size += len(chunk)
+    except requests.RequestException as exc:
+        raise Transient(f"{label}: download broke off after {size} bytes ({type(exc).__name__})") from None
+    finally:
+        response.close()
+    return size

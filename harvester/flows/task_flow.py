@@ -9,71 +9,22 @@ between WB's answer and that commit, and the log says so when it happens.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import structlog
 
-from harvester.accounts import Account
-from harvester.catalog.model import Endpoint, RemoteStatus, TaskFlow
+from harvester.catalog.model import RemoteStatus
 from harvester.client.errors import BadRequest, HarvestError, Transient
 from harvester.client.http import Request, decode_json
 from harvester.flows import jobs
-from harvester.gate import Gate
+from harvester.flows.steps import Step, StepContext, finish, recreate, succeed
 from harvester.parse import dig, records_at, to_rows
-from harvester.settings import Settings
 from harvester.store.db import session_scope
 from harvester.store.models import JobStatus, ReportJob
 from harvester.store.models.core import utcnow
-from harvester.store.runlog import advance_watermark, record_run
 from harvester.store.upsert import upsert
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class StepContext:
-    gate: Gate
-    settings: Settings
-    account: Account
-    endpoint: Endpoint
-    booked: int = 0
-    task_id: str | None = None
-
-    @property
-    def flow(self) -> TaskFlow:
-        assert self.endpoint.flow is not None
-        return self.endpoint.flow
-
-    def later(self, api_seconds: float) -> dt.datetime:
-        return utcnow() + dt.timedelta(seconds=self.settings.scaled(api_seconds))
-
-
-def _window(job: ReportJob) -> tuple[dt.date, dt.date]:
-    return job.window_start, job.window_end
-
-
-def finish(job_id: int, status: JobStatus, error: str, task_id: str | None = None) -> ReportJob:
-    """End a job unsuccessfully and record the run."""
-    with session_scope() as session:
-        job = session.get(ReportJob, job_id)
-        assert job is not None
-        jobs.save(session, job, status=status, last_error=error)
-        record_run(session, account_id=job.account_id, endpoint=job.endpoint, window=_window(job),
-                   status="failed", started_at=job.created_at, error=error, task_id=task_id, job_id=job.id)
-    log.error("flow_failed", job_id=job_id, status=status.value, error=error)
-    return job
-
-
-def _recreate(ctx: StepContext, job: ReportJob, reason: str) -> ReportJob:
-    """Create the report again after a failure or expiry, up to the attempt cap."""
-    if job.attempts >= ctx.settings.flow_max_attempts:
-        return finish(job.id, JobStatus.FAILED, f"{reason}; gave up after {job.attempts} reports")  # type: ignore[arg-type]
-    log.warning("flow_recreate", job_id=job.id, reason=reason, attempts=job.attempts)
-    with session_scope() as session:
-        return jobs.save(session, job, status=JobStatus.NEW, remote_id=None, last_error=reason,
-                         next_run_at=ctx.later(ctx.flow.poll_every))
 
 
 def create(ctx: StepContext, job: ReportJob) -> ReportJob:
@@ -108,7 +59,7 @@ def poll(ctx: StepContext, job: ReportJob) -> ReportJob:
     raw = dig(decode_json(ctx.gate.send(ctx.account, request, call), request.label), ctx.flow.status_field)
     outcome = ctx.flow.statuses.get(raw) if isinstance(raw, str) else None
     if outcome is None:
-        return finish(job.id, JobStatus.FAILED, f"{request.label}: unknown status {raw!r}")  # type: ignore[arg-type]
+        return finish(job.id, JobStatus.FAILED, f"{request.label}: unknown status {raw!r}", ctx.task_id)  # type: ignore[arg-type]
     return POLL_OUTCOMES[outcome](ctx, job, raw)
 
 
@@ -126,8 +77,8 @@ def _ready(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
 POLL_OUTCOMES: dict[RemoteStatus, Callable[[StepContext, ReportJob, str], ReportJob]] = {
     RemoteStatus.RUNNING: _still_running,
     RemoteStatus.READY: _ready,
-    RemoteStatus.FAILED: lambda ctx, job, raw: _recreate(ctx, job, f"the report ended with status {raw!r}"),
-    RemoteStatus.GONE: lambda ctx, job, raw: _recreate(ctx, job, f"the report was {raw!r} before it was downloaded"),
+    RemoteStatus.FAILED: lambda ctx, job, raw: recreate(ctx, job, f"the report ended with status {raw!r}"),
+    RemoteStatus.GONE: lambda ctx, job, raw: recreate(ctx, job, f"the report was {raw!r} before it was downloaded"),
 }
 
 
@@ -139,36 +90,17 @@ def download(ctx: StepContext, job: ReportJob) -> ReportJob:
         response = ctx.gate.send(ctx.account, request, call)
     except BadRequest as exc:
         if exc.status == 404:
-            return _recreate(ctx, job, "the report was gone when it was downloaded")
+            return recreate(ctx, job, "the report was gone when it was downloaded")
         raise
     records = records_at(decode_json(response, request.label), call.records, request.label)
     table = ctx.endpoint.model.__table__  # type: ignore[attr-defined]
-    context = {"account_id": job.account_id, "window_start": job.window_start, "window_end": job.window_end}
-    rows = to_rows(table, records, context, request.label)
-    with session_scope() as session:
-        count = upsert(session, table, rows)
-        jobs.save(session, job, status=JobStatus.DONE, rows=count, last_error=None)
-        record_run(session, account_id=job.account_id, endpoint=job.endpoint, window=_window(job),
-                   status="ok", rows=count, started_at=job.created_at, task_id=ctx.task_id, job_id=job.id)
-        advance_watermark(session, job.account_id, job.endpoint, _window(job))
-    log.info("flow_done", job_id=job.id, rows=count)
-    return job
+    rows = to_rows(table, records, ctx.context(job), request.label)
+    return succeed(ctx, job, lambda session: upsert(session, table, rows))
 
 
-STEPS: dict[JobStatus, Callable[[StepContext, ReportJob], ReportJob]] = {
+STEPS: dict[JobStatus, Step] = {
     JobStatus.NEW: create,
     JobStatus.CREATING: create,
     JobStatus.POLLING: poll,
     JobStatus.DOWNLOADING: download,
 }
-
-
-def run_step(ctx: StepContext, job_id: int) -> ReportJob:
-    """Perform the one transition the job's status calls for."""
-    with session_scope() as session:
-        job = session.get(ReportJob, job_id)
-    if job is None or job.status.terminal:
-        return job  # type: ignore[return-value]
-    if utcnow() > job.deadline_at:
-        return finish(job_id, JobStatus.TIMED_OUT, f"not done by its deadline {job.deadline_at:%Y-%m-%d %H:%M} UTC", ctx.task_id)
-    return STEPS[job.status](ctx, job)

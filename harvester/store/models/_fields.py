@@ -9,15 +9,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger
+from sqlalchemy import JSON, BigInteger
 from sqlmodel import Field
 
 
 def src(path: str, *, key: bool = False, big: bool = False, **kwargs: Any) -> Any:
-    """A column filled from `path` in the API record; `key` puts it in the natural key."""
+    """A column filled from `path` in the API record (a CSV header for CSV reports).
+
+    `key` puts it in the natural key; "a|b" reads the first of several spellings WB has used.
+    """
     if big:
         kwargs["sa_type"] = BigInteger
     return Field(primary_key=key, sa_column_kwargs={"info": {"src": path}}, **kwargs)
+
+
+def dynamic(pattern: str, role: str, **kwargs: Any) -> Any:
+    """A column filled from CSV headers matching `pattern` (WB's per-month and per-day columns).
+
+    role "json": {captured group: value} for every matching column, in one JSON column;
+    role "melt_key" / "melt_value": one row per matching column, its captured date and value.
+    """
+    info = {"pattern": pattern, "role": role}
+    if role == "json":
+        kwargs["sa_type"] = JSON
+    return Field(sa_column_kwargs={"info": info}, primary_key=role == "melt_key", **kwargs)
+
+
+def extras() -> Any:
+    """CSV columns the model does not know yet, kept as JSON instead of dropped."""
+    return Field(default=None, sa_type=JSON, sa_column_kwargs={"info": {"extras": True}})
 
 
 def ctx(name: str, *, key: bool = True, **kwargs: Any) -> Any:

@@ -50,6 +50,7 @@ class JobStatus(str, Enum):
     NEW = "NEW"  # to be created at the marketplace
     CREATING = "CREATING"  # create call sent; the remote id may not be saved yet
     POLLING = "POLLING"  # created; waiting for the marketplace to finish it
+    RETRYING = "RETRYING"  # the report failed; ask the marketplace to build it again after a cooldown
     DOWNLOADING = "DOWNLOADING"  # ready; download and load it
     DONE = "DONE"
     FAILED = "FAILED"
@@ -74,9 +75,20 @@ class ReportJob(SQLModel, table=True):
     status: JobStatus = Field(default=JobStatus.NEW, index=True)
     remote_id: str | None = None
     attempts: int = 0  # reports created for this job so far
+    retries: int = 0  # times the marketplace was asked to rebuild a failed report
     rows: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     next_run_at: datetime = Field(default_factory=utcnow, index=True)
     deadline_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportQuota(SQLModel, table=True):
+    """Reports created per account per marketplace day: WB allows 20 CSV reports a day."""
+
+    __tablename__ = "report_quota"
+
+    account_id: str = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    used: int = 0

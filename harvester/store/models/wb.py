@@ -92,3 +92,23 @@ class WbPaidStorage(SQLModel, table=True):
     loyalty_discount: float | None = src("loyaltyDiscount", default=None)
     tariff_fix_date: dt.date | None = src("tariffFixDate", default=None)
     tariff_lower_date: dt.date | None = src("tariffLowerDate", default=None)
+
+
+class WbAcceptanceReport(SQLModel, table=True):
+    """Paid acceptance per supply, product and acceptance day.
+
+    Filled by the retired synchronous report (seed generation, whose key is spelt
+    `shkСreateDate` with a Cyrillic С in WB's 2024 spec) and by the current async task.
+    """
+
+    __tablename__ = "wb_acceptance_report"
+
+    account_id: str = ctx("account_id")
+    income_id: int = src("incomeId", key=True, big=True)
+    nm_id: int = src("nmID", key=True, big=True)
+    shk_create_date: dt.date = src("shkCreateDate|shk\u0421reateDate", key=True)
+    gi_create_date: dt.date | None = src("giCreateDate", default=None)
+    count: int = src("count")
+    subject_name: str | None = src("subjectName", default=None)
+    total: float = src("total")
+    sum: int | None = src("sum", default=None, big=True)  # only in the retired synchronous report

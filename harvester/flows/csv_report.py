@@ -1,0 +1,166 @@
+"""WB seller-analytics CSV reports: create → list → (FAILED → retry) → file → load.
+
+The report id is ours (a UUID), so it is saved, with a slot of the daily budget, before the
+create call; a resumed job looks its id up in the list before it ever creates again. One
+list call checks every waiting report of the account, and each job's own step then only
+reads what that call found. The file is spooled to disk and loaded by window replacement.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import structlog
+from sqlmodel import select
+
+from harvester.catalog import get_endpoint
+from harvester.catalog.model import RemoteStatus
+from harvester.client.errors import BadRequest, QuotaExhausted
+from harvester.client.http import Request, decode_json, fill_template, spool
+from harvester.flows import jobs, quota
+from harvester.flows.steps import Step, StepContext, finish, recreate, succeed
+from harvester.gate import Wait
+from harvester.parse import records_at
+from harvester.store.db import session_scope
+from harvester.store.load import load_csv_report
+from harvester.store.models import JobStatus, ReportJob
+from harvester.store.models.core import utcnow
+
+log = structlog.get_logger(__name__)
+
+
+def _list(ctx: StepContext, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Status of several reports in one call (all four methods share 3 calls a minute)."""
+    call = ctx.flow.list
+    ctx.gate.acquire(ctx.account, call, ctx.booked)
+    request = Request.from_call(call, ids=ids)
+    items = records_at(decode_json(ctx.gate.send(ctx.account, request, call), request.label), call.records, request.label)
+    return {str(item.get("id")): item for item in items}
+
+
+def _quota_wait(job: ReportJob) -> Wait:
+    with session_scope() as session:
+        jobs.save(session, job, last_error="daily report quota spent; waiting for the next Moscow day")
+    log.warning("report_quota_spent", job_id=job.id)
+    return Wait(quota.seconds_to_next_day(), reason="daily report quota")
+
+
+def create(ctx: StepContext, job: ReportJob) -> ReportJob:
+    flow = ctx.flow
+    if job.status == JobStatus.CREATING and job.remote_id in _list(ctx, [job.remote_id]):  # type: ignore[list-item]
+        log.info("report_found_after_restart", job_id=job.id, report_id=job.remote_id)
+        with session_scope() as session:
+            return jobs.save(session, job, status=JobStatus.POLLING, attempts=job.attempts + 1,
+                             next_run_at=ctx.later(flow.poll_every))
+    ctx.gate.acquire(ctx.account, flow.create, ctx.booked if job.status == JobStatus.NEW else 0)
+    if job.status == JobStatus.NEW:
+        with session_scope() as session:
+            if not quota.take(session, job.account_id, flow.daily_quota):
+                raise _quota_wait(job)
+            jobs.save(session, job, status=JobStatus.CREATING, remote_id=str(uuid.uuid4()))
+    params = fill_template(flow.params, {"start": job.window_start.isoformat(), "end": job.window_end.isoformat()})
+    request = Request.from_call(flow.create, report_id=job.remote_id, report_type=flow.report_type, params=params)
+    try:
+        ctx.gate.send(ctx.account, request, flow.create)
+    except QuotaExhausted:
+        with session_scope() as session:
+            quota.spend_all(session, job.account_id, flow.daily_quota)
+        raise _quota_wait(job) from None
+    with session_scope() as session:
+        return jobs.save(session, job, status=JobStatus.POLLING, attempts=job.attempts + 1,
+                         next_run_at=ctx.later(flow.poll_every))
+
+
+def poll(ctx: StepContext, job: ReportJob) -> ReportJob:
+    """One list call for every report of this account that is waiting; each job takes its answer."""
+    with session_scope() as session:
+        waiting = list(session.exec(select(ReportJob).where(
+            ReportJob.account_id == job.account_id, ReportJob.status == JobStatus.POLLING,
+            ReportJob.remote_id.is_not(None))))  # type: ignore[union-attr]
+    siblings = [j for j in waiting if get_endpoint(j.endpoint).flow_kind == ctx.endpoint.flow_kind] or [job]
+    found = _list(ctx, [j.remote_id for j in siblings])  # type: ignore[misc]
+    result = job
+    for other in siblings:
+        item = found.get(other.remote_id)  # type: ignore[arg-type]
+        raw = str(item.get("status")) if item else None
+        outcome = RemoteStatus.GONE if item is None else ctx.flow.statuses.get(raw)
+        if outcome is None:
+            updated = finish(other.id, JobStatus.FAILED, f"{ctx.flow.list.label}: unknown status {raw!r}", ctx.task_id)  # type: ignore[arg-type]
+        else:
+            updated = POLL_OUTCOMES[outcome](ctx, other, raw or "absent from the list")
+        if other.id == job.id:
+            result = updated
+    return result
+
+
+def _running(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
+    with session_scope() as session:
+        return jobs.save(session, job, next_run_at=ctx.later(ctx.flow.poll_every))
+
+
+def _ready(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
+    with session_scope() as session:
+        return jobs.save(session, job, status=JobStatus.DOWNLOADING, next_run_at=utcnow())
+
+
+def _failed(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
+    """WB failed to build it: ask for a rebuild after the cooldown, a few times at most."""
+    if job.retries >= ctx.settings.flow_max_attempts:
+        return finish(job.id, JobStatus.FAILED, f"the report ended {raw} {job.retries + 1} times; gave up", ctx.task_id)  # type: ignore[arg-type]
+    with session_scope() as session:
+        return jobs.save(session, job, status=JobStatus.RETRYING, last_error=f"the report ended {raw}",
+                         next_run_at=ctx.later(ctx.flow.retry_cooldown))
+
+
+def _gone(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
+    return recreate(ctx, job, f"the report is gone ({raw}): past its 48-hour retention or never kept")
+
+
+# Every RemoteStatus must have an action here; tests/test_catalog.py fails when one is added without one.
+POLL_OUTCOMES = {
+    RemoteStatus.RUNNING: _running,
+    RemoteStatus.READY: _ready,
+    RemoteStatus.FAILED: _failed,
+    RemoteStatus.GONE: _gone,
+}
+
+
+def retry(ctx: StepContext, job: ReportJob) -> ReportJob:
+    call = ctx.flow.retry
+    ctx.gate.acquire(ctx.account, call, ctx.booked)
+    ctx.gate.send(ctx.account, Request.from_call(call, report_id=job.remote_id), call)
+    with session_scope() as session:
+        return jobs.save(session, job, status=JobStatus.POLLING, retries=job.retries + 1,
+                         next_run_at=ctx.later(ctx.flow.poll_every))
+
+
+def download(ctx: StepContext, job: ReportJob) -> ReportJob:
+    call = ctx.flow.file
+    ctx.gate.acquire(ctx.account, call, ctx.booked)
+    request = Request.from_call(call, report_id=job.remote_id)
+    try:
+        response = ctx.gate.send(ctx.account, request, call, stream=True)
+    except BadRequest as exc:
+        if exc.status == 404:
+            return _gone(ctx, job, "404 on download")
+        raise
+    table = ctx.endpoint.model.__table__  # type: ignore[attr-defined]
+    with tempfile.TemporaryDirectory(prefix="harvester-") as tmp:
+        path = Path(tmp) / f"{job.remote_id}.zip"
+        empty = response.status_code == 204
+        if not empty:
+            spool(response, path, request.label)
+        return succeed(ctx, job, lambda session: load_csv_report(
+            session, table, None if empty else path, ctx.context(job), ctx.flow.window_column, request.label))
+
+
+STEPS: dict[JobStatus, Step] = {
+    JobStatus.NEW: create,
+    JobStatus.CREATING: create,
+    JobStatus.POLLING: poll,
+    JobStatus.RETRYING: retry,
+    JobStatus.DOWNLOADING: download,
+}

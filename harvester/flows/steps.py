@@ -1,0 +1,109 @@
+"""What every report flow shares: the step context, ending and re-creating jobs, and `run_step`.
+
+Each flow kind (`task_flow`, `csv_report`) maps job statuses to step functions; `run_step`
+performs the one transition a job's status calls for. `FLOW_STEPS` is checked at import:
+every non-terminal status a kind can reach has a step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from harvester.accounts import Account
+from harvester.catalog.model import Endpoint
+from harvester.flows import jobs
+from harvester.gate import Gate
+from harvester.settings import Settings
+from harvester.store.db import session_scope
+from harvester.store.models import JobStatus, ReportJob
+from harvester.store.models.core import utcnow
+from harvester.store.runlog import advance_watermark, record_run
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class StepContext:
+    gate: Gate
+    settings: Settings
+    account: Account
+    endpoint: Endpoint
+    booked: int = 0
+    task_id: str | None = None
+
+    @property
+    def flow(self) -> Any:
+        assert self.endpoint.flow is not None
+        return self.endpoint.flow
+
+    def later(self, api_seconds: float) -> dt.datetime:
+        return utcnow() + dt.timedelta(seconds=self.settings.scaled(api_seconds))
+
+    def context(self, job: ReportJob) -> dict[str, Any]:
+        """The values `ctx` columns are filled from."""
+        return {"account_id": job.account_id, "window_start": job.window_start, "window_end": job.window_end}
+
+
+def window(job: ReportJob) -> tuple[dt.date, dt.date]:
+    return job.window_start, job.window_end
+
+
+def finish(job_id: int, status: JobStatus, error: str, task_id: str | None = None) -> ReportJob:
+    """End a job unsuccessfully and record the run."""
+    with session_scope() as session:
+        job = session.get(ReportJob, job_id)
+        assert job is not None
+        jobs.save(session, job, status=status, last_error=error)
+        record_run(session, account_id=job.account_id, endpoint=job.endpoint, window=window(job),
+                   status="failed", started_at=job.created_at, error=error, task_id=task_id, job_id=job.id)
+    log.error("flow_failed", job_id=job_id, status=status.value, error=error)
+    return job
+
+
+def succeed(ctx: StepContext, job: ReportJob, load: Callable[[Any], int]) -> ReportJob:
+    """Load the report with `load(session)` and mark the job DONE, all in one transaction."""
+    with session_scope() as session:
+        count = load(session)
+        jobs.save(session, job, status=JobStatus.DONE, rows=count, last_error=None)
+        record_run(session, account_id=job.account_id, endpoint=job.endpoint, window=window(job),
+                   status="ok", rows=count, started_at=job.created_at, task_id=ctx.task_id, job_id=job.id)
+        advance_watermark(session, job.account_id, job.endpoint, window(job))
+    log.info("flow_done", job_id=job.id, rows=count)
+    return job
+
+
+def recreate(ctx: StepContext, job: ReportJob, reason: str, delay: float | None = None) -> ReportJob:
+    """Create the report again after a failure or expiry, up to the attempt cap; the run log says why."""
+    if job.attempts >= ctx.settings.flow_max_attempts:
+        return finish(job.id, JobStatus.FAILED, f"{reason}; gave up after {job.attempts} reports", ctx.task_id)  # type: ignore[arg-type]
+    log.warning("flow_recreate", job_id=job.id, reason=reason, attempts=job.attempts)
+    with session_scope() as session:
+        return jobs.save(session, job, status=JobStatus.NEW, remote_id=None, last_error=reason,
+                         next_run_at=ctx.later(ctx.flow.poll_every if delay is None else delay))
+
+
+Step = Callable[[StepContext, ReportJob], ReportJob]
+
+
+def _registry() -> dict[str, dict[JobStatus, Step]]:
+    from harvester.flows import csv_report, task_flow
+
+    return {"wb_task": task_flow.STEPS, "wb_csv_report": csv_report.STEPS}
+
+
+def run_step(ctx: StepContext, job_id: int) -> ReportJob:
+    """Perform the one transition the job's status calls for."""
+    with session_scope() as session:
+        job = session.get(ReportJob, job_id)
+    if job is None or job.status.terminal:
+        return job  # type: ignore[return-value]
+    if utcnow() > job.deadline_at:
+        return finish(job_id, JobStatus.TIMED_OUT, f"not done by its deadline {job.deadline_at:%Y-%m-%d %H:%M} UTC", ctx.task_id)
+    if job.next_run_at > utcnow() + dt.timedelta(seconds=1):
+        return job  # woken early (a sibling's poll moved it on): the task re-queues it for its time
+    return _registry()[ctx.endpoint.flow_kind][job.status](ctx, job)
