@@ -92,9 +92,10 @@ def load_csv_report(session: Session, table: Table, path: Path | None, context: 
         return 0
     with report_csv(path, label) as raw:
         header_line = raw.readline()
-        if not header_line.strip():
-            return 0  # an empty file: the window has no rows
-        header = next(csv.reader([header_line.decode("utf-8-sig")], skipinitialspace=True))
+        header_text = header_line.decode("utf-8-sig").strip()
+        if not header_text:
+            return 0  # an empty file (perhaps just a BOM): the window has no rows
+        header = next(csv.reader([header_text], skipinitialspace=True))
         plan = csv_plan(table, header, label)
         if session.get_bind().dialect.name == "postgresql" and plan.direct and b", " not in header_line:
             try:
