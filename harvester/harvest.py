@@ -26,7 +26,7 @@ class Progress:
 
     cursor: dict[str, Any] | None = None
     rows: int = 0
-    booked: int = 0  # a limiter token reserved for the next request (see limiter.Decision)
+    booked: dict[str, Any] | None = None  # a limiter token reserved for the next request (see gate.Wait)
 
 
 def harvest_window(gate: Gate, account: Account, endpoint: Endpoint, window: tuple[dt.date, dt.date], progress: Progress) -> int:
@@ -40,7 +40,7 @@ def harvest_window(gate: Gate, account: Account, endpoint: Endpoint, window: tup
     while request is not None:
         progress.cursor = endpoint.paginator.cursor(request)
         gate.acquire(account, call, progress.booked)
-        progress.booked = 0
+        progress.booked = None
         response = gate.send(account, request, call)
         records = records_at(decode_json(response, request.label), call.records, request.label)
         rows = to_rows(table, records, context, request.label)

@@ -69,11 +69,11 @@ class Settings(BaseSettings):
         description="The limiter books a future token for a task when it is due within this many "
         "seconds (scaled), so waiting tasks do not stampede.",
     )
-    limiter_guard: float = Field(
-        0.25,
-        ge=0,
-        description="Real seconds our bucket waits before refilling from full: the longest "
-        "expected request latency to the API (its bucket refills from when the request arrives).",
+    in_flight_ttl: float = Field(
+        90.0,
+        gt=0,
+        description="Real seconds a request counts as in flight (capping its bucket) if its worker "
+        "dies before the answer; keep it above connect plus request timeout.",
     )
     visibility_timeout: int = Field(
         7200, gt=0, description="Redis broker visibility timeout, seconds."

@@ -125,7 +125,7 @@ def backfill(account_id: str, endpoint: str, since: str, until: str) -> int:
 
 @app.task(bind=True, name="harvester.harvest", max_retries=None)
 def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *, cursor: dict | None = None,
-            rows: int = 0, booked: int = 0, failures: int = 0, lock: str | None = None,
+            rows: int = 0, booked: dict | None = None, failures: int = 0, lock: str | None = None,
             started: str | None = None) -> int:
     """Harvest one window of a synchronous endpoint for one account."""
     rt = get_runtime()
@@ -137,11 +137,11 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
         return 0
     started_at = dt.datetime.fromisoformat(started) if started else utcnow()
     progress = Progress(cursor, rows, booked)
-    countdown, error = 0.0, None
+    countdown, error, gate = 0.0, None, Gate(rt)
     try:
-        harvest_window(Gate(rt), get_account(account_id), get_endpoint(endpoint), window, progress)
+        harvest_window(gate, get_account(account_id), get_endpoint(endpoint), window, progress)
     except Wait as wait:
-        countdown, progress.booked = wait.countdown, wait.booked
+        countdown, progress.booked = wait.countdown, wait.booking
     except _RETRY as exc:
         if failures >= rt.settings.max_retries:
             error = f"{exc} (after {failures} retries)"
@@ -150,6 +150,8 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
             log.warning("harvest_retry", error=str(exc), failures=failures, countdown=countdown)
     except _FINAL as exc:
         error = f"account {account_id}: {exc}"
+    finally:
+        gate.close()
     if countdown:
         kwargs = {"cursor": progress.cursor, "rows": progress.rows, "booked": progress.booked,
                   "failures": failures, "lock": lock, "started": started_at.isoformat()}
@@ -177,7 +179,7 @@ def _defer(job_id: int, seconds: float) -> None:
 
 
 @app.task(bind=True, name="harvester.flow_step", max_retries=None)
-def flow_step(self: Task, job_id: int, account_id: str, endpoint: str, *, booked: int = 0, failures: int = 0) -> str:
+def flow_step(self: Task, job_id: int, account_id: str, endpoint: str, *, booked: dict | None = None, failures: int = 0) -> str:
     """Move one report job one step; the next step is queued when its time comes."""
     rt = get_runtime()
     key = f"hv:lock:job:{job_id}"
@@ -185,21 +187,22 @@ def flow_step(self: Task, job_id: int, account_id: str, endpoint: str, *, booked
     if lock is None:
         log.info("flow_step_already_running")
         return "busy"
-    countdown, job = 0.0, None
+    countdown, job, gate = 0.0, None, Gate(rt)
     try:
-        ctx = StepContext(Gate(rt), rt.settings, get_account(account_id), get_endpoint(endpoint), booked, self.request.id)
+        ctx = StepContext(gate, rt.settings, get_account(account_id), get_endpoint(endpoint), booked, self.request.id)
         job = run_step(ctx, job_id)
     except Wait as wait:
-        countdown, booked = wait.countdown, wait.booked
+        countdown, booked = wait.countdown, wait.booking
     except _RETRY as exc:
         if failures >= rt.settings.max_retries:
             job = finish(job_id, JobStatus.FAILED, f"{exc} (after {failures} retries)", self.request.id)
         else:
-            countdown, failures, booked = _backoff(rt.settings, failures), failures + 1, 0
+            countdown, failures, booked = _backoff(rt.settings, failures), failures + 1, None
             log.warning("flow_step_retry", error=str(exc), failures=failures, countdown=countdown)
     except _FINAL as exc:
         job = finish(job_id, JobStatus.FAILED, f"account {account_id}: {exc}", self.request.id)
     finally:
+        gate.close()
         locks.release(rt.redis, key, lock)  # before any re-queue, so the next copy finds it free
     if countdown:
         countdown = min(countdown, rt.settings.max_countdown)

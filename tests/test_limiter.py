@@ -17,7 +17,7 @@ SCALE = 600.0
 
 
 def _settings(**values: float) -> Settings:
-    return Settings(_env_file=None, **{"time_scale": SCALE, "limiter_guard": 0, **values})  # type: ignore[arg-type]
+    return Settings(_env_file=None, **{"time_scale": SCALE, **values})  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -30,12 +30,20 @@ def test_burst_is_granted_at_once_then_the_caller_is_told_how_long_to_wait(limit
     denied = limiter.acquire("wb", "a1", GROUP, "personal")
     assert not denied.go
     assert 0 < denied.wait <= 20 / SCALE + 0.002
-    assert denied.booked == 0  # horizon 0: nothing booked
+    assert denied.due == 0 and denied.ticket == ""  # horizon 0: nothing booked
+
+
+def _take(limiter: Limiter, account: str = "a1", **kwargs: object) -> str:
+    """Take a token and release its ticket at once, as a request with an instant answer would."""
+    decision = limiter.acquire("wb", account, GROUP, "personal", **kwargs)  # type: ignore[arg-type]
+    assert decision.go
+    limiter.release("wb", account, GROUP, "personal", decision.ticket)
+    return decision.ticket
 
 
 def test_one_token_returns_after_one_interval(limiter: Limiter) -> None:
     for _ in range(3):
-        limiter.acquire("wb", "a1", GROUP, "personal")
+        _take(limiter)
     wait = limiter.acquire("wb", "a1", GROUP, "personal").wait
     time.sleep(wait + 0.005)
     assert limiter.acquire("wb", "a1", GROUP, "personal").go
@@ -59,15 +67,15 @@ def test_base_tokens_get_the_base_row(limiter: Limiter) -> None:
 def test_a_booking_is_used_only_once_it_is_due(redis_client) -> None:
     limiter = Limiter(redis_client, _settings(reserve_horizon=60))
     for _ in range(3):
-        limiter.acquire("wb", "a1", GROUP, "personal")
+        _take(limiter)
     booked = limiter.acquire("wb", "a1", GROUP, "personal")
-    assert not booked.go and booked.booked > 0
-    early = limiter.acquire("wb", "a1", GROUP, "personal", booked=booked.booked)
-    assert not early.go and early.booked == booked.booked  # still ours, still not due
+    assert not booked.go and booked.due > 0 and booked.ticket
+    early = limiter.acquire("wb", "a1", GROUP, "personal", ticket=booked.ticket, due=booked.due)
+    assert not early.go and early.due == booked.due  # still ours, still not due
     second = limiter.acquire("wb", "a1", GROUP, "personal")
-    assert second.booked > booked.booked  # the next caller queues behind the booking
+    assert second.due > booked.due  # the next caller queues behind the booking
     time.sleep(booked.wait + 0.005)
-    assert limiter.acquire("wb", "a1", GROUP, "personal", booked=booked.booked).go
+    assert limiter.acquire("wb", "a1", GROUP, "personal", ticket=booked.ticket, due=booked.due).go
 
 
 def test_waits_beyond_the_horizon_book_nothing(redis_client) -> None:
@@ -76,7 +84,7 @@ def test_waits_beyond_the_horizon_book_nothing(redis_client) -> None:
         limiter.acquire("wb", "a1", GROUP, "personal")
     first = limiter.acquire("wb", "a1", GROUP, "personal")  # due in 20 s: booked
     second = limiter.acquire("wb", "a1", GROUP, "personal")  # due in 40 s: beyond 30 s
-    assert first.booked and not second.booked
+    assert first.due and not second.due
     assert second.wait == pytest.approx(40, abs=0.5)
 
 
@@ -84,7 +92,7 @@ def test_a_pause_stops_everyone_including_bookings_and_empties_the_bucket(limite
     limiter.pause("wb", "a1", GROUP, api_seconds=30)
     denied = limiter.acquire("wb", "a1", GROUP, "personal")
     assert not denied.go and denied.wait == pytest.approx(30 / SCALE, abs=0.01)
-    assert not limiter.acquire("wb", "a1", GROUP, "personal", booked=1).go
+    assert not limiter.acquire("wb", "a1", GROUP, "personal", ticket="t", due=1).go
     time.sleep(denied.wait + 0.005)
     assert limiter.acquire("wb", "a1", GROUP, "personal").go  # 30 s of refill from empty: 1.5 tokens
     assert not limiter.acquire("wb", "a1", GROUP, "personal").go  # not the full burst
@@ -104,8 +112,10 @@ def test_concurrent_callers_never_get_more_than_burst_plus_refill(limiter: Limit
 
     def worker() -> None:
         while time.monotonic() < stop:
-            if limiter.acquire("wb", "a1", GROUP, "personal").go:
+            decision = limiter.acquire("wb", "a1", GROUP, "personal")
+            if decision.go:
                 grants.append(time.monotonic())
+                limiter.release("wb", "a1", GROUP, "personal", decision.ticket)
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:
@@ -118,12 +128,37 @@ def test_concurrent_callers_never_get_more_than_burst_plus_refill(limiter: Limit
     assert len(grants) >= 3 + 0.5 / interval * 0.5  # and the bucket is actually used
 
 
-def test_a_bucket_drained_from_full_refills_only_after_the_guard(redis_client) -> None:
-    limiter = Limiter(redis_client, _settings(reserve_horizon=60, limiter_guard=0.2))
+def test_a_request_in_flight_caps_the_bucket_while_the_api_may_sit_at_burst(limiter: Limiter) -> None:
+    slow = limiter.acquire("wb", "a1", GROUP, "personal")  # sent, but no answer yet
+    time.sleep(3 * 20 / SCALE)  # three intervals: a bucket without tickets would be full again
+    assert [limiter.acquire("wb", "a1", GROUP, "personal").go for _ in range(3)] == [True, True, False]
+    limiter.release("wb", "a1", GROUP, "personal", slow.ticket)
+
+
+def test_a_release_settles_refill_under_the_old_cap(limiter: Limiter) -> None:
+    tickets = [limiter.acquire("wb", "a1", GROUP, "personal").ticket for _ in range(3)]
+    time.sleep(3 * 20 / SCALE)  # the API's bucket was empty and refilled from when these arrived
+    for ticket in tickets:
+        limiter.release("wb", "a1", GROUP, "personal", ticket)
+    # The answers are back, but the refill while three were in flight was capped at zero:
+    assert not limiter.acquire("wb", "a1", GROUP, "personal").go
+
+
+def test_a_ticket_whose_worker_died_expires(redis_client) -> None:
+    limiter = Limiter(redis_client, _settings(in_flight_ttl=0.05, reserve_horizon=0))
     for _ in range(3):
-        assert limiter.acquire("wb", "a1", GROUP, "personal").go
+        limiter.acquire("wb", "a1", GROUP, "personal")  # never released
+    time.sleep(0.06)
+    assert not limiter.acquire("wb", "a1", GROUP, "personal").go  # prunes them; refill was capped till now
+    time.sleep(2 * 20 / SCALE + 0.005)  # from here the bucket refills as usual
+    assert [limiter.acquire("wb", "a1", GROUP, "personal").go for _ in range(3)] == [True, True, False]
+
+
+def test_a_booking_outlives_a_pause(redis_client) -> None:
+    limiter = Limiter(redis_client, _settings(reserve_horizon=60))
+    for _ in range(3):
+        _take(limiter)
     booked = limiter.acquire("wb", "a1", GROUP, "personal")
-    # The API's bucket starts refilling when our first request arrives, up to the guard later.
-    assert booked.wait == pytest.approx(0.2 + 20 / SCALE, abs=0.005)
-    time.sleep(20 / SCALE + 0.01)  # one interval, but still inside the guard
-    assert not limiter.acquire("wb", "a1", GROUP, "personal", booked=booked.booked).go
+    limiter.pause("wb", "a1", GROUP, api_seconds=60)
+    paused = limiter.acquire("wb", "a1", GROUP, "personal", ticket=booked.ticket, due=booked.due)
+    assert not paused.go and paused.due == booked.due and paused.wait == pytest.approx(60 / SCALE, abs=0.01)

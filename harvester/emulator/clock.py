@@ -21,6 +21,12 @@ class Clock:
         """Emulated epoch seconds (monotonic underneath, so it never goes backwards)."""
         return self._wall0 + (time.monotonic() - self._mono0) * self.time_scale
 
+    def advance(self, seconds: float) -> None:
+        """Jump ahead, so tests reach day-long deadlines (report expiry, quota days) at once."""
+        if seconds < 0:
+            raise ValueError("the clock cannot go backwards")
+        self._wall0 += seconds
+
     def today(self) -> date:
         """Emulated current date in UTC."""
         return datetime.fromtimestamp(self.now(), tz=UTC).date()

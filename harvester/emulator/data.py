@@ -41,19 +41,20 @@ WAREHOUSES = [
 CALC_TYPES = ["короба: без габаритов", "короба: по обмерам", "монопаллеты: по количеству паллет"]
 
 
-def _rng(*parts: object) -> random.Random:
+def keyed_rng(*parts: object) -> random.Random:
     """A private RNG per key; string seeding is stable across processes."""
     return random.Random("|".join(map(str, parts)))
 
 
-def _hash(*parts: object) -> int:
+def keyed_hash(*parts: object) -> int:
+    """A stable 64-bit number per key: cheaper than an RNG when one value is needed."""
     return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "big")
 
 
 @lru_cache(maxsize=256)
 def _catalogue(seed: int, sid: str) -> tuple[dict, ...]:
-    rng = _rng(seed, sid, "catalogue")
-    size = 40 + _hash(seed, sid, "catalogue-size") % 2561
+    rng = keyed_rng(seed, sid, "catalogue")
+    size = 40 + keyed_hash(seed, sid, "catalogue-size") % 2561
     brands = rng.sample(BRANDS, rng.randint(1, 3))
     prefix = "".join(rng.choice("ABCDEFGHKMNPRSTVWXZ") for _ in range(3))
     nm = rng.randrange(10_000_000, 400_000_000)
@@ -85,7 +86,8 @@ def products(seed: int, sid: str) -> list[dict]:
     return [dict(p) for p in _catalogue(seed, sid)]
 
 
-def _months(start: date, end: date) -> list[tuple[date, date]]:
+def month_spans(start: date, end: date) -> list[tuple[date, date]]:
+    """(first day, last day) of every calendar month the period touches."""
     months, day = [], start.replace(day=1)
     while day <= end:
         last = day.replace(day=calendar.monthrange(day.year, day.month)[1])
@@ -112,7 +114,7 @@ def _availability(rng: random.Random, stock: int, demand: float, rate: dict) -> 
 
 
 def _metrics(seed: int, sid: str, product: dict, start: date, end: date) -> dict:
-    rng = _rng(seed, sid, product["nmID"], start, end)
+    rng = keyed_rng(seed, sid, product["nmID"], start, end)
     days = max(1, (end - start).days + 1)
     price = product["price"]
     deleted = product["isDeleted"]
@@ -153,7 +155,7 @@ def _metrics(seed: int, sid: str, product: dict, start: date, end: date) -> dict
         "avgOrders": avg_orders,
         "avgOrdersByMonth": [
             {"start": a.isoformat(), "end": b.isoformat(), "value": round(demand * rng.uniform(0.7, 1.3), 2)}
-            for a, b in _months(start, end)
+            for a, b in month_spans(start, end)
         ],
         "buyoutCount": buyouts,
         "buyoutSum": buyouts * price,
@@ -191,7 +193,7 @@ def stocks_products(seed: int, sid: str, start: date, end: date) -> list[dict]:
 @lru_cache(maxsize=256)
 def _placements(seed: int, sid: str) -> tuple[dict, ...]:
     """Where the seller's goods lie in WB warehouses: product x 1-3 warehouses, one supply each."""
-    rng = _rng(seed, sid, "storage")
+    rng = keyed_rng(seed, sid, "storage")
     if rng.random() < 0.04:  # FBS-only sellers store nothing at WB
         return ()
     catalogue = _catalogue(seed, sid)
@@ -268,9 +270,9 @@ def paid_storage(seed: int, sid: str, date_from: date, date_to: date) -> list[di
     rows = []
     day = date_from
     while day <= date_to:
-        if _rng(seed, sid, "storage-day", day).random() >= 0.05:
+        if keyed_rng(seed, sid, "storage-day", day).random() >= 0.05:
             for pl in placements:
-                rng = _rng(seed, sid, "storage-row", pl["giId"], day)
+                rng = keyed_rng(seed, sid, "storage-row", pl["giId"], day)
                 if rng.random() < 0.85:
                     rows.append(_storage_row(rng, pl, day, day))
                 if rng.random() < 0.03:

@@ -11,7 +11,8 @@ from harvester.emulator.routing import Response, json_response
 
 GATEWAY = "s2s-api-auth-catalog"
 STATISTICS = "api-statistics"
-ANALYTICS = "analytic-open-api"
+ANALYTICS = "analytic-open-api"  # the stocks-report spelling (ErrorObject400 example)
+ANALYTICS_CSV = "analytics-open-api"  # the nm-report downloads spelling (their own examples)
 STATUS_TEXT = {401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests", 503: "Service Unavailable"}
 
 
@@ -65,14 +66,11 @@ def not_found() -> Response:
     return problem(404, "Not Found", "not found")
 
 
-def invalid_body(detail: str) -> Response:
+def analytics_error(status: int, title: str, detail: str, origin: str = ANALYTICS) -> Response:
+    """analytics-open-api family (§3.4 family 3): {title, detail, requestId, origin}."""
+    return json_response(status, {"title": title, "detail": detail, "requestId": str(uuid.uuid4()), "origin": origin})
+
+
+def invalid_body(detail: str, origin: str = ANALYTICS) -> Response:
     """analytics-open-api ErrorObject400."""
-    return json_response(
-        400,
-        {
-            "title": "Invalid request body",
-            "detail": detail,
-            "requestId": str(uuid.uuid4()),
-            "origin": ANALYTICS,
-        },
-    )
+    return analytics_error(400, "Invalid request body", detail, origin)

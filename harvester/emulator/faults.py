@@ -9,15 +9,17 @@ from dataclasses import asdict, dataclass, fields
 class Faults:
     """error_rate: share of data requests answered 503; malformed_rate: share answered 200 with a
     truncated body; latency_ms: real delay before each data answer; cancel_rate: share of
-    paid-storage tasks that end `canceled`."""
+    async report tasks (paid storage, acceptance) that end `canceled`; report_fail_rate: share of
+    CSV report generations (nm-report downloads, retries included) that end `FAILED`."""
 
     error_rate: float = 0.0
     malformed_rate: float = 0.0
     latency_ms: float = 0.0
     cancel_rate: float = 0.0
+    report_fail_rate: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("error_rate", "malformed_rate", "cancel_rate"):
+        for name in ("error_rate", "malformed_rate", "cancel_rate", "report_fail_rate"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
                 raise ValueError(f"{name} must be a number between 0 and 1")

@@ -31,6 +31,12 @@ LIMITS: dict[str, tuple[Limit, Limit]] = {
     "wb.paid_storage.create": (Limit(60, 1, 5), Limit(3600, 1, 1)),
     "wb.paid_storage.status": (Limit(5, 1, 5), Limit(3600, 2, 2)),
     "wb.paid_storage.download": (Limit(60, 1, 1), Limit(3600, 2, 1)),
+    "wb.nm_report_downloads": (Limit(60, 3, 3), Limit(3600, 1, 1)),  # create, list, retry and file together
+    "wb.acceptance_report.create": (Limit(60, 1, 1), Limit(10800, 1, 1)),
+    "wb.acceptance_report.status": (Limit(5, 1, 1), Limit(3600, 2, 1)),
+    "wb.acceptance_report.download": (Limit(60, 1, 1), Limit(3600, 2, 1)),
+    # retired before token types existed: the one documented row serves every type
+    "wb.acceptance_report_sync": (Limit(60, 1, 1), Limit(60, 1, 1)),
 }
 
 

@@ -23,6 +23,7 @@ class Request:
     body: bytes
     params: dict[str, str] = field(default_factory=dict)
     sid: str = ""
+    args: dict[str, list[str]] = field(default_factory=dict)  # every value of a repeated query parameter
 
     def json(self) -> Any:
         """The body as JSON; ValueError if it is not."""

@@ -13,11 +13,12 @@ from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from harvester.emulator import control, wb  # noqa: F401  (importing registers the routes)
+from harvester.emulator import acceptance, control, reports, wb  # noqa: F401  (importing registers the routes)
 from harvester.emulator.clock import Clock
 from harvester.emulator.errors import gateway, path_not_found, too_many, unauthorized
 from harvester.emulator.faults import Faults
 from harvester.emulator.limits import LIMITS, Limiter
+from harvester.emulator.reportstore import ReportStore
 from harvester.emulator.routing import Request, Response, Route, json_response, match
 from harvester.emulator.tasks import Task, TaskStore
 from harvester.emulator.tokens import SCOPE_BITS, parse_wb_token, seller_id, token_kind
@@ -40,12 +41,15 @@ class Emulator:
         faults: Faults | None = None,
         task_new_s: float = 5.0,
         task_ready_s: float = 60.0,
+        report_wait_s: float = 5.0,
+        report_ready_s: float = 60.0,
     ) -> None:
         self.seed = seed
         self.clock = Clock(time_scale)
         self.faults = faults or Faults()
         self.limiter = Limiter()
         self.tasks = TaskStore(task_new_s, task_ready_s)
+        self.reports = ReportStore(report_wait_s, report_ready_s)
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         self._stats: dict[str, dict] = {}
@@ -90,9 +94,11 @@ class Emulator:
     # --- state used by routes and control routes ------------------------------------------
 
     def reset(self) -> None:
-        """Forget buckets, throttles, tasks, counters and faults; replay the seeded RNG."""
+        """Forget buckets, throttles, tasks, reports (with quotas, Jam and forced failures), counters
+        and faults; replay the seeded RNG."""
         self.limiter.clear()
         self.tasks.clear()
+        self.reports.clear()
         with self._lock:
             self._stats.clear()
             self._rng = random.Random(self.seed)
@@ -119,20 +125,30 @@ class Emulator:
             sellers = {sid: {**s, "by_route": dict(s["by_route"])} for sid, s in self._stats.items()}
         return {"time_scale": self.clock.time_scale, "now": self.clock.now(), "sellers": sellers}
 
-    def create_task(self, sid: str, date_from: date, date_to: date) -> Task:
+    def create_task(self, sid: str, date_from: date, date_to: date, kind: str = "paid_storage") -> Task:
         canceled = self._chance(self.faults.cancel_rate)
-        task = Task(str(uuid.uuid4()), sid, date_from, date_to, self.clock.now(), canceled)
+        task = Task(str(uuid.uuid4()), sid, date_from, date_to, self.clock.now(), canceled, kind)
         self.tasks.add(task)
-        with self._lock:
-            self._seller(sid)["tasks_created"] += 1
+        self.count(sid, "tasks_created")
         return task
+
+    def report_fails(self) -> bool:
+        """Whether a CSV report generation fails at random (Faults.report_fail_rate)."""
+        return self._chance(self.faults.report_fail_rate)
+
+    def count(self, sid: str, counter: str) -> None:
+        """Bump one of a seller's event counters in the stats."""
+        with self._lock:
+            self._seller(sid)[counter] += 1
 
     def _chance(self, rate: float) -> bool:
         with self._lock:
             return rate > 0 and self._rng.random() < rate
 
     def _seller(self, sid: str) -> dict:
-        return self._stats.setdefault(sid, {"requests": 0, "429": 0, "401": 0, "tasks_created": 0, "by_route": {}})
+        return self._stats.setdefault(
+            sid, {"requests": 0, "429": 0, "401": 0, "tasks_created": 0, "reports_created": 0, "by_route": {}}
+        )
 
     def _count(self, sid: str, key: str, limited: bool = False, unauthorized: bool = False) -> None:
         with self._lock:
@@ -150,9 +166,9 @@ class Emulator:
         if found is None:
             return path_not_found(self.clock)
         found_route, params = found
-        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        args = parse_qs(parts.query, keep_blank_values=True)
         params = {k: unquote(v) for k, v in params.items()}
-        req = Request(method, parts.path, query, headers, body, params)
+        req = Request(method, parts.path, {k: v[0] for k, v in args.items()}, headers, body, params, args=args)
         try:
             if found_route.is_control:
                 return self._control(found_route, req)
@@ -211,8 +227,11 @@ class Emulator:
         else:
             resp = found_route.handler(self, req)
             if self._chance(faults.malformed_rate):
-                resp = Response(200, _truncate(resp.body), "application/json; charset=utf-8")
-        resp.headers["X-Ratelimit-Remaining"] = str(decision.remaining)
+                resp = Response(200, _truncate(resp.body), resp.content_type or "application/json; charset=utf-8")
+        if resp.status == 429:  # a handler's own 429 (the daily CSV quota): no bucket header, but counted
+            self.count(req.sid, "429")
+        else:
+            resp.headers["X-Ratelimit-Remaining"] = str(decision.remaining)
         return resp
 
 

@@ -1,5 +1,6 @@
-"""Async report tasks (paid storage): a status timeline in emulated seconds from creation,
-new -> processing -> done -> purged (or new -> canceled), as in wb-api.md §9.2."""
+"""Async report tasks (paid storage, paid acceptance): a status timeline in emulated seconds
+from creation, new -> processing -> done -> purged (or new -> canceled), as in wb-api.md
+§9.2-9.3. A task has a kind, so one report's task id is unknown to the other's routes."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class Task:
     date_to: date
     created: float
     canceled: bool
+    kind: str = "paid_storage"
 
 
 class TaskStore:
@@ -35,11 +37,11 @@ class TaskStore:
         with self._lock:
             self._tasks[task.id] = task
 
-    def get(self, task_id: str, sid: str) -> Task | None:
-        """The task, if it exists and belongs to this seller."""
+    def get(self, task_id: str, sid: str, kind: str) -> Task | None:
+        """The task, if it exists, belongs to this seller and is of this kind."""
         with self._lock:
             task = self._tasks.get(task_id)
-        return task if task is not None and task.sid == sid else None
+        return task if task is not None and (task.sid, task.kind) == (sid, kind) else None
 
     def status(self, task: Task, now: float) -> str:
         age = now - task.created

@@ -1,11 +1,14 @@
 """Wildberries routes: the stocks report (wb-api.md §7.2) and the paid-storage task trio
-(§9.2), with the validation and error bodies of the 2025-12 OpenAPI files."""
+(§9.2), with the validation and error bodies of the 2025-12 OpenAPI files. The task status and
+download handlers are shared with the paid-acceptance trio (acceptance.py)."""
 
 from __future__ import annotations
 
 import calendar
 import re
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -42,7 +45,6 @@ ORDER_FIELDS = (
     "lostBuyoutsSum",
 )
 MAX_LIMIT, DEFAULT_LIMIT = 1000, 100
-PAID_STORAGE_MAX_DAYS = 8
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$")
 
@@ -73,21 +75,22 @@ def months_before(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
-def _is_int(value: object) -> bool:
+def is_int(value: object) -> bool:
+    """An integer that is not a bool (JSON true is no number)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _period_errors(period: object, today: date) -> list[str]:
+def period_errors(period: object, earliest: date, name: str = "currentPeriod") -> list[str]:
+    """What is wrong with a {start, end} period object, in the 'field (reason)' style."""
     if not isinstance(period, dict):
-        return ["currentPeriod (must be an object)"]
+        return [f"{name} (must be an object)"]
     start, end = parse_day(period.get("start")), parse_day(period.get("end"))
-    errors = [f"currentPeriod.{k} (must be a date YYYY-MM-DD)" for k, v in (("start", start), ("end", end)) if not v]
+    errors = [f"{name}.{k} (must be a date YYYY-MM-DD)" for k, v in (("start", start), ("end", end)) if not v]
     if start and end:
-        earliest = months_before(today, 3)
         if start > end:
-            errors.append("currentPeriod.start (must not be later than end)")
+            errors.append(f"{name}.start (must not be later than end)")
         if start < earliest:
-            errors.append(f"currentPeriod.start (must not be earlier than {earliest.isoformat()})")
+            errors.append(f"{name}.start (must not be earlier than {earliest.isoformat()})")
     return errors
 
 
@@ -98,7 +101,7 @@ def products_request_errors(body: object, today: date) -> list[str]:
     required = ("currentPeriod", "stockType", "skipDeletedNm", "orderBy", "availabilityFilters", "offset")
     errors = [f"{name} (field required)" for name in required if body.get(name) is None]
     if body.get("currentPeriod") is not None:
-        errors += _period_errors(body["currentPeriod"], today)
+        errors += period_errors(body["currentPeriod"], months_before(today, 3))
     if body.get("stockType") is not None and body["stockType"] not in STOCK_TYPES:
         errors.append("stockType (must be one of '', 'wb', 'mp')")
     if body.get("skipDeletedNm") is not None and not isinstance(body["skipDeletedNm"], bool):
@@ -112,16 +115,16 @@ def products_request_errors(body: object, today: date) -> list[str]:
     if filters is not None and not (isinstance(filters, list) and all(f in AVAILABILITY for f in filters)):
         errors.append("availabilityFilters (must be a list of " + ", ".join(AVAILABILITY) + ")")
     offset = body.get("offset")
-    if offset is not None and not (_is_int(offset) and 0 <= offset < 2**32):
+    if offset is not None and not (is_int(offset) and 0 <= offset < 2**32):
         errors.append("offset (must be a non-negative integer)")
     limit = body.get("limit")
-    if limit is not None and not (_is_int(limit) and 1 <= limit <= MAX_LIMIT):
+    if limit is not None and not (is_int(limit) and 1 <= limit <= MAX_LIMIT):
         errors.append(f"limit (must be an integer from 1 to {MAX_LIMIT})")
     nm_ids = body.get("nmIDs")
-    if nm_ids is not None and not (isinstance(nm_ids, list) and all(_is_int(n) for n in nm_ids)):
+    if nm_ids is not None and not (isinstance(nm_ids, list) and all(is_int(n) for n in nm_ids)):
         errors.append("nmIDs (must be a list of integers)")
     for name in ("subjectID", "tagID"):
-        if body.get(name) is not None and not _is_int(body[name]):
+        if body.get(name) is not None and not is_int(body[name]):
             errors.append(f"{name} (must be an integer)")
     if body.get("brandName") is not None and not isinstance(body["brandName"], str):
         errors.append("brandName (must be a string)")
@@ -178,30 +181,47 @@ def stocks_products(emu: Emulator, req: Request) -> Response:
     return json_response(200, {"data": {"items": select_products(emu.seed, req.sid, body)}})
 
 
-def parse_report_window(query: dict[str, str]) -> tuple[date, date] | str:
-    """dateFrom/dateTo of a paid-storage request, or the reports API's error detail."""
+@dataclass(frozen=True)
+class WindowRule:
+    """How a reports-API create call checks dateFrom/dateTo; the wording differs per report."""
+
+    max_days: int
+    too_long: str
+    date_only: bool  # YYYY-MM-DD only, not an RFC 3339 date-time
+
+
+PAID_STORAGE_WINDOW = WindowRule(8, "Difference between dateFrom and dateTo should be less or equal 8 days", False)
+ACCEPTANCE_WINDOW = WindowRule(31, "difference between dateFrom and dateTo should be less or equal 31 days", True)
+
+
+def parse_report_window(query: dict[str, str], rule: WindowRule = PAID_STORAGE_WINDOW) -> tuple[date, date] | str:
+    """dateFrom/dateTo of a reports-API request, or the API's error detail."""
     parsed = []
     for name in ("dateFrom", "dateTo"):
         if not query.get(name):
             return f'parameter "{name}" in query has an error: value is required but missing'
-        moment = parse_rfc3339(query[name])
+        if rule.date_only:
+            day = parse_day(query[name])
+            moment = datetime(day.year, day.month, day.day) if day else None
+        else:
+            moment = parse_rfc3339(query[name])
         if moment is None:
             return f"can't parse {name}"
         parsed.append(moment)
     start, end = parsed
     if end < start:
         return "dateTo should be greater dateFrom"
-    if end - start > timedelta(days=PAID_STORAGE_MAX_DAYS):
-        return f"Difference between dateFrom and dateTo should be less or equal {PAID_STORAGE_MAX_DAYS} days"
+    if end - start > timedelta(days=rule.max_days):
+        return rule.too_long
     return start.date(), end.date()
 
 
-@route("GET", "/api/v1/paid_storage", group="wb.paid_storage.create", scope="analytics")
-def paid_storage_create(emu: Emulator, req: Request) -> Response:
-    window = parse_report_window(req.query)
+def create_task(emu: Emulator, req: Request, kind: str, rule: WindowRule) -> Response:
+    """The create call of an async report: check the window, answer {data: {taskId}}."""
+    window = parse_report_window(req.query, rule)
     if isinstance(window, str):
         return bad_request(window)
-    task = emu.create_task(req.sid, *window)
+    task = emu.create_task(req.sid, *window, kind=kind)
     return json_response(200, {"data": {"taskId": task.id}})
 
 
@@ -216,28 +236,30 @@ def _uuid_problem(raw: str) -> str | None:
     return None
 
 
-def _find_task(emu: Emulator, req: Request) -> Task | Response:
+def _find_task(emu: Emulator, req: Request, kind: str) -> Task | Response:
     raw = req.params["task_id"]
     problem = _uuid_problem(raw)
     if problem:
         return bad_request(
             f"Invalid format for parameter task_id: error unmarshaling '{raw}' text as *uuid.UUID: {problem}"
         )
-    return emu.tasks.get(str(uuid.UUID(raw)), req.sid) or not_found()
+    return emu.tasks.get(str(uuid.UUID(raw)), req.sid, kind) or not_found()
 
 
-@route("GET", "/api/v1/paid_storage/tasks/{task_id}/status", group="wb.paid_storage.status", scope="analytics")
-def paid_storage_status(emu: Emulator, req: Request) -> Response:
-    task = _find_task(emu, req)
+def task_status(emu: Emulator, req: Request, kind: str) -> Response:
+    """The status call of an async report: {data: {id, status}}."""
+    task = _find_task(emu, req, kind)
     if isinstance(task, Response):
         return task
     status = emu.tasks.status(task, emu.clock.now())
     return json_response(200, {"data": {"id": task.id, "status": status}})
 
 
-@route("GET", "/api/v1/paid_storage/tasks/{task_id}/download", group="wb.paid_storage.download", scope="analytics")
-def paid_storage_download(emu: Emulator, req: Request) -> Response:
-    task = _find_task(emu, req)
+def task_download(
+    emu: Emulator, req: Request, kind: str, rows: Callable[[int, str, date, date], list[dict]]
+) -> Response:
+    """The download call of an async report: the bare row array once done, 204 if it is empty."""
+    task = _find_task(emu, req, kind)
     if isinstance(task, Response):
         return task
     status = emu.tasks.status(task, emu.clock.now())
@@ -245,5 +267,20 @@ def paid_storage_download(emu: Emulator, req: Request) -> Response:
         return bad_request(f"report is not ready yet: task status is {status}")
     if status != "done":
         return not_found()
-    rows = data.paid_storage(emu.seed, task.sid, task.date_from, task.date_to)
-    return json_response(200, rows) if rows else Response(204, content_type="")
+    found = rows(emu.seed, task.sid, task.date_from, task.date_to)
+    return json_response(200, found) if found else Response(204, content_type="")
+
+
+@route("GET", "/api/v1/paid_storage", group="wb.paid_storage.create", scope="analytics")
+def paid_storage_create(emu: Emulator, req: Request) -> Response:
+    return create_task(emu, req, "paid_storage", PAID_STORAGE_WINDOW)
+
+
+@route("GET", "/api/v1/paid_storage/tasks/{task_id}/status", group="wb.paid_storage.status", scope="analytics")
+def paid_storage_status(emu: Emulator, req: Request) -> Response:
+    return task_status(emu, req, "paid_storage")
+
+
+@route("GET", "/api/v1/paid_storage/tasks/{task_id}/download", group="wb.paid_storage.download", scope="analytics")
+def paid_storage_download(emu: Emulator, req: Request) -> Response:
+    return task_download(emu, req, "paid_storage", data.paid_storage)

@@ -8,13 +8,14 @@ reads what that call found. The file is spooled to disk and loaded by window rep
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
 
 import structlog
-from sqlmodel import select
+from sqlmodel import select, update
 
 from harvester.catalog import get_endpoint
 from harvester.catalog.model import RemoteStatus
@@ -54,13 +55,15 @@ def create(ctx: StepContext, job: ReportJob) -> ReportJob:
         log.info("report_found_after_restart", job_id=job.id, report_id=job.remote_id)
         with session_scope() as session:
             return jobs.save(session, job, status=JobStatus.POLLING, attempts=job.attempts + 1,
-                             next_run_at=ctx.later(flow.poll_every))
-    ctx.gate.acquire(ctx.account, flow.create, ctx.booked if job.status == JobStatus.NEW else 0)
+                             remote_status=None, checked_at=None, next_run_at=ctx.later(flow.poll_every))
+    ctx.gate.acquire(ctx.account, flow.create, ctx.booked)
     if job.status == JobStatus.NEW:
         with session_scope() as session:
-            if not quota.take(session, job.account_id, flow.daily_quota):
-                raise _quota_wait(job)
-            jobs.save(session, job, status=JobStatus.CREATING, remote_id=str(uuid.uuid4()))
+            took = quota.take(session, job.account_id, flow.daily_quota)
+            if took:
+                jobs.save(session, job, status=JobStatus.CREATING, remote_id=str(uuid.uuid4()))
+        if not took:  # outside that transaction: on SQLite it holds the only write lock
+            raise _quota_wait(job)
     params = fill_template(flow.params, {"start": job.window_start.isoformat(), "end": job.window_end.isoformat()})
     request = Request.from_call(flow.create, report_id=job.remote_id, report_type=flow.report_type, params=params)
     try:
@@ -71,29 +74,40 @@ def create(ctx: StepContext, job: ReportJob) -> ReportJob:
         raise _quota_wait(job) from None
     with session_scope() as session:
         return jobs.save(session, job, status=JobStatus.POLLING, attempts=job.attempts + 1,
-                         next_run_at=ctx.later(flow.poll_every))
+                         remote_status=None, checked_at=None, next_run_at=ctx.later(flow.poll_every))
+
+
+ABSENT = "absent from the list"
 
 
 def poll(ctx: StepContext, job: ReportJob) -> ReportJob:
-    """One list call for every report of this account that is waiting; each job takes its answer."""
-    with session_scope() as session:
-        waiting = list(session.exec(select(ReportJob).where(
-            ReportJob.account_id == job.account_id, ReportJob.status == JobStatus.POLLING,
-            ReportJob.remote_id.is_not(None))))  # type: ignore[union-attr]
-    siblings = [j for j in waiting if get_endpoint(j.endpoint).flow_kind == ctx.endpoint.flow_kind] or [job]
-    found = _list(ctx, [j.remote_id for j in siblings])  # type: ignore[misc]
-    result = job
-    for other in siblings:
-        item = found.get(other.remote_id)  # type: ignore[arg-type]
-        raw = str(item.get("status")) if item else None
-        outcome = RemoteStatus.GONE if item is None else ctx.flow.statuses.get(raw)
-        if outcome is None:
-            updated = finish(other.id, JobStatus.FAILED, f"{ctx.flow.list.label}: unknown status {raw!r}", ctx.task_id)  # type: ignore[arg-type]
-        else:
-            updated = POLL_OUTCOMES[outcome](ctx, other, raw or "absent from the list")
-        if other.id == job.id:
-            result = updated
-    return result
+    """Act on the report's status; one list call reads it for every waiting report of the account.
+
+    The call only records what it saw on each sibling row; every job then makes its own
+    transition in its own step, under its own lock, so no step overwrites another's.
+    """
+    fresh = utcnow() - dt.timedelta(seconds=ctx.settings.scaled(ctx.flow.poll_every))
+    if job.remote_status is None or job.checked_at is None or job.checked_at < fresh:
+        with session_scope() as session:
+            waiting = [j for j in session.exec(select(ReportJob).where(
+                ReportJob.account_id == job.account_id, ReportJob.status == JobStatus.POLLING,
+                ReportJob.remote_id.is_not(None)))  # type: ignore[union-attr]
+                if get_endpoint(j.endpoint).flow_kind == ctx.endpoint.flow_kind]
+        report_ids = {j.id: j.remote_id for j in waiting} | {job.id: job.remote_id}
+        found = _list(ctx, sorted(report_ids.values()))  # type: ignore[type-var]
+        now = utcnow()
+        with session_scope() as session:
+            for job_id, report_id in report_ids.items():
+                item = found.get(report_id)  # type: ignore[arg-type]
+                session.execute(update(ReportJob).where(ReportJob.id == job_id)  # type: ignore[arg-type]
+                                .values(remote_status=str(item.get("status")) if item else ABSENT, checked_at=now))
+        item = found.get(job.remote_id)  # type: ignore[arg-type]
+        job.remote_status, job.checked_at = (str(item.get("status")) if item else ABSENT), now
+    raw = job.remote_status
+    outcome = RemoteStatus.GONE if raw == ABSENT else ctx.flow.statuses.get(raw)
+    if outcome is None:
+        return finish(job.id, JobStatus.FAILED, f"{ctx.flow.list.label}: unknown status {raw!r}", ctx.task_id)  # type: ignore[arg-type]
+    return POLL_OUTCOMES[outcome](ctx, job, raw)
 
 
 def _running(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
@@ -134,7 +148,7 @@ def retry(ctx: StepContext, job: ReportJob) -> ReportJob:
     ctx.gate.send(ctx.account, Request.from_call(call, report_id=job.remote_id), call)
     with session_scope() as session:
         return jobs.save(session, job, status=JobStatus.POLLING, retries=job.retries + 1,
-                         next_run_at=ctx.later(ctx.flow.poll_every))
+                         remote_status=None, checked_at=None, next_run_at=ctx.later(ctx.flow.poll_every))
 
 
 def download(ctx: StepContext, job: ReportJob) -> ReportJob:

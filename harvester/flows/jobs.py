@@ -25,7 +25,8 @@ def ensure_job(session: Session, account_id: str, endpoint: str, window: tuple[d
         return job, False
     if job is None:
         job = ReportJob(account_id=account_id, endpoint=endpoint, window_start=window[0], window_end=window[1])
-    job.status, job.remote_id, job.attempts, job.rows, job.last_error = JobStatus.NEW, None, 0, 0, None
+    job.status, job.remote_id, job.attempts, job.retries, job.rows, job.last_error = JobStatus.NEW, None, 0, 0, 0, None
+    job.remote_status = job.checked_at = None
     job.created_at = job.updated_at = job.next_run_at = now
     job.deadline_at = now + deadline
     session.add(job)

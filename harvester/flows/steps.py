@@ -33,7 +33,7 @@ class StepContext:
     settings: Settings
     account: Account
     endpoint: Endpoint
-    booked: int = 0
+    booked: dict[str, Any] | None = None
     task_id: str | None = None
 
     @property
@@ -83,8 +83,8 @@ def recreate(ctx: StepContext, job: ReportJob, reason: str, delay: float | None 
         return finish(job.id, JobStatus.FAILED, f"{reason}; gave up after {job.attempts} reports", ctx.task_id)  # type: ignore[arg-type]
     log.warning("flow_recreate", job_id=job.id, reason=reason, attempts=job.attempts)
     with session_scope() as session:
-        return jobs.save(session, job, status=JobStatus.NEW, remote_id=None, last_error=reason,
-                         next_run_at=ctx.later(ctx.flow.poll_every if delay is None else delay))
+        return jobs.save(session, job, status=JobStatus.NEW, remote_id=None, remote_status=None, checked_at=None,
+                         last_error=reason, next_run_at=ctx.later(ctx.flow.poll_every if delay is None else delay))
 
 
 Step = Callable[[StepContext, ReportJob], ReportJob]

@@ -40,14 +40,19 @@ class Harness:
     workers: list[subprocess.Popen] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
 
-    def add_wb_account(self, account_id: str, scopes: tuple[str, ...] = ("analytics",), **token: Any) -> str:
+    def add_wb_account(self, account_id: str, scopes: tuple[str, ...] = ("analytics",), generation: str = "current",
+                       **token: Any) -> str:
         """Add a WB account (token in an env var, as in production); returns its seller id."""
         var = f"HV_TEST_TOKEN_{len(self.tokens)}"
         self.tokens[account_id] = make_wb_token(account_id, list(scopes), **token)
         self.env[var] = os.environ[var] = self.tokens[account_id]
         with open(self.env["HARVESTER_ACCOUNTS_FILE"], "a") as f:
-            f.write(f'[[accounts]]\nid = "{account_id}"\nmarketplace = "wb"\ntoken_env = "{var}"\n\n')
+            f.write(f'[[accounts]]\nid = "{account_id}"\nmarketplace = "wb"\ntoken_env = "{var}"\n'
+                    f'wb_api_generation = "{generation}"\n\n')
         return seller_id(account_id)
+
+    def emulator_post(self, path: str, body: dict[str, Any]) -> None:
+        requests.post(f"{self.emulator.url}{path}", json=body, timeout=5).raise_for_status()
 
     def start_worker(self, concurrency: int = 1, beat: bool = False, **env: str) -> subprocess.Popen:
         n = len(self.workers)
@@ -82,7 +87,8 @@ class Harness:
 
     def stats(self, sid: str) -> dict[str, Any]:
         sellers = requests.get(f"{self.emulator.url}/__emulator/stats", timeout=5).json()["sellers"]
-        return sellers.get(sid, {"requests": 0, "429": 0, "401": 0, "tasks_created": 0, "by_route": {}})
+        return {"requests": 0, "429": 0, "401": 0, "tasks_created": 0, "reports_created": 0, "by_route": {},
+                **sellers.get(sid, {})}
 
     def session(self) -> Session:
         return Session(get_engine())
@@ -117,6 +123,7 @@ def harness(tmp_path: Path, shared_redis_url: str, database_url: str, monkeypatc
         "HARVESTER_INITIAL_DAYS": "10",
         "HARVESTER_SWEEP_INTERVAL": "1",
         "HARVESTER_LOCK_TTL": "3",
+        "HARVESTER_IN_FLIGHT_TTL": "5",
         "HARVESTER_MAX_RETRIES": "3",
         "HARVESTER_LOG_FORMAT": "json",
         "HARVESTER_ENV_FILE": "/nonexistent",

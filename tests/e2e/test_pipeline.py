@@ -48,7 +48,8 @@ def _done(h: Harness, account: str, endpoint: str, until: dt.date) -> bool:
 def test_both_endpoints_land_exactly_what_the_emulator_served_and_reruns_change_nothing(harness: Harness) -> None:
     sids = {a: harness.add_wb_account(a) for a in ("acc-1", "acc-2")}
     harness.start_worker(concurrency=2)
-    dispatch.delay()
+    for endpoint in ("wb.stocks_products", "wb.paid_storage"):
+        dispatch.delay(endpoint=endpoint)
     yesterday = today() - dt.timedelta(days=1)
     for account in sids:
         harness.wait_for(lambda: _done(harness, account, "wb.stocks_products", today())

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 
 import pytest
 import requests
 
 from harvester.emulator import Emulator, make_wb_token
+from harvester.emulator.reportstore import MSK, msk_day
 
 STOCKS = "/api/v2/stocks-report/products/products"
 
@@ -38,6 +40,16 @@ class WB:
             time.sleep(int(resp.headers["X-Ratelimit-Retry"]) / self.emu.clock.time_scale + 0.001)
         raise AssertionError("still rate limited")
 
+    def paced(self, method: str, path: str, **kw) -> requests.Response:
+        """Like `patient`, but wait out a bucket 429 by moving the emulated clock forward; other
+        429s (the daily CSV quota) are returned."""
+        for _ in range(50):
+            resp = self.http.request(method, self.emu.url + path, **kw)
+            if resp.status_code != 429 or resp.json().get("origin") != "s2s-api-auth-catalog":
+                return resp
+            self.emu.clock.advance(int(resp.headers["X-Ratelimit-Retry"]))
+        raise AssertionError("still rate limited")
+
 
 def stocks_body(emu: Emulator, days: int = 30, **changes) -> dict:
     today = emu.clock.today()
@@ -52,6 +64,12 @@ def stocks_body(emu: Emulator, days: int = 30, **changes) -> dict:
     }
     body.update(changes)
     return body
+
+
+def to_moscow_morning(emu: Emulator) -> None:
+    """Move the emulated clock to 10:00 of the next Moscow day, far from the quota's midnight."""
+    now = emu.clock.now()
+    emu.clock.advance(datetime.combine(msk_day(now) + timedelta(days=1), clock_time(10), tzinfo=MSK).timestamp() - now)
 
 
 def period(body: dict) -> tuple[date, date]:

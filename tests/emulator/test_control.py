@@ -1,5 +1,6 @@
 import json
 import time
+import uuid
 from datetime import date
 
 import pytest
@@ -7,9 +8,10 @@ import requests
 
 from harvester.emulator import Emulator, Faults, data, seller_id
 
-from .conftest import STOCKS, WB, stocks_body
+from .conftest import STOCKS, WB, stocks_body, to_moscow_morning
 
 STATUS = "/api/v1/paid_storage/tasks/06e06887-9d9f-491f-b16a-bb1766fcb8d2/status"
+DOWNLOADS = "/api/v2/nm-report/downloads"
 
 
 def test_throttle_forces_429_until_retry_after(emu):
@@ -102,6 +104,7 @@ def test_stats_count_requests_429s_and_tasks(emu):
         "429": 1,
         "401": 0,
         "tasks_created": 1,
+        "reports_created": 0,
         "by_route": {"POST " + STOCKS: 4, "GET /api/v1/paid_storage": 1},
     }
     requests.post(emu.url + "/__emulator/reset")
@@ -116,3 +119,45 @@ def test_truth_paid_storage_route(fast):
     )
     assert resp.json() == data.paid_storage(0, seller_id("acme"), date(2026, 10, 1), date(2026, 10, 3))
     assert requests.get(fast.url + "/__emulator/truth/wb/paid_storage", params={"sid": "x"}).status_code == 400
+
+
+def test_seller_and_report_fault_routes_validate(fast):
+    for route, body in (
+        ("sellers", {"seller": "acme"}),
+        ("sellers", {"seller": "acme", "jam": "no"}),
+        ("report_faults", {"seller": "acme", "fail_times": -1}),
+        ("report_faults", {"seller": "acme", "fail_times": True}),
+        ("report_faults", {"fail_times": 1}),
+    ):
+        assert requests.post(f"{fast.url}/__emulator/{route}", json=body).status_code == 400
+    resp = requests.get(
+        fast.url + "/__emulator/truth/wb/csv", params={"sid": "x", "reportType": "NOPE", "params": "{}"}
+    )
+    assert resp.status_code == 400 and "reportType" in resp.json()["error"]
+
+
+def test_reset_clears_reports_jam_quota_and_forced_failures():
+    with Emulator(report_wait_s=0, report_ready_s=0) as emu:
+        wb = WB(emu)
+        today = emu.clock.today()
+        params = {"startDate": str(today), "endDate": str(today), "nmIDs": [1]}
+        requests.post(emu.url + "/__emulator/sellers", json={"seller": "acme", "jam": False})
+        requests.post(emu.url + "/__emulator/report_faults", json={"seller": "acme", "fail_times": 5})
+        body = {"reportType": "DETAIL_HISTORY_REPORT", "params": params}
+        to_moscow_morning(emu)
+        answers = [wb.paced("POST", DOWNLOADS, json={"id": str(uuid.uuid4()), **body}).status_code for _ in range(21)]
+        assert answers == [200] * 20 + [429]
+        statuses = [i["status"] for i in wb.paced("GET", DOWNLOADS).json()["data"]]
+        assert statuses == ["FAILED"] * 5 + ["SUCCESS"] * 15
+        requests.post(emu.url + "/__emulator/reset")
+        assert wb.paced("GET", DOWNLOADS).json() == {"data": []}
+        created = wb.paced("POST", DOWNLOADS, json={"id": str(uuid.uuid4()), **body})
+        assert created.status_code == 200  # the quota is fresh
+        assert [i["status"] for i in wb.paced("GET", DOWNLOADS).json()["data"]] == ["SUCCESS"]
+        search = {
+            "currentPeriod": {"start": str(today), "end": str(today)},
+            "orderBy": {"field": "openCard", "mode": "desc"},
+            "positionCluster": "all",
+        }
+        product = {"id": str(uuid.uuid4()), "reportType": "SEARCH_QUERIES_PREMIUM_REPORT_PRODUCT", "params": search}
+        assert wb.paced("POST", DOWNLOADS, json=product).status_code == 200  # Jam is back

@@ -1,5 +1,6 @@
 """The emulator's bodies against WB's own OpenAPI files (shared/reference, beside the repo)."""
 
+import uuid
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -112,3 +113,70 @@ def test_error_bodies(fast):
     example = _spec("12-reports.yaml")["components"]["examples"]["DateRangeExceeded8"]["value"]
     assert set(too_long.json()) == set(example) == _properties("12-reports.yaml", "4xxResponse")
     assert too_long.json()["detail"] == example["detail"]
+
+
+def test_csv_report_bodies():
+    downloads = "/api/v2/nm-report/downloads"
+    spec = "11-analytics.yaml"
+    with Emulator(report_wait_s=0, report_ready_s=0) as emu:
+        wb = WB(emu)
+        today = emu.clock.today()
+        params = {"startDate": str(today - timedelta(days=3)), "endDate": str(today - timedelta(days=1))}
+        body = {"id": str(uuid.uuid4()), "reportType": "DETAIL_HISTORY_REPORT", "params": params}
+        requests.post(emu.url + "/__emulator/report_faults", json={"seller": "acme", "fail_times": 1})
+        created = wb.paced("POST", downloads, json=body)
+        _validate(spec, _response_schema(spec, downloads, "post", "200"), created.json())
+        listed = wb.paced("GET", downloads, params={"filter[downloadIds]": body["id"]}).json()
+        _validate(spec, _response_schema(spec, downloads, "get", "200"), listed)
+        item_schema = _spec(spec)["components"]["schemas"]["NmReportGetReportsResponse"]["properties"]["data"]["items"]
+        assert [set(i) for i in listed["data"]] == [set(item_schema["properties"])]
+        assert listed["data"][0]["status"] == "FAILED"
+        retried = wb.paced("POST", f"{downloads}/retry", json={"downloadId": body["id"]})
+        _validate(spec, _response_schema(spec, f"{downloads}/retry", "post", "200"), retried.json())
+        invalid = wb.paced("POST", downloads, json={**body, "params": {}})
+        _validate(spec, _response_schema(spec, downloads, "post", "400"), invalid.json())
+        not_ready = wb.paced("GET", f"{downloads}/file/not-a-uuid")
+        _validate(spec, _response_schema(spec, f"{downloads}/file/{{downloadId}}", "get", "400"), not_ready.json())
+        requests.post(emu.url + "/__emulator/sellers", json={"seller": "acme", "jam": False})
+        search = {
+            "currentPeriod": {"start": params["startDate"], "end": params["endDate"]},
+            "orderBy": {"field": "openCard", "mode": "desc"},
+            "positionCluster": "all",
+        }
+        forbidden = wb.paced(
+            "POST",
+            downloads,
+            json={"id": str(uuid.uuid4()), "reportType": "SEARCH_QUERIES_PREMIUM_REPORT_PRODUCT", "params": search},
+        )
+        assert forbidden.status_code == 403
+        _validate(spec, _response_schema(spec, downloads, "post", "403"), forbidden.json())
+        for _ in range(19):
+            wb.paced("POST", downloads, json={**body, "id": str(uuid.uuid4())})
+        daily = wb.paced("POST", downloads, json={**body, "id": str(uuid.uuid4())})
+        assert daily.status_code == 429
+        _validate(spec, {"$ref": "#/components/schemas/response429DownloadDaily"}, daily.json())
+        assert set(daily.json()) == _properties(spec, "response429DownloadDaily")
+
+
+def test_acceptance_bodies():
+    spec, base = "12-reports.yaml", "/api/v1/acceptance_report"
+    with Emulator(task_new_s=0, task_ready_s=0) as emu:
+        wb = WB(emu)
+        window = {"dateFrom": "2026-10-01", "dateTo": "2026-10-31"}
+        created = wb.paced("GET", base, params=window).json()
+        _validate(spec, _response_schema(spec, base, "get", "200"), created)
+        task = created["data"]["taskId"]
+        status = wb.paced("GET", f"{base}/tasks/{task}/status").json()
+        _validate(spec, _response_schema(spec, f"{base}/tasks/{{task_id}}/status", "get", "200"), status)
+        download_schema = _response_schema(spec, f"{base}/tasks/{{task_id}}/download", "get", "200")
+        rows = wb.paced("GET", f"{base}/tasks/{task}/download").json()
+        _validate(spec, download_schema, rows)
+        row_fields = set(download_schema["items"]["properties"])
+        assert rows and all(set(r) == row_fields for r in rows)
+        # the retired sync report (not in the 2024-06 file): the same fields, `sum`, and a Cyrillic С
+        sync = wb.paced("GET", "/api/v1/analytics/acceptance-report", params=window).json()["report"]
+        sync_fields = row_fields - {"shkCreateDate"} | {"shk\u0421reateDate", "sum"}
+        assert sync and all(set(r) == sync_fields for r in sync)
+        too_long = wb.paced("GET", base, params={"dateFrom": "2026-10-01", "dateTo": "2026-11-02"})
+        example = _spec(spec)["components"]["examples"]["DateRangeExceeded"]["value"]
+        assert set(too_long.json()) == set(example) and too_long.json()["detail"] == example["detail"]

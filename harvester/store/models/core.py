@@ -76,6 +76,8 @@ class ReportJob(SQLModel, table=True):
     remote_id: str | None = None
     attempts: int = 0  # reports created for this job so far
     retries: int = 0  # times the marketplace was asked to rebuild a failed report
+    remote_status: str | None = None  # the marketplace's last word on the report (CSV: from a shared list call)
+    checked_at: datetime | None = None  # when `remote_status` was read
     rows: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow)
