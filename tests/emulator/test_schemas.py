@@ -10,7 +10,7 @@ import requests
 
 from harvester.emulator import Emulator, data, seller_id
 
-from .conftest import STOCKS, WB, stocks_body
+from .conftest import STOCKS, WB, stocks_body, to_moscow_morning
 
 yaml = pytest.importorskip("yaml")
 oas = pytest.importorskip("openapi_schema_validator")
@@ -119,6 +119,7 @@ def test_csv_report_bodies():
     downloads = "/api/v2/nm-report/downloads"
     spec = "11-analytics.yaml"
     with Emulator(report_wait_s=0, report_ready_s=0) as emu:
+        to_moscow_morning(emu)  # the quota below must not straddle a Moscow midnight
         wb = WB(emu)
         today = emu.clock.today()
         params = {"startDate": str(today - timedelta(days=3)), "endDate": str(today - timedelta(days=1))}
