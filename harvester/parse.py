@@ -166,10 +166,11 @@ def csv_records(rows: Iterable[list[str]], plan: CsvPlan, context: Mapping[str, 
     melt_key = next((c for c in plan.table.columns if c.info.get("role") == "melt_key"), None)
     melt_value = next((c for c in plan.table.columns if c.info.get("role") == "melt_value"), None)
     extras = "extras" in plan.table.c and plan.unknown
+    blank = dict.fromkeys(plan.table.columns.keys())  # every row has every column, for executemany
     for number, cells in enumerate(rows, start=2):
         if not any(cells):
             continue
-        row = {name: context[source] for name, source in ctx_columns}
+        row = {**blank, **{name: context[source] for name, source in ctx_columns}}
         for index, column in plan.plain:
             row[column.name] = _csv_value(cells[index], column.type) if index < len(cells) else None
         for column, matches in plan.grouped.items():

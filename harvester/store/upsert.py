@@ -6,7 +6,6 @@ touch the same row twice on PostgreSQL.
 
 from __future__ import annotations
 
-from itertools import islice
 from typing import Any, Iterable
 
 from sqlalchemy import Table
@@ -14,23 +13,20 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-_MAX_PARAMS = 30_000  # under SQLite's 32,766 and PostgreSQL's 65,535 bind parameters
 
 
 def upsert(session: Session, table: Table, rows: Iterable[dict[str, Any]]) -> int:
-    """Insert or update `rows` by the table's primary key; returns how many distinct rows."""
+    """Insert or update `rows` by the table's primary key; returns how many distinct rows.
+
+    One statement, compiled once and executed over all rows (the driver's executemany).
+    """
     key = [c.name for c in table.primary_key.columns]
     unique = list({tuple(row[k] for k in key): row for row in rows}.values())
     if not unique:
         return 0
-    insert = _INSERTS[session.get_bind().dialect.name]
-    batch = max(1, _MAX_PARAMS // len(table.columns))
-    it = iter(unique)
-    while chunk := list(islice(it, batch)):
-        stmt = insert(table).values(chunk)
-        updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in key}
-        stmt = stmt.on_conflict_do_update(index_elements=key, set_=updates)
-        session.execute(stmt)
+    stmt = _INSERTS[session.get_bind().dialect.name](table)
+    updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in key}
+    session.execute(stmt.on_conflict_do_update(index_elements=key, set_=updates), unique)
     return len(unique)
 
 
