@@ -95,6 +95,14 @@ def status(as_json: bool = typer.Option(False, "--json", help="One JSON object p
                    f"last_success={row['last_success'] or '-'} {row['last_error'] or ''}")
 
 
+@app.command("env-example")
+def env_example() -> None:
+    """Print every setting with its meaning and default, as an env file."""
+    from harvester.settings import env_example as render
+
+    typer.echo(render(), nl=False)
+
+
 @app.command()
 def dispatch(
     cadence: Optional[str] = typer.Option(None, help="Only endpoints of this cadence."),

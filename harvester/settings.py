@@ -8,6 +8,7 @@ variable. Secrets are not settings: tokens are resolved per account (see `accoun
 from __future__ import annotations
 
 import os
+import textwrap
 from functools import lru_cache
 from pathlib import Path
 
@@ -85,7 +86,11 @@ class Settings(BaseSettings):
         24.0, gt=0, description="A report flow older than this ends TIMED_OUT."
     )
     flow_max_attempts: int = Field(
-        3, ge=1, description="How many times a report is created again after it failed or expired."
+        2, ge=1, description="Reports created at most per job: 2 means a report that expired, was "
+        "purged or canceled before download is created once again, then the job fails."
+    )
+    report_max_retries: int = Field(
+        3, ge=0, description="Times WB is asked to rebuild a CSV report that ended FAILED before the job fails."
     )
     log_format: str = Field(
         "auto", pattern="^(auto|json|console)$", description="Log renderer: json, console, or auto (console on a TTY)."
@@ -111,3 +116,19 @@ def get_settings() -> Settings:
             f"HARVESTER_{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors()
         )
         raise SettingsError(f"invalid settings: {problems}") from None
+
+
+def env_example() -> str:
+    """Every setting with its meaning and default, as an env file (deploy/env/harvester.env.example)."""
+    lines = [
+        "# harvester settings: every HARVESTER_* variable, with its default.",
+        "# Copy to /etc/harvester/harvester.env (or .env in the working directory, or point",
+        "# HARVESTER_ENV_FILE at it). Real environment variables override this file.",
+        "# Tokens are NOT set here as settings: each account in HARVESTER_ACCOUNTS_FILE names",
+        "# the env var (token_env) or file (token_file) that holds its token.",
+        "",
+    ]
+    for name, field in Settings.model_fields.items():
+        lines += [f"# {line}" for line in textwrap.wrap(field.description or "", 92)]
+        lines += [f"# HARVESTER_{name.upper()}={'' if field.default is None else field.default}", ""]
+    return "\n".join(lines)

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from harvester.accounts import load_accounts
-from harvester.settings import Settings
+from harvester.settings import Settings, env_example
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 
@@ -15,6 +15,7 @@ def test_env_example_documents_every_setting_and_nothing_else() -> None:
     text = (DEPLOY / "env" / "harvester.env.example").read_text()
     documented = set(re.findall(r"^# (HARVESTER_[A-Z_]+)=", text, re.M))
     assert documented == {f"HARVESTER_{name.upper()}" for name in Settings.model_fields}
+    assert text == env_example(), "regenerate it: harvester env-example > deploy/env/harvester.env.example"
 
 
 def test_accounts_example_loads() -> None:

@@ -106,7 +106,7 @@ def poll(ctx: StepContext, job: ReportJob) -> ReportJob:
     raw = job.remote_status
     outcome = RemoteStatus.GONE if raw == ABSENT else ctx.flow.statuses.get(raw)
     if outcome is None:
-        return finish(job.id, JobStatus.FAILED, f"{ctx.flow.list.label}: unknown status {raw!r}", ctx.task_id)  # type: ignore[arg-type]
+        return finish(job.id, JobStatus.FAILED, f"{ctx.flow.list.method} {ctx.flow.list.path}: unknown status {raw!r}", ctx.task_id)  # type: ignore[arg-type]
     return POLL_OUTCOMES[outcome](ctx, job, raw)
 
 
@@ -122,7 +122,7 @@ def _ready(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
 
 def _failed(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
     """WB failed to build it: ask for a rebuild after the cooldown, a few times at most."""
-    if job.retries >= ctx.settings.flow_max_attempts:
+    if job.retries >= ctx.settings.report_max_retries:
         return finish(job.id, JobStatus.FAILED, f"the report ended {raw} {job.retries + 1} times; gave up", ctx.task_id)  # type: ignore[arg-type]
     with session_scope() as session:
         return jobs.save(session, job, status=JobStatus.RETRYING, last_error=f"the report ended {raw}",

@@ -83,6 +83,9 @@ def recreate(ctx: StepContext, job: ReportJob, reason: str, delay: float | None 
         return finish(job.id, JobStatus.FAILED, f"{reason}; gave up after {job.attempts} reports", ctx.task_id)  # type: ignore[arg-type]
     log.warning("flow_recreate", job_id=job.id, reason=reason, attempts=job.attempts)
     with session_scope() as session:
+        record_run(session, account_id=job.account_id, endpoint=job.endpoint, window=window(job),
+                   status="recreated", started_at=job.created_at, error=f"creating the report again: {reason}",
+                   task_id=ctx.task_id, job_id=job.id)
         return jobs.save(session, job, status=JobStatus.NEW, remote_id=None, remote_status=None, checked_at=None,
                          last_error=reason, next_run_at=ctx.later(ctx.flow.poll_every if delay is None else delay))
 

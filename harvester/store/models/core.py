@@ -23,7 +23,7 @@ class HarvestRun(SQLModel, table=True):
     endpoint: str = Field(index=True)
     window_start: date
     window_end: date
-    status: str  # ok | failed | skipped
+    status: str  # ok | failed | recreated (a report flow starts over, `error` says why)
     rows: int = 0
     error: str | None = Field(default=None, sa_column=Column(Text))
     started_at: datetime = Field(default_factory=utcnow)

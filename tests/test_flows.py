@@ -1,0 +1,145 @@
+"""Report-flow transitions that are hard to provoke end to end: deadlines, unknown statuses,
+expired reports, rebuild caps, 204 downloads. The gate is a stub answering from a table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from sqlmodel import Session, select
+
+from harvester.accounts import Account
+from harvester.catalog import get_endpoint
+from harvester.flows.jobs import ensure_job, save
+from harvester.flows.steps import StepContext, run_step
+from harvester.settings import Settings, get_settings
+from harvester.store.db import get_engine, session_scope
+from harvester.store.models import HarvestRun, JobStatus, ReportJob
+from harvester.store.models.core import utcnow
+
+WINDOW = (dt.date(2026, 11, 1), dt.date(2026, 11, 2))
+
+
+def answer(status: int, body: Any = None) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = b"" if body is None else json.dumps(body).encode()
+    return response
+
+
+class StubGate:
+    """Every token is granted; each call's path gets the next canned answer."""
+
+    def __init__(self, answers: dict[str, list[requests.Response]]) -> None:
+        self.answers = answers
+        self.sent: list[str] = []
+
+    def acquire(self, account: Account, call: Any, booking: Any = None) -> None:
+        pass
+
+    def send(self, account: Account, request: Any, call: Any, stream: bool = False) -> requests.Response:
+        self.sent.append(call.path)
+        return self.answers[call.path].pop(0)
+
+
+@pytest.fixture(autouse=True)
+def store(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("HARVESTER_DATABASE_URL", database_url)
+    monkeypatch.setenv("HARVESTER_ENV_FILE", "/nonexistent")
+    get_settings.cache_clear()
+    get_engine()
+    yield
+    get_settings.cache_clear()
+
+
+def _job(endpoint: str, **changes: Any) -> int:
+    with session_scope() as session:
+        job, _ = ensure_job(session, "a1", endpoint, WINDOW, dt.timedelta(hours=1))
+        save(session, job, **changes)
+        return job.id  # type: ignore[return-value]
+
+
+def _step(endpoint: str, job_id: int, gate: StubGate) -> ReportJob:
+    account = Account(id="a1", marketplace="wb", token_env="UNUSED")
+    ctx = StepContext(gate, Settings(_env_file=None), account, get_endpoint(endpoint))  # type: ignore[arg-type,call-arg]
+    return run_step(ctx, job_id)
+
+
+def _runs() -> list[HarvestRun]:
+    with Session(get_engine()) as session:
+        return list(session.exec(select(HarvestRun).order_by(HarvestRun.id)))  # type: ignore[arg-type]
+
+
+CSV = "wb.csv.detail_history"
+LIST = "/api/v2/nm-report/downloads"
+
+
+def test_a_job_past_its_deadline_ends_timed_out_with_a_record() -> None:
+    job_id = _job(CSV, status=JobStatus.POLLING, remote_id="r1", deadline_at=utcnow() - dt.timedelta(seconds=1))
+    gate = StubGate({})
+    assert _step(CSV, job_id, gate).status == JobStatus.TIMED_OUT
+    assert gate.sent == []
+    assert [(r.status, "deadline" in (r.error or "")) for r in _runs()] == [("failed", True)]
+
+
+def test_an_unknown_report_status_fails_the_job_clearly() -> None:
+    job_id = _job(CSV, status=JobStatus.POLLING, remote_id="r1")
+    gate = StubGate({LIST: [answer(200, {"data": [{"id": "r1", "status": "ARCHIVED"}]})]})
+    assert _step(CSV, job_id, gate).status == JobStatus.FAILED
+    assert "unknown status 'ARCHIVED'" in (_runs()[-1].error or "")
+
+
+def test_a_report_gone_from_the_list_is_created_again_once_and_the_run_log_says_why() -> None:
+    job_id = _job(CSV, status=JobStatus.POLLING, remote_id="r1", attempts=1)
+    gate = StubGate({LIST: [answer(200, {"data": []}), answer(200, {"data": []})]})
+    job = _step(CSV, job_id, gate)
+    assert (job.status, job.remote_id) == (JobStatus.NEW, None)
+    assert _runs()[-1].status == "recreated" and "48-hour retention" in (_runs()[-1].error or "")
+    _job(CSV, status=JobStatus.POLLING, remote_id="r2", attempts=2, next_run_at=utcnow())
+    assert _step(CSV, job_id, gate).status == JobStatus.FAILED  # the second report is gone too: give up
+    assert "gave up after 2 reports" in (_runs()[-1].error or "")
+
+
+def test_a_failed_report_is_rebuilt_after_a_cooldown_then_given_up() -> None:
+    job_id = _job(CSV, status=JobStatus.POLLING, remote_id="r1", attempts=1)
+    failed = {"data": [{"id": "r1", "status": "FAILED"}]}
+    gate = StubGate({LIST: [answer(200, failed), answer(200, failed)],
+                     f"{LIST}/retry": [answer(200, {"data": "Retry"})]})
+    job = _step(CSV, job_id, gate)
+    assert job.status == JobStatus.RETRYING and job.next_run_at > utcnow()  # the cooldown
+    _job(CSV, next_run_at=utcnow())
+    assert _step(CSV, job_id, gate).status == JobStatus.POLLING
+    _job(CSV, retries=Settings(_env_file=None).report_max_retries, next_run_at=utcnow(), checked_at=None)  # type: ignore[call-arg]
+    assert _step(CSV, job_id, gate).status == JobStatus.FAILED
+    assert gate.sent == [LIST, f"{LIST}/retry", LIST]
+
+
+def test_a_204_download_is_an_empty_window() -> None:
+    job_id = _job(CSV, status=JobStatus.DOWNLOADING, remote_id="r1")
+    gate = StubGate({f"{LIST}/file/{{report_id}}": [answer(204)]})
+    job = _step(CSV, job_id, gate)
+    assert (job.status, job.rows) == (JobStatus.DONE, 0)
+    assert _runs()[-1].status == "ok"
+
+
+def test_a_woken_early_step_does_nothing() -> None:
+    job_id = _job(CSV, status=JobStatus.POLLING, remote_id="r1", next_run_at=utcnow() + dt.timedelta(minutes=5))
+    gate = StubGate({})
+    assert _step(CSV, job_id, gate).status == JobStatus.POLLING and gate.sent == []
+
+
+def test_one_list_call_serves_every_waiting_report_of_the_account() -> None:
+    first = _job(CSV, status=JobStatus.POLLING, remote_id="r1")
+    with session_scope() as session:
+        other, _ = ensure_job(session, "a1", "wb.csv.grouped_history", WINDOW, dt.timedelta(hours=1))
+        save(session, other, status=JobStatus.POLLING, remote_id="r2")
+        second = other.id
+    both = {"data": [{"id": "r1", "status": "PROCESSING"}, {"id": "r2", "status": "SUCCESS"}]}
+    gate = StubGate({LIST: [answer(200, both)]})
+    assert _step(CSV, first, gate).status == JobStatus.POLLING
+    assert _step("wb.csv.grouped_history", second, gate).status == JobStatus.DOWNLOADING  # no second call
+    assert gate.sent == [LIST]
