@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from dotenv import dotenv_values
+
 from harvester.logs import register_secret
 from harvester.settings import SettingsError, get_settings
 
@@ -51,7 +53,7 @@ class Account:
 
     def _read_token(self) -> str:
         if self.token_env:
-            value = os.environ.get(self.token_env, "").strip()
+            value = (_env_file_values().get(self.token_env) or os.environ.get(self.token_env, "")).strip()
             if not value:
                 raise TokenError(f"account {self.id}: env var {self.token_env} is empty or unset")
             return value
@@ -70,6 +72,22 @@ class Account:
             return "personal"
         acc = wb_claims(self.token(), self.id).get("acc")
         return _ACC_TYPES.get(acc, "personal") if isinstance(acc, int) else "personal"
+
+
+def _env_file_values() -> dict[str, str | None]:
+    """The env file's variables, read fresh when it changes: a token rotated there needs no restart."""
+    path = Path(os.environ.get("HARVESTER_ENV_FILE", ".env"))
+    try:
+        key = (path, path.stat().st_mtime)
+    except OSError:
+        return {}
+    if key not in _env_cache:
+        _env_cache.clear()
+        _env_cache[key] = dotenv_values(path)
+    return _env_cache[key]
+
+
+_env_cache: dict[tuple[Path, float], dict[str, str | None]] = {}
 
 
 def wb_claims(token: str, account_id: str) -> dict:

@@ -7,17 +7,22 @@ every Celery option and every Celery guide applies to them unchanged.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from harvester.settings import SettingsError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 emulator_app = typer.Typer(help="The built-in HTTP emulator of the marketplace APIs.")
 app.add_typer(emulator_app, name="emulator")
+accounts_app = typer.Typer(help="The configured seller accounts.")
+app.add_typer(accounts_app, name="accounts")
+db_app = typer.Typer(help="The SQL store.")
+app.add_typer(db_app, name="db")
 
 
 def _fail(message: str) -> None:
@@ -79,20 +84,39 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="One JSON object 
 
 
 @app.command()
-def status(as_json: bool = typer.Option(False, "--json", help="One JSON object per account × endpoint.")) -> None:
-    """Last success, rows stored and last error per account × endpoint."""
+def status(
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per account × endpoint."),
+    stale_after: Optional[float] = typer.Option(
+        None, help="Exit 1 when any account × endpoint has no success within this many hours (for cron and monitoring)."),
+) -> None:
+    """Last success, lag, rows stored and last error per account × endpoint."""
     from harvester.accounts import get_accounts
     from harvester.status import status_rows
     from harvester.store.db import get_engine
 
     try:
         rows = status_rows(get_engine(), get_accounts())
-    except SettingsError as exc:
-        _fail(str(exc))
+    except (SettingsError, OperationalError) as exc:
+        _fail(_short(exc))
+    now = datetime.now(timezone.utc)
+    stale = []
     for row in rows:
+        last = datetime.fromisoformat(row["last_success"]) if row["last_success"] else None
+        lag = (now - last).total_seconds() / 3600 if last else None
+        if stale_after is not None and (lag is None or lag > stale_after):
+            stale.append(row)
         typer.echo(json.dumps(row, ensure_ascii=False) if as_json else
-                   f"{row['account']:20} {row['endpoint']:24} rows={row['rows']:<8} "
-                   f"last_success={row['last_success'] or '-'} {row['last_error'] or ''}")
+                   f"{row['account']:20} {row['endpoint']:30} rows={row['rows']:<9} "
+                   f"lag={'never' if lag is None else f'{lag:.1f}h':>8}  {row['last_error'] or ''}")
+    if stale:
+        typer.secho(f"{len(stale)} account × endpoint pairs have no success within {stale_after:g} h", fg="red", err=True)
+        raise typer.Exit(1)
+
+
+def _short(exc: Exception) -> str:
+    """A one-line reason, without SQL or a stack, for errors shown to people."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return f"cannot reach the database: {text}" if isinstance(exc, OperationalError) else text
 
 
 @app.command("env-example")
@@ -141,6 +165,138 @@ def backfill(
         _fail(f"--until {last} is before --since {since.date()}")
     backfill_task.delay(account, endpoint, since.date().isoformat(), last.isoformat())
     typer.echo(f"queued {endpoint} for {account}: {since.date()} .. {last}")
+
+
+@accounts_app.command("check")
+def accounts_check(
+    ping: bool = typer.Option(True, help="Also call the API's /ping with each token."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per account."),
+) -> None:
+    """Decode each token (seller, type, categories, expiry), warn before expiry, ping the API; never print a token."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from harvester.accounts import get_accounts
+    from harvester.checks import check
+    from harvester.client.http import Client
+    from harvester.settings import get_settings
+
+    client = Client(get_settings())
+    results = [check(account, client, ping) for account in get_accounts().values()]
+    if as_json:
+        for result in results:
+            typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        table = Table()
+        for column in ("account", "seller", "type", "categories", "expires", "ping", "problems / warnings"):
+            table.add_column(column)
+        for r in results:
+            notes = "; ".join(r["problems"] + r["warnings"])
+            table.add_row(r["account"], str(r.get("seller_id", "-")), str(r.get("token_type", "-")),
+                          ",".join(r.get("categories", [])), str(r.get("expires", "-"))[:10], r.get("ping", "-"),
+                          f"[red]{notes}[/red]" if r["problems"] else notes)
+        Console().print(table)
+    if any(r["problems"] for r in results):
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the configured database to the schema this version expects."""
+    from harvester.settings import get_settings
+    from harvester.store.db import make_engine
+    from harvester.store.migrate import current, upgrade
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        before = current(engine)
+        upgrade(engine)
+        typer.echo(f"database at {current(engine)} (was {before or 'empty'})")
+    except OperationalError as exc:
+        _fail(_short(exc))
+
+
+@app.command()
+def metrics(port: int = typer.Option(9108, help="Port for /metrics."),
+            address: str = typer.Option("0.0.0.0", help="Address to listen on.")) -> None:
+    """Serve Prometheus metrics (requests, 429s, rows, quota left, queue lengths) until interrupted."""
+    from harvester.metrics import serve
+    from harvester.runtime import get_runtime
+    from harvester.store.db import get_engine
+
+    typer.echo(f"metrics on http://{address}:{port}/metrics")
+    serve(port, get_runtime().redis, get_engine(), address)
+
+
+@app.command()
+def flower(port: int = typer.Option(5555, help="Port of the Flower web UI."),
+           address: str = typer.Option("127.0.0.1", help="Address to listen on.")) -> None:
+    """Flower for these workers, with basic auth from HARVESTER_FLOWER_USER / HARVESTER_FLOWER_PASSWORD."""
+    from harvester.flower import run_flower
+
+    raise typer.Exit(run_flower(port, address))
+
+
+@app.command()
+def up(
+    concurrency: int = typer.Option(4, help="Worker processes."),
+    with_flower: bool = typer.Option(False, "--flower", help="Also run Flower (needs its basic-auth variables)."),
+    metrics_port: Optional[int] = typer.Option(None, help="Also serve Prometheus metrics on this port."),
+    workdir: Path = typer.Option(Path(".harvester"), help="Beat schedule, worker log, embedded Redis."),
+) -> None:
+    """Worker and beat (and Flower, metrics) in one command; an embedded Redis when no broker is configured."""
+    import subprocess
+    import threading
+
+    from harvester.local import broker, preflight, worker
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    with broker(workdir):
+        problem = preflight()
+        if problem:
+            _fail(problem)
+        with worker(workdir, concurrency) as proc:
+            extra = []
+            if with_flower:
+                from harvester.flower import flower_command
+
+                extra.append(subprocess.Popen(flower_command(5555)))
+            if metrics_port:
+                threading.Thread(target=metrics, args=(metrics_port, "127.0.0.1"), daemon=True).start()
+            typer.echo(f"worker and beat running (log: {workdir / 'worker.log'}); Ctrl-C stops them")
+            try:
+                proc.wait()
+            except KeyboardInterrupt:
+                typer.echo("stopping")
+            finally:
+                for p in extra:
+                    p.terminate()
+
+
+@app.command("run-once")
+def run_once(
+    timeout: float = typer.Option(3600, help="Give up waiting after this many seconds."),
+    concurrency: int = typer.Option(4, help="Worker processes."),
+    workdir: Path = typer.Option(Path(".harvester"), help="Worker log and embedded Redis."),
+) -> None:
+    """Harvest everything due now, wait for it, exit (0 when all landed): for cron instead of daemons."""
+    from harvester.local import broker, due_targets, preflight, wait_settled, worker
+    from harvester.store.models.core import utcnow
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    with broker(workdir):
+        problem = preflight()
+        if problem:
+            _fail(problem)
+        targets, since = due_targets(), utcnow()
+        with worker(workdir, concurrency, beat=False):
+            from harvester.tasks import dispatch as dispatch_task
+
+            dispatch_task.delay()
+            settled, succeeded = wait_settled(targets, since, timeout)
+    typer.echo(f"{len(targets)} account × endpoint pairs due; "
+               f"{'all landed' if succeeded else 'some failed' if settled else 'timed out'}")
+    raise typer.Exit(0 if succeeded else 1)
 
 
 def main() -> None:

@@ -9,21 +9,16 @@ per-minute limits pass in seconds while still being obeyed to the token.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import requests
 from rich.console import Console
 from rich.table import Table
 
-from harvester.catalog import endpoints_for
-from harvester.embedded import embedded_redis
 from harvester.emulator import Emulator, make_wb_token
-from harvester.routing import QUEUES
-from harvester.schedule import due_windows, today
+from harvester.local import broker, due_targets, wait_settled, worker
+from harvester.settings import get_settings
+from harvester.store.models.core import utcnow
 
 console = Console()
 
@@ -40,30 +35,6 @@ def _accounts_file(workdir: Path, sellers: int, env: dict[str, str]) -> Path:
     path = workdir / "accounts.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
-
-
-def _targets(initial_days: int) -> dict[tuple[str, str], object]:
-    """The newest window end each account × endpoint must reach for the demo to be complete."""
-    from harvester.accounts import get_accounts
-
-    return {
-        (a.id, e.name): due_windows(e.window, None, today(), initial_days)[-1][1]
-        for a in get_accounts().values() for e in endpoints_for(a.marketplace, a.wb_api_generation)
-    }
-
-
-def _settled(targets: dict[tuple[str, str], object]) -> tuple[bool, bool]:
-    """(every pair finished one way or another, every pair succeeded)."""
-    from sqlmodel import Session, select
-
-    from harvester.store.db import get_engine
-    from harvester.store.models import HarvestRun, Watermark
-
-    with Session(get_engine()) as session:
-        marks = {(m.account_id, m.endpoint): m.complete_until for m in session.exec(select(Watermark))}
-        failed = {(r.account_id, r.endpoint) for r in session.exec(select(HarvestRun).where(HarvestRun.status == "failed"))}
-    ok = {pair: marks.get(pair) is not None and marks[pair] >= end for pair, end in targets.items()}  # type: ignore[operator]
-    return all(done or pair in failed for pair, done in ok.items()), all(ok.values())
 
 
 def _print_results(emulator_url: str) -> None:
@@ -92,49 +63,26 @@ def run_demo(sellers: int = 3, time_scale: float = 120.0, workdir: Path = Path("
         stale.unlink()
     emulator = Emulator(port=0, time_scale=time_scale).start()
     console.print(f"emulator on {emulator.url} (time scale {time_scale:g}×)")
-    worker = None
-    with embedded_redis(workdir / "redis") as broker:
-        env = dict(os.environ)
-        accounts = _accounts_file(workdir, sellers, env)
-        env.update(
-            HARVESTER_BROKER_URL=broker,
-            HARVESTER_DATABASE_URL=f"sqlite:///{db}",
-            HARVESTER_ACCOUNTS_FILE=str(accounts),
-            HARVESTER_EMULATOR_URL=emulator.url,
-            HARVESTER_TIME_SCALE=str(time_scale),
-            HARVESTER_INITIAL_DAYS="14",
-            HARVESTER_SWEEP_INTERVAL="5",
-            HARVESTER_LOG_FORMAT="json",
-        )
-        os.environ.update(env)
-        from harvester.settings import get_settings
+    os.environ.pop("HARVESTER_BROKER_URL", None)  # the demo always runs on the embedded defaults
+    accounts = _accounts_file(workdir, sellers, os.environ)  # type: ignore[arg-type]
+    os.environ.update(
+        HARVESTER_DATABASE_URL=f"sqlite:///{db}",
+        HARVESTER_ACCOUNTS_FILE=str(accounts),
+        HARVESTER_EMULATOR_URL=emulator.url,
+        HARVESTER_TIME_SCALE=str(time_scale),
+        HARVESTER_INITIAL_DAYS="14",
+        HARVESTER_SWEEP_INTERVAL="5",
+        HARVESTER_LOG_FORMAT="json",
+    )
+    get_settings.cache_clear()
+    targets, since = due_targets(), utcnow()
+    with broker(workdir), worker(workdir):
+        console.print(f"worker with beat started (log: {workdir / 'worker.log'}); harvesting {sellers} sellers")
+        from harvester.tasks import dispatch
 
-        get_settings.cache_clear()
-        log_path = workdir / "worker.log"
-        with open(log_path, "w") as log_file:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "harvester.app", "worker", "-B", "-c", "4",
-                 "-Q", ",".join(QUEUES), "--loglevel", "INFO", "-s", str(workdir / "beat-schedule")],
-                env=env, stdout=log_file, stderr=subprocess.STDOUT,
-            )
-        console.print(f"worker with beat started (log: {log_path}); harvesting {sellers} sellers")
-        try:
-            from harvester.tasks import dispatch
-
-            dispatch.delay()
-            targets = _targets(get_settings().initial_days)
-            deadline = time.monotonic() + timeout
-            done = succeeded = False
-            while time.monotonic() < deadline and not done:
-                time.sleep(1)
-                done, succeeded = _settled(targets)
-            _print_results(emulator.url)
-        finally:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        dispatch.delay()
+        _, succeeded = wait_settled(targets, since, timeout)
+        _print_results(emulator.url)
     emulator.stop()
     if not succeeded:
         console.print("[red]not every account × endpoint completed; see the last error column and the worker log[/red]")

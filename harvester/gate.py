@@ -6,6 +6,7 @@ countdown, so no worker slot is ever held while a bucket refills.
 
 from __future__ import annotations
 
+import redis
 import requests
 import structlog
 
@@ -13,8 +14,9 @@ from typing import Any
 
 from harvester.accounts import Account
 from harvester.catalog.model import Call, LimitGroup, TokenType
-from harvester.client.errors import QuotaExhausted, RateLimited
+from harvester.client.errors import HarvestError, QuotaExhausted, RateLimited
 from harvester.client.http import Request
+from harvester.metrics import count
 from harvester.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -50,6 +52,10 @@ class Gate:
             raise Wait(decision.wait, held)
         self._held[group.name] = (account, group, token_type, decision.ticket)
 
+    @property
+    def redis(self) -> redis.Redis:
+        return self._rt.redis
+
     def _release(self, group: str) -> None:
         held = self._held.pop(group, None)
         if held is not None:
@@ -65,13 +71,24 @@ class Gate:
 
         A spent daily report quota is not a rate limit: it passes through for the flow to plan with.
         """
+        status: int | str = "error"
         try:
-            return self._rt.client.send(account, request, stream=stream)
-        except QuotaExhausted:
+            response = self._rt.client.send(account, request, stream=stream)
+            status = response.status_code
+            return response
+        except QuotaExhausted as exc:
+            status = exc.status or status
             raise
         except RateLimited as exc:
+            status = exc.status or status
             self._rt.limiter.pause(account.marketplace, account.id, call.limit, exc.wait)
             log.warning("rate_limited_by_api", group=call.limit.name, retry_after=exc.wait, call=request.label)
+            count(self._rt.redis, "harvester_rate_limited_total", marketplace=account.marketplace, group=call.limit.name)
             raise Wait(self._rt.settings.scaled(exc.wait), reason="429 from the API") from None
+        except HarvestError as exc:
+            status = exc.status or status
+            raise
         finally:
             self._release(call.limit.name)
+            count(self._rt.redis, "harvester_requests_total", marketplace=account.marketplace,
+                  path=call.path, status=str(status))

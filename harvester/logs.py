@@ -1,7 +1,8 @@
 """Structured logs: JSON for daemons, readable on a terminal, and never a token.
 
 `redact` runs last before rendering, on every event and exception text: it masks every token
-this process has read (registered by `accounts`) and anything shaped like a WB JWT.
+this process has read (registered by `accounts`) and anything shaped like a WB JWT or a
+Yandex Market key.
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ from typing import Any
 
 import structlog
 
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?")  # also a cut-off JWT
+# A WB token (a JWT, also cut off), a YM Api-Key ("ACMA:…:…") and a Yandex OAuth token ("y0_…").
+_SECRET_SHAPES = re.compile(
+    r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?"
+    r"|ACMA:[A-Za-z0-9+/=_-]{8,}:[A-Za-z0-9+/=_-]{4,}"
+    r"|\by0_[A-Za-z0-9_-]{20,}"
+)
 _secrets: set[str] = set()
 MASK = "[REDACTED]"
 
@@ -29,7 +35,7 @@ def scrub(text: str) -> str:
     for secret in _secrets:
         if secret in text:
             text = text.replace(secret, MASK)
-    return _JWT.sub(MASK, text)
+    return _SECRET_SHAPES.sub(MASK, text)
 
 
 def _scrub_value(value: Any) -> Any:

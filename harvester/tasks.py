@@ -17,7 +17,7 @@ from typing import Any
 
 import structlog
 from celery import Task
-from celery.signals import setup_logging, task_postrun, task_prerun
+from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from harvester import locks
@@ -25,15 +25,17 @@ from harvester.accounts import Account, TokenError, get_account, get_accounts
 from harvester.app import app
 from harvester.catalog import endpoints_for, get_endpoint
 from harvester.catalog.model import Endpoint
-from harvester.client.errors import HarvestError, Retriable
+from harvester.client.errors import HarvestError, Retriable, Unauthorized
 from harvester.flows.jobs import ensure_job, save, stalled
 from harvester.flows.steps import StepContext, finish, run_step
 from harvester.gate import Gate, Wait
 from harvester.harvest import Progress, harvest_window
 from harvester.logs import configure
+from harvester.metrics import count
 from harvester.runtime import get_runtime
 from harvester.schedule import due_windows, split, today
 from harvester.settings import Settings, SettingsError, get_settings
+from harvester.store.accounts_state import mark_token_invalid, token_blocked
 from harvester.store.db import session_scope
 from harvester.store.models import JobStatus, ReportJob, Watermark
 from harvester.store.models.core import utcnow
@@ -53,11 +55,27 @@ def _setup_logging(**_: Any) -> None:
     configure(settings.log_format, settings.log_level)
 
 
+_CARRIED = ("task_id", "account", "endpoint", "job_id", "cadence", "queued_by")
+
+
+@before_task_publish.connect
+def _carry_context(headers: dict, **_: Any) -> None:
+    """The publisher's log context rides in the message, so a task's lines say who queued it."""
+    context = structlog.contextvars.get_contextvars()
+    carried = {k: v for k, v in context.items() if k in _CARRIED and v is not None}
+    if carried:
+        carried["queued_by"] = carried.pop("task_id", carried.get("queued_by"))
+        headers["harvester_context"] = carried
+
+
 @task_prerun.connect
 def _bind_context(task_id: str, task: Task, args: tuple, kwargs: dict, **_: Any) -> None:
     names = {"harvester.harvest": ("account", "endpoint", "start", "end"),
-             "harvester.flow_step": ("job_id", "account", "endpoint")}.get(task.name, ())
-    structlog.contextvars.bind_contextvars(task_id=task_id, task=task.name, **dict(zip(names, args)))
+             "harvester.flow_step": ("job_id", "account", "endpoint"),
+             "harvester.dispatch": ("cadence", "account", "endpoint")}.get(task.name, ())
+    inherited = getattr(task.request, "harvester_context", None) or {}
+    structlog.contextvars.bind_contextvars(
+        **inherited, task_id=task_id, task=task.name, **{k: v for k, v in zip(names, args) if v is not None})
 
 
 @task_postrun.connect
@@ -86,6 +104,13 @@ def _enqueue(account: Account, endpoint: Endpoint, window: tuple[dt.date, dt.dat
     return kick
 
 
+def _note_unauthorized(exc: Exception, account_id: str, error: str) -> None:
+    """A 401 marks the token invalid, so dispatch stops scheduling the account until it changes."""
+    if isinstance(exc, Unauthorized):
+        with session_scope() as session:
+            mark_token_invalid(session, account_id, get_account(account_id).token(), error)
+
+
 def _dispatch_one(account: Account, endpoint: Endpoint, settings: Settings) -> int:
     with session_scope() as session:
         mark = session.get(Watermark, (account.id, endpoint.name))
@@ -101,6 +126,13 @@ def dispatch(cadence: str | None = None, account_id: str | None = None, endpoint
     settings, queued = get_settings(), 0
     for account in get_accounts().values():
         if account_id not in (None, account.id):
+            continue
+        try:
+            with session_scope() as session:
+                if token_blocked(session, account.id, account.token()):
+                    continue
+        except TokenError as exc:
+            log.error("account_without_token", account=account.id, error=str(exc))
             continue
         for ep in endpoints_for(account.marketplace, account.wb_api_generation):
             if cadence not in (None, ep.cadence) or endpoint not in (None, ep.name):
@@ -150,6 +182,7 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
             log.warning("harvest_retry", error=str(exc), failures=failures, countdown=countdown)
     except _FINAL as exc:
         error = f"account {account_id}: {exc}"
+        _note_unauthorized(exc, account_id, error)
     finally:
         gate.close()
     if countdown:
@@ -167,6 +200,7 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
         log.error("harvest_failed", error=error)
     else:
         log.info("harvest_done", rows=progress.rows)
+        count(rt.redis, "harvester_rows_total", progress.rows, endpoint=endpoint)
     return progress.rows
 
 
@@ -201,6 +235,7 @@ def flow_step(self: Task, job_id: int, account_id: str, endpoint: str, *, booked
             log.warning("flow_step_retry", error=str(exc), failures=failures, countdown=countdown)
     except _FINAL as exc:
         job = finish(job_id, JobStatus.FAILED, f"account {account_id}: {exc}", self.request.id)
+        _note_unauthorized(exc, account_id, job.last_error or "")
     finally:
         gate.close()
         locks.release(rt.redis, key, lock)  # before any re-queue, so the next copy finds it free

@@ -187,3 +187,15 @@ def test_get_account_names_a_missing_file_or_an_unknown_account(accounts_file: P
     accounts_file.write_text(_acc('id = "a1"\nmarketplace = "wb"\ntoken_env = "T"'))
     with pytest.raises(SettingsError, match="account nope is not in"):
         get_account("nope")
+
+
+def test_a_token_rotated_in_the_env_file_is_read_without_a_restart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env_file = tmp_path / "harvester.env"
+    env_file.write_text("SHOP_TOKEN=first-token-value\n")
+    monkeypatch.setenv("HARVESTER_ENV_FILE", str(env_file))
+    monkeypatch.setenv("SHOP_TOKEN", "value-the-process-started-with")
+    account = Account(id="shop", marketplace="wb", token_env="SHOP_TOKEN")
+    assert account.token() == "first-token-value"
+    env_file.write_text("SHOP_TOKEN=second-token-value\n")
+    os.utime(env_file, (env_file.stat().st_atime, env_file.stat().st_mtime + 5))
+    assert account.token() == "second-token-value"

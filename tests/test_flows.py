@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import fakeredis
 import pytest
 import requests
 from sqlmodel import Session, select
@@ -37,6 +38,7 @@ class StubGate:
     def __init__(self, answers: dict[str, list[requests.Response]]) -> None:
         self.answers = answers
         self.sent: list[str] = []
+        self.redis = fakeredis.FakeRedis()
 
     def acquire(self, account: Account, call: Any, booking: Any = None) -> None:
         pass

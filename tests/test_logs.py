@@ -62,3 +62,11 @@ def test_scrub_leaves_ordinary_text_alone(text: str) -> None:
 def test_secrets_shorter_than_eight_characters_are_not_registered() -> None:
     register_secret("rows")
     assert scrub("rows=42 arrows") == "rows=42 arrows"
+
+
+@pytest.mark.parametrize("secret", [
+    "ACMA:Zm9vYmFyYmF6cXV4:1a2b3c4d",  # a YM Api-Key's shape
+    "y0_AgAAAABkZXYtdG9rZW4tZm9yLXRlc3RzLW9ubHk",  # a Yandex OAuth token's shape
+])
+def test_yandex_key_shapes_are_masked(secret: str) -> None:
+    assert secret not in scrub(f"call failed with key {secret} (HTTP 401)")

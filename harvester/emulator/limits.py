@@ -37,6 +37,7 @@ LIMITS: dict[str, tuple[Limit, Limit]] = {
     "wb.acceptance_report.download": (Limit(60, 1, 1), Limit(3600, 2, 1)),
     # retired before token types existed: the one documented row serves every type
     "wb.acceptance_report_sync": (Limit(60, 1, 1), Limit(60, 1, 1)),
+    "wb.ping": (Limit(30, 3, 3), Limit(30, 3, 3)),  # 01-general: at most 3 calls in 30 seconds, per host
 }
 
 

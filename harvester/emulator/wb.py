@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from harvester.emulator import data
 from harvester.emulator.errors import bad_request, invalid_body, not_found
+from harvester.emulator.reportstore import MSK
 from harvester.emulator.routing import Request, Response, json_response, route
 from harvester.emulator.tasks import Task
 
@@ -284,3 +285,10 @@ def paid_storage_status(emu: Emulator, req: Request) -> Response:
 @route("GET", "/api/v1/paid_storage/tasks/{task_id}/download", group="wb.paid_storage.download", scope="analytics")
 def paid_storage_download(emu: Emulator, req: Request) -> Response:
     return task_download(emu, req, "paid_storage", data.paid_storage)
+
+
+@route("GET", "/ping", group="wb.ping", scope="analytics")
+def ping(emu: Emulator, req: Request) -> Response:
+    """Connection and token check (01-general.yaml): the token must carry this host's category."""
+    moscow = datetime.fromtimestamp(emu.clock.now(), tz=MSK)
+    return json_response(200, {"TS": moscow.isoformat(timespec="seconds"), "Status": "OK"})

@@ -16,6 +16,7 @@ import structlog
 
 from harvester.accounts import Account
 from harvester.catalog.model import Endpoint
+from harvester import metrics
 from harvester.flows import jobs
 from harvester.gate import Gate
 from harvester.settings import Settings
@@ -74,6 +75,7 @@ def succeed(ctx: StepContext, job: ReportJob, load: Callable[[Any], int]) -> Rep
                    status="ok", rows=count, started_at=job.created_at, task_id=ctx.task_id, job_id=job.id)
         advance_watermark(session, job.account_id, job.endpoint, window(job))
     log.info("flow_done", job_id=job.id, rows=count)
+    metrics.count(ctx.gate.redis, "harvester_rows_total", count, endpoint=job.endpoint)
     return job
 
 

@@ -41,15 +41,23 @@ class Harness:
     tokens: dict[str, str] = field(default_factory=dict)
 
     def add_wb_account(self, account_id: str, scopes: tuple[str, ...] = ("analytics",), generation: str = "current",
-                       **token: Any) -> str:
-        """Add a WB account (token in an env var, as in production); returns its seller id."""
-        var = f"HV_TEST_TOKEN_{len(self.tokens)}"
+                       in_file: bool = False, **token: Any) -> str:
+        """Add a WB account, its token in an env var or a file (as in production); returns its seller id."""
         self.tokens[account_id] = make_wb_token(account_id, list(scopes), **token)
-        self.env[var] = os.environ[var] = self.tokens[account_id]
+        if in_file:
+            source = f'token_file = "{self.token_path(account_id)}"'
+            self.token_path(account_id).write_text(self.tokens[account_id])
+        else:
+            var = f"HV_TEST_TOKEN_{len(self.tokens)}"
+            self.env[var] = os.environ[var] = self.tokens[account_id]
+            source = f'token_env = "{var}"'
         with open(self.env["HARVESTER_ACCOUNTS_FILE"], "a") as f:
-            f.write(f'[[accounts]]\nid = "{account_id}"\nmarketplace = "wb"\ntoken_env = "{var}"\n'
+            f.write(f'[[accounts]]\nid = "{account_id}"\nmarketplace = "wb"\n{source}\n'
                     f'wb_api_generation = "{generation}"\n\n')
         return seller_id(account_id)
+
+    def token_path(self, account_id: str) -> Path:
+        return self.tmp / f"{account_id}.token"
 
     def emulator_post(self, path: str, body: dict[str, Any]) -> None:
         requests.post(f"{self.emulator.url}{path}", json=body, timeout=5).raise_for_status()

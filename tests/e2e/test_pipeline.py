@@ -8,7 +8,7 @@ import re
 
 from sqlmodel import select
 
-from harvester.emulator import data
+from harvester.emulator import data, make_wb_token
 from harvester.schedule import today
 from harvester.store.models import HarvestRun, JobStatus, ReportJob, WbPaidStorage, WbStocksProduct, Watermark
 from harvester.tasks import dispatch, harvest
@@ -145,3 +145,20 @@ def test_a_bad_token_ends_in_one_recorded_failure_and_no_token_is_ever_logged(ha
         assert token not in logs and token not in run_log
         assert token.split(".")[1] not in logs  # not even the payload
     assert not re.search(r"eyJ[\w-]{8,}\.[\w-]{8,}\.", logs + run_log)
+
+
+def test_a_refused_token_stops_its_schedules_until_it_is_rotated(harness: Harness) -> None:
+    sid = harness.add_wb_account("rotating", in_file=True, expires_days=-1)
+    harness.start_worker(concurrency=1)
+    dispatches = lambda: harness.logs().count('"event": "dispatched"')  # noqa: E731
+    for expected_runs, n in ((1, 1), (1, 2)):
+        dispatch.delay(endpoint="wb.stocks_products")
+        harness.wait_for(lambda: dispatches() >= n, 30, f"dispatch {n}")
+        harness.wait_for(lambda: len(harness.all(HarvestRun)) >= expected_runs, 30, "the failed run")
+    assert [r.status for r in harness.all(HarvestRun)] == ["failed"]  # the second dispatch skipped the account
+    assert harness.stats(sid)["401"] == 1 and harness.logs().count("token_invalid") == 1
+    harness.token_path("rotating").write_text(make_wb_token("rotating", ["analytics"]))
+    dispatch.delay(endpoint="wb.stocks_products")
+    harness.wait_for(lambda: any(r.status == "ok" for r in harness.all(HarvestRun)), 30, "the run with the new token")
+    assert "token_changed" in harness.logs()
+    assert '"queued_by"' in harness.logs()  # the dispatch's task id rode along into the harvest's log lines

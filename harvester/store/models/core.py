@@ -94,3 +94,14 @@ class ReportQuota(SQLModel, table=True):
     account_id: str = Field(primary_key=True)
     day: date = Field(primary_key=True)
     used: int = 0
+
+
+class AccountState(SQLModel, table=True):
+    """What the harvester learned about an account: a token the API refused stops its schedules."""
+
+    __tablename__ = "account_state"
+
+    account_id: str = Field(primary_key=True)
+    token_invalid_at: datetime | None = None  # set by a 401, cleared when the token changes
+    token_error: str | None = Field(default=None, sa_column=Column(Text))
+    token_fingerprint: str | None = None  # a hash of the refused token, never the token
