@@ -149,22 +149,57 @@ def backfill(
     endpoint: str = typer.Option(..., help="Endpoint name (see `harvester catalog`)."),
     since: datetime = typer.Option(..., formats=["%Y-%m-%d"], help="First day, YYYY-MM-DD."),
     until: Optional[datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Last day (default: yesterday)."),
+    wait: bool = typer.Option(True, help="Follow the landed windows with a progress bar until all are done."),
 ) -> None:
     """Queue a past period as legal windows; the limiter paces them, re-runs change nothing."""
     from harvester.catalog import get_endpoint
-    from harvester.schedule import today
+    from harvester.schedule import split, today
     from harvester.tasks import backfill as backfill_task
 
     try:
-        if get_endpoint(endpoint).window.history_days == 0:
-            _fail(f"{endpoint} is a snapshot of today's data; a past period cannot be harvested")
+        ep = get_endpoint(endpoint)
     except KeyError as exc:
         _fail(str(exc.args[0]))
+    if ep.window.history_days == 0:
+        _fail(f"{endpoint} is a snapshot of today's data; a past period cannot be harvested")
     last = until.date() if until else today() - timedelta(days=1)
     if last < since.date():
         _fail(f"--until {last} is before --since {since.date()}")
+    windows = split(since.date(), last, ep.window.max_days)
+    started = datetime.now(timezone.utc)
     backfill_task.delay(account, endpoint, since.date().isoformat(), last.isoformat())
-    typer.echo(f"queued {endpoint} for {account}: {since.date()} .. {last}")
+    typer.echo(f"queued {endpoint} for {account}: {since.date()} .. {last}, {len(windows)} windows")
+    if wait:
+        _follow(account, endpoint, windows, started)
+
+
+def _follow(account: str, endpoint: str, windows: list, started: datetime) -> None:
+    """A progress bar over the windows whose run has landed (ok or failed) since `started`."""
+    import time
+
+    from rich.progress import Progress
+    from sqlmodel import Session, select
+
+    from harvester.store.db import get_engine
+    from harvester.store.models import HarvestRun
+
+    wanted = set(windows)
+    with Progress() as progress:
+        bar = progress.add_task(f"{endpoint} {account}", total=len(wanted))
+        while True:
+            with Session(get_engine()) as session:
+                runs = session.exec(select(HarvestRun).where(
+                    HarvestRun.account_id == account, HarvestRun.endpoint == endpoint,
+                    HarvestRun.status != "recreated", HarvestRun.finished_at >= started)).all()
+            landed = {(r.window_start, r.window_end): r.status for r in runs if (r.window_start, r.window_end) in wanted}
+            progress.update(bar, completed=len(landed))
+            if len(landed) == len(wanted):
+                break
+            time.sleep(1)
+    failed = sorted(w for w, status in landed.items() if status == "failed")
+    if failed:
+        typer.secho(f"{len(failed)} windows failed, first {failed[0][0]}..{failed[0][1]}: see `harvester status`", fg="red")
+        raise typer.Exit(1)
 
 
 @accounts_app.command("check")
