@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 
@@ -25,3 +26,22 @@ def test_run_once_harvests_everything_due_then_exits_0(harness: Harness) -> None
                             "--workdir", str(harness.tmp / "run"), "--timeout", "240"],
                            env=harness.env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0  # what is due now is only the look-back; re-runs change nothing else
+
+
+def test_up_runs_worker_and_beat_on_an_embedded_redis_and_stops_on_ctrl_c(harness: Harness) -> None:
+
+    harness.add_wb_account("daemon")
+    env = {k: v for k, v in harness.env.items() if k != "HARVESTER_BROKER_URL"}  # nothing configured: embedded
+    workdir = harness.tmp / "up"
+    proc = subprocess.Popen([sys.executable, "-c", "from harvester.cli import main; main()", "up",
+                             "--workdir", str(workdir), "--concurrency", "1"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        log = workdir / "worker.log"
+        harness.wait_for(lambda: log.exists() and "ready" in log.read_text(), 60, "the worker to be ready")
+        harness.wait_for(lambda: "beat: Starting" in log.read_text(), 30, "beat")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    assert "stopping" in out
