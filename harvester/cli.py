@@ -7,6 +7,7 @@ every Celery option and every Celery guide applies to them unchanged.
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
@@ -293,9 +294,12 @@ def up(
         with worker(workdir, concurrency) as proc:
             extra = []
             if with_flower:
-                from harvester.flower import flower_command
+                from harvester.flower import FlowerConfigError, flower_command, flower_env
 
-                extra.append(subprocess.Popen(flower_command(5555)))
+                try:
+                    extra.append(subprocess.Popen(flower_command(5555), env=flower_env(os.environ)))
+                except FlowerConfigError as exc:
+                    _fail(str(exc))
             if metrics_port:
                 threading.Thread(target=metrics, args=(metrics_port, "127.0.0.1"), daemon=True).start()
             typer.echo(f"worker and beat running (log: {workdir / 'worker.log'}); Ctrl-C stops them")

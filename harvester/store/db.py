@@ -1,6 +1,7 @@
 """Engine and sessions for the configured database (PostgreSQL in production, SQLite embedded).
 
-SQLite gets WAL and a busy timeout so several worker processes can write one file.
+SQLite gets WAL and a busy timeout so several worker processes can write one file. The schema
+comes from migrations (`harvester.store.migrate`), checked once per engine.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import event
-from sqlalchemy.exc import DatabaseError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from harvester.settings import get_settings
+from harvester.store.migrate import ensure_schema
 
 
 def make_engine(url: str) -> Engine:
@@ -35,22 +36,17 @@ def make_engine(url: str) -> Engine:
 
 
 def get_engine(url: str | None = None) -> Engine:
-    """The process's engine for `url` (default: the configured database), tables created."""
+    """The process's engine for `url` (default: the configured database), its schema at head.
+
+    A fresh database is migrated; one behind raises `SchemaError` (run `harvester db upgrade`).
+    """
     return _engine(url or get_settings().database_url)
 
 
 @lru_cache(maxsize=4)
 def _engine(url: str) -> Engine:
-    import harvester.store.models  # noqa: F401  (registers every table on the metadata)
-
     engine = make_engine(url)
-    for attempt in range(3):
-        try:
-            SQLModel.metadata.create_all(engine)
-            break
-        except DatabaseError:  # another process created a table between our check and CREATE
-            if attempt == 2:
-                raise
+    ensure_schema(engine)
     return engine
 
 

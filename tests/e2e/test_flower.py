@@ -1,0 +1,82 @@
+"""Flower over a real worker: tasks readable with their arguments, never a token, login required."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+from typing import Any
+
+import requests
+
+from harvester.flower import flower_command, flower_env
+from harvester.schedule import today
+from harvester.tasks import harvest
+
+from .conftest import Harness
+
+AUTH = ("ops", "flower-test-pass")
+JWT_SHAPE = re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_flower_shows_harvest_arguments_but_no_token_and_wants_a_login(harness: Harness) -> None:
+    account = "acc-flower"
+    harness.add_wb_account(account)
+    harness.start_worker()
+    port, log = _free_port(), harness.tmp / "flower.log"
+    base = f"http://127.0.0.1:{port}"
+    env = flower_env({**harness.env, "HARVESTER_FLOWER_USER": AUTH[0], "HARVESTER_FLOWER_PASSWORD": AUTH[1]})
+    cmd = flower_command(port)
+    assert AUTH[1] not in " ".join(cmd)
+    with open(log, "w") as out:
+        flower = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        def get(path: str) -> dict[str, Any] | None:
+            assert flower.poll() is None, f"Flower exited:\n{log.read_text()[-4000:]}"
+            try:
+                answer = requests.get(base + path, auth=AUTH, timeout=10)
+            except requests.ConnectionError:
+                return None
+            return answer.json() if answer.status_code == 200 else None
+
+        harness.wait_for(lambda: any(n.startswith("w0@") for n in get("/api/workers?refresh=1") or {}),
+                         60, "Flower to list the worker")
+
+        day = today().isoformat()
+        harvest.delay(account, "wb.stocks_products", day, day)
+
+        def harvest_task() -> dict[str, Any] | None:
+            tasks = get("/api/tasks") or {}
+            return next((t for t in tasks.values() if t.get("name") == "harvester.harvest"
+                         and t.get("state") == "SUCCESS"), None)
+
+        task = harness.wait_for(harvest_task, 60, "Flower to show the finished harvest")
+        for value in (account, "wb.stocks_products", day):
+            assert value in task["args"], task
+        workers = get("/api/workers?refresh=1")
+        tasks = get("/api/tasks")
+        assert workers and tasks
+        for answer in (json.dumps(workers), json.dumps(tasks)):
+            for token in harness.tokens.values():
+                assert token not in answer
+            assert not JWT_SHAPE.search(answer), JWT_SHAPE.search(answer)
+
+        assert requests.get(base + "/api/workers", timeout=10).status_code == 401
+        assert requests.get(base + "/api/workers", auth=(AUTH[0], "wrong"), timeout=10).status_code == 401
+    finally:
+        if flower.poll() is None:
+            os.killpg(flower.pid, signal.SIGTERM)
+            try:
+                flower.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(flower.pid, signal.SIGKILL)
+                flower.wait(5)
