@@ -22,7 +22,7 @@ from harvester.catalog.model import RemoteStatus
 from harvester.client.errors import BadRequest, QuotaExhausted
 from harvester.client.http import Request, decode_json, fill_template, spool
 from harvester.flows import jobs, quota
-from harvester.flows.steps import Step, StepContext, finish, recreate, succeed
+from harvester.flows.steps import Outcome, Step, StepContext, finish, ready, recreate, still_running, succeed
 from harvester.gate import Wait
 from harvester.parse import records_at
 from harvester.store.db import session_scope
@@ -110,16 +110,6 @@ def poll(ctx: StepContext, job: ReportJob) -> ReportJob:
     return POLL_OUTCOMES[outcome](ctx, job, raw)
 
 
-def _running(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
-    with session_scope() as session:
-        return jobs.save(session, job, next_run_at=ctx.later(ctx.flow.poll_every))
-
-
-def _ready(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
-    with session_scope() as session:
-        return jobs.save(session, job, status=JobStatus.DOWNLOADING, next_run_at=utcnow())
-
-
 def _failed(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
     """WB failed to build it: ask for a rebuild after the cooldown, a few times at most."""
     if job.retries >= ctx.settings.report_max_retries:
@@ -134,9 +124,9 @@ def _gone(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
 
 
 # Every RemoteStatus must have an action here; tests/test_catalog.py fails when one is added without one.
-POLL_OUTCOMES = {
-    RemoteStatus.RUNNING: _running,
-    RemoteStatus.READY: _ready,
+POLL_OUTCOMES: dict[RemoteStatus, Outcome] = {
+    RemoteStatus.RUNNING: still_running,
+    RemoteStatus.READY: ready,
     RemoteStatus.FAILED: _failed,
     RemoteStatus.GONE: _gone,
 }

@@ -92,7 +92,20 @@ def recreate(ctx: StepContext, job: ReportJob, reason: str, delay: float | None 
                          last_error=reason, next_run_at=ctx.later(ctx.flow.poll_every if delay is None else delay))
 
 
+def still_running(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
+    """Poll outcome shared by every flow: look again after the flow's poll interval."""
+    with session_scope() as session:
+        return jobs.save(session, job, next_run_at=ctx.later(ctx.flow.poll_every))
+
+
+def ready(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
+    """Poll outcome shared by every flow: the report is built; download it now."""
+    with session_scope() as session:
+        return jobs.save(session, job, status=JobStatus.DOWNLOADING, next_run_at=utcnow())
+
+
 Step = Callable[[StepContext, ReportJob], ReportJob]
+Outcome = Callable[[StepContext, ReportJob, str], ReportJob]
 
 
 def _registry() -> dict[str, dict[JobStatus, Step]]:

@@ -9,7 +9,6 @@ between WB's answer and that commit, and the log says so when it happens.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
 import structlog
 
@@ -17,11 +16,10 @@ from harvester.catalog.model import RemoteStatus
 from harvester.client.errors import BadRequest, HarvestError, Transient
 from harvester.client.http import Request, decode_json
 from harvester.flows import jobs
-from harvester.flows.steps import Step, StepContext, finish, recreate, succeed
+from harvester.flows.steps import Outcome, Step, StepContext, finish, ready, recreate, still_running, succeed
 from harvester.parse import dig, records_at, to_rows
 from harvester.store.db import session_scope
 from harvester.store.models import JobStatus, ReportJob
-from harvester.store.models.core import utcnow
 from harvester.store.upsert import upsert
 
 log = structlog.get_logger(__name__)
@@ -63,20 +61,10 @@ def poll(ctx: StepContext, job: ReportJob) -> ReportJob:
     return POLL_OUTCOMES[outcome](ctx, job, raw)
 
 
-def _still_running(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
-    with session_scope() as session:
-        return jobs.save(session, job, next_run_at=ctx.later(ctx.flow.poll_every))
-
-
-def _ready(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
-    with session_scope() as session:
-        return jobs.save(session, job, status=JobStatus.DOWNLOADING, next_run_at=utcnow())
-
-
 # Every RemoteStatus must have an action here; tests/test_flows.py fails when one is added without one.
-POLL_OUTCOMES: dict[RemoteStatus, Callable[[StepContext, ReportJob, str], ReportJob]] = {
-    RemoteStatus.RUNNING: _still_running,
-    RemoteStatus.READY: _ready,
+POLL_OUTCOMES: dict[RemoteStatus, Outcome] = {
+    RemoteStatus.RUNNING: still_running,
+    RemoteStatus.READY: ready,
     RemoteStatus.FAILED: lambda ctx, job, raw: recreate(ctx, job, f"the report ended with status {raw!r}"),
     RemoteStatus.GONE: lambda ctx, job, raw: recreate(ctx, job, f"the report was {raw!r} before it was downloaded"),
 }
