@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
@@ -273,6 +275,19 @@ def flower(port: int = typer.Option(5555, help="Port of the Flower web UI."),
     raise typer.Exit(run_flower(port, address))
 
 
+@contextmanager
+def _local_broker(workdir: Path) -> Iterator[None]:
+    """The broker (an embedded one when none is configured), after checking everything is reachable."""
+    from harvester.local import broker, preflight
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    with broker(workdir):
+        problem = preflight()
+        if problem:
+            _fail(problem)
+        yield
+
+
 @app.command()
 def up(
     concurrency: int = typer.Option(4, help="Worker processes."),
@@ -284,13 +299,9 @@ def up(
     import subprocess
     import threading
 
-    from harvester.local import broker, preflight, worker
+    from harvester.local import worker
 
-    workdir.mkdir(parents=True, exist_ok=True)
-    with broker(workdir):
-        problem = preflight()
-        if problem:
-            _fail(problem)
+    with _local_broker(workdir):
         with worker(workdir, concurrency) as proc:
             extra = []
             if with_flower:
@@ -319,14 +330,10 @@ def run_once(
     workdir: Path = typer.Option(Path(".harvester"), help="Worker log and embedded Redis."),
 ) -> None:
     """Harvest everything due now, wait for it, exit (0 when all landed): for cron instead of daemons."""
-    from harvester.local import broker, due_targets, preflight, wait_settled, worker
+    from harvester.local import due_targets, wait_settled, worker
     from harvester.store.models.core import utcnow
 
-    workdir.mkdir(parents=True, exist_ok=True)
-    with broker(workdir):
-        problem = preflight()
-        if problem:
-            _fail(problem)
+    with _local_broker(workdir):
         targets, since = due_targets(), utcnow()
         with worker(workdir, concurrency, beat=False):
             from harvester.tasks import dispatch as dispatch_task
