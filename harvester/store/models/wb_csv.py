@@ -15,7 +15,26 @@ from sqlmodel import SQLModel
 from harvester.store.models._fields import ctx, dynamic, extras, src
 
 
-class WbFunnelDetailHistory(SQLModel, table=True):
+class _FunnelMetrics(SQLModel):
+    """The funnel columns both history reports carry (§8.4)."""
+
+    open_card_count: int | None = src("openCardCount", big=True, default=None)
+    add_to_cart_count: int | None = src("addToCartCount", big=True, default=None)
+    orders_count: int | None = src("ordersCount", big=True, default=None)
+    orders_sum_rub: float | None = src("ordersSumRub", default=None)
+    buyouts_count: int | None = src("buyoutsCount", big=True, default=None)
+    buyouts_sum_rub: float | None = src("buyoutsSumRub", default=None)
+    cancel_count: int | None = src("cancelCount", big=True, default=None)
+    cancel_sum_rub: float | None = src("cancelSumRub", default=None)
+    add_to_cart_conversion: float | None = src("addToCartConversion", default=None)
+    cart_to_order_conversion: float | None = src("cartToOrderConversion", default=None)
+    buyout_percent: float | None = src("buyoutPercent", default=None)
+    add_to_wishlist: int | None = src("addToWishlist", big=True, default=None)
+    currency: str | None = src("currency", default=None)
+    extras: dict[str, Any] | None = extras()
+
+
+class WbFunnelDetailHistory(_FunnelMetrics, table=True):
     """DETAIL_HISTORY_REPORT: the sales funnel per product per day."""
 
     __tablename__ = "wb_csv_detail_history"
@@ -23,57 +42,28 @@ class WbFunnelDetailHistory(SQLModel, table=True):
     account_id: str = ctx("account_id")
     nm_id: int = src("nmID", key=True, big=True)
     dt: datetime.date = src("dt", key=True)
-    open_card_count: int | None = src("openCardCount", big=True, default=None)
-    add_to_cart_count: int | None = src("addToCartCount", big=True, default=None)
-    orders_count: int | None = src("ordersCount", big=True, default=None)
-    orders_sum_rub: float | None = src("ordersSumRub", default=None)
-    buyouts_count: int | None = src("buyoutsCount", big=True, default=None)
-    buyouts_sum_rub: float | None = src("buyoutsSumRub", default=None)
-    cancel_count: int | None = src("cancelCount", big=True, default=None)
-    cancel_sum_rub: float | None = src("cancelSumRub", default=None)
-    add_to_cart_conversion: float | None = src("addToCartConversion", default=None)
-    cart_to_order_conversion: float | None = src("cartToOrderConversion", default=None)
-    buyout_percent: float | None = src("buyoutPercent", default=None)
-    add_to_wishlist: int | None = src("addToWishlist", big=True, default=None)
-    currency: str | None = src("currency", default=None)
-    extras: dict[str, Any] | None = extras()
 
 
-class WbFunnelGroupedHistory(SQLModel, table=True):
+class WbFunnelGroupedHistory(_FunnelMetrics, table=True):
     """GROUPED_HISTORY_REPORT: the whole shop's funnel per day (no filters asked)."""
 
     __tablename__ = "wb_csv_grouped_history"
 
     account_id: str = ctx("account_id")
     dt: datetime.date = src("dt", key=True)
-    open_card_count: int | None = src("openCardCount", big=True, default=None)
-    add_to_cart_count: int | None = src("addToCartCount", big=True, default=None)
-    orders_count: int | None = src("ordersCount", big=True, default=None)
-    orders_sum_rub: float | None = src("ordersSumRub", default=None)
-    buyouts_count: int | None = src("buyoutsCount", big=True, default=None)
-    buyouts_sum_rub: float | None = src("buyoutsSumRub", default=None)
-    cancel_count: int | None = src("cancelCount", big=True, default=None)
-    cancel_sum_rub: float | None = src("cancelSumRub", default=None)
-    add_to_cart_conversion: float | None = src("addToCartConversion", default=None)
-    cart_to_order_conversion: float | None = src("cartToOrderConversion", default=None)
-    buyout_percent: float | None = src("buyoutPercent", default=None)
-    add_to_wishlist: int | None = src("addToWishlist", big=True, default=None)
-    currency: str | None = src("currency", default=None)
-    extras: dict[str, Any] | None = extras()
 
 
-class WbSearchQueriesGroup(SQLModel, table=True):
-    """SEARCH_QUERIES_PREMIUM_REPORT_GROUP: search funnel per subject × brand × tag for a period."""
-
-    __tablename__ = "wb_csv_search_queries_group"
+class _PeriodReport(SQLModel):
+    """A snapshot report of one period: keyed by the account and the period it covers."""
 
     account_id: str = ctx("account_id")
     period_start: datetime.date = ctx("window_start")
     period_end: datetime.date = ctx("window_end")
-    subject_id: int = src("SubjectID", key=True, big=True)
-    brand_name: str = src("BrandName", key=True)
-    tag_id: int = src("TagID", key=True, big=True)
-    subject_name: str | None = src("SubjectName", default=None)
+
+
+class _SearchMetrics(_PeriodReport):
+    """The search-funnel columns, current and past period, of the three search-query reports."""
+
     average_position: float | None = src("AveragePosition", default=None)
     open_card: int | None = src("OpenCard", big=True, default=None)
     add_to_cart: int | None = src("AddToCart", big=True, default=None)
@@ -91,14 +81,22 @@ class WbSearchQueriesGroup(SQLModel, table=True):
     extras: dict[str, Any] | None = extras()
 
 
-class WbSearchQueriesProduct(SQLModel, table=True):
+class WbSearchQueriesGroup(_SearchMetrics, table=True):
+    """SEARCH_QUERIES_PREMIUM_REPORT_GROUP: search funnel per subject × brand × tag for a period."""
+
+    __tablename__ = "wb_csv_search_queries_group"
+
+    subject_id: int = src("SubjectID", key=True, big=True)
+    brand_name: str = src("BrandName", key=True)
+    tag_id: int = src("TagID", key=True, big=True)
+    subject_name: str | None = src("SubjectName", default=None)
+
+
+class WbSearchQueriesProduct(_SearchMetrics, table=True):
     """SEARCH_QUERIES_PREMIUM_REPORT_PRODUCT: search funnel per product for a period."""
 
     __tablename__ = "wb_csv_search_queries_product"
 
-    account_id: str = ctx("account_id")
-    period_start: datetime.date = ctx("window_start")
-    period_end: datetime.date = ctx("window_end")
     nm_id: int = src("NmID", key=True, big=True)
     vendor_code: str | None = src("VendorCode", default=None)
     name: str | None = src("Name", default=None)
@@ -110,33 +108,15 @@ class WbSearchQueriesProduct(SQLModel, table=True):
     feedback_rating: float | None = src("FeedbackRating", default=None)
     min_price: float | None = src("MinPrice", default=None)
     max_price: float | None = src("MaxPrice", default=None)
-    average_position: float | None = src("AveragePosition", default=None)
-    open_card: int | None = src("OpenCard", big=True, default=None)
-    add_to_cart: int | None = src("AddToCart", big=True, default=None)
-    open_to_cart: float | None = src("OpenToCart", default=None)
-    orders: int | None = src("Orders", big=True, default=None)
-    cart_to_order: float | None = src("CartToOrder", default=None)
-    visibility: float | None = src("Visibility", default=None)
-    average_position_past: float | None = src("AveragePositionPast", default=None)
-    open_card_past: int | None = src("OpenCardPast", big=True, default=None)
-    add_to_cart_past: int | None = src("AddToCartPast", big=True, default=None)
-    open_to_cart_past: float | None = src("OpenToCartPast", default=None)
-    orders_past: int | None = src("OrdersPast", big=True, default=None)
-    cart_to_order_past: float | None = src("CartToOrderPast", default=None)
-    visibility_past: float | None = src("VisibilityPast", default=None)
     is_substituted_sku: bool | None = src("IsSubstitutedSKU", default=None)
     currency: str | None = src("Currency", default=None)
-    extras: dict[str, Any] | None = extras()
 
 
-class WbSearchQueriesText(SQLModel, table=True):
+class WbSearchQueriesText(_SearchMetrics, table=True):
     """SEARCH_QUERIES_PREMIUM_REPORT_TEXT: search texts per product for a period."""
 
     __tablename__ = "wb_csv_search_queries_text"
 
-    account_id: str = ctx("account_id")
-    period_start: datetime.date = ctx("window_start")
-    period_end: datetime.date = ctx("window_end")
     text: str = src("Text", key=True)
     nm_id: int = src("NmID", key=True, big=True)
     subject_name: str | None = src("SubjectName", default=None)
@@ -149,39 +129,21 @@ class WbSearchQueriesText(SQLModel, table=True):
     max_price: float | None = src("MaxPrice", default=None)
     frequency: int | None = src("Frequency", big=True, default=None)
     median_position: float | None = src("MedianPosition", default=None)
-    average_position: float | None = src("AveragePosition", default=None)
-    open_card: int | None = src("OpenCard", big=True, default=None)
     open_card_percentile: float | None = src("OpenCardPercentile", default=None)
-    add_to_cart: int | None = src("AddToCart", big=True, default=None)
     add_to_cart_percentile: float | None = src("AddToCartPercentile", default=None)
-    open_to_cart: float | None = src("OpenToCart", default=None)
     open_to_cart_percentile: float | None = src("OpenToCartPercentile", default=None)
-    orders: int | None = src("Orders", big=True, default=None)
     orders_percentile: float | None = src("OrdersPercentile", default=None)
-    cart_to_order: float | None = src("CartToOrder", default=None)
     cart_to_order_percentile: float | None = src("CartToOrderPercentile", default=None)
-    visibility: float | None = src("Visibility", default=None)
     frequency_past: int | None = src("FrequencyPast", big=True, default=None)
     median_position_past: float | None = src("MedianPositionPast", default=None)
-    average_position_past: float | None = src("AveragePositionPast", default=None)
-    open_card_past: int | None = src("OpenCardPast", big=True, default=None)
-    add_to_cart_past: int | None = src("AddToCartPast", big=True, default=None)
-    open_to_cart_past: float | None = src("OpenToCartPast", default=None)
-    orders_past: int | None = src("OrdersPast", big=True, default=None)
-    cart_to_order_past: float | None = src("CartToOrderPast", default=None)
-    visibility_past: float | None = src("VisibilityPast", default=None)
     currency: str | None = src("Currency", default=None)
-    extras: dict[str, Any] | None = extras()
 
 
-class WbStockHistory(SQLModel, table=True):
+class WbStockHistory(_PeriodReport, table=True):
     """STOCK_HISTORY_REPORT_CSV: stock metrics per size × warehouse for a period."""
 
     __tablename__ = "wb_csv_stock_history"
 
-    account_id: str = ctx("account_id")
-    period_start: datetime.date = ctx("window_start")
-    period_end: datetime.date = ctx("window_end")
     nm_id: int = src("NmID", key=True, big=True)
     chrt_id: int = src("ChrtID", key=True, big=True)
     region_name: str = src("RegionName", key=True)
