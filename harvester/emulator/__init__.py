@@ -1,9 +1,13 @@
-"""An HTTP emulator of the Wildberries seller API for tests, benchmarks and the demo (the
-harvester has no internet). Routes, limits, error bodies and data shapes follow
-shared/reference/wb-api.md and WB's 2025-12 OpenAPI files; data is synthetic and seeded."""
+"""An HTTP emulator of the Wildberries seller API and the Yandex Market partner API for tests,
+benchmarks and the demo (the harvester has no internet). Routes, limits, error bodies and data
+shapes follow shared/reference/wb-api.md, yandex-market-api.md and the marketplaces' OpenAPI
+files; data is synthetic and seeded."""
 
 from harvester.emulator.faults import Faults
 from harvester.emulator.server import Emulator, serve
 from harvester.emulator.tokens import make_wb_token, seller_id
+from harvester.emulator.ym_auth import make_ym_key, ym_business_id, ym_campaign_ids
 
-__all__ = ["Emulator", "Faults", "make_wb_token", "seller_id", "serve"]
+__all__ = [
+    "Emulator", "Faults", "make_wb_token", "make_ym_key", "seller_id", "serve", "ym_business_id", "ym_campaign_ids",
+]

@@ -143,7 +143,7 @@ def _funnel_day(views: float, base: int, price: int, day: date) -> list[int]:
     return [opened, cart, orders, orders * price, buyouts, buyouts * price, cancels, cancels * price, wish]
 
 
-def _bucket(day: date, level: str, start: date) -> date:
+def bucket(day: date, level: str, start: date) -> date:
     """The row date of a day: itself, or the first day of its week or month within the period."""
     if level == "week":
         return max(start, day - timedelta(days=day.weekday()))
@@ -160,13 +160,13 @@ def funnel_rows(seed: int, sid: str, params: dict, by_product: bool) -> list[dic
     period_days = days(start, end)
     sums: dict[tuple, list[int]] = {}
     if products and not by_product:
-        sums = {(_bucket(d, level, start),): [0] * len(FUNNEL_SUMS) for d in period_days}
+        sums = {(bucket(d, level, start),): [0] * len(FUNNEL_SUMS) for d in period_days}
     for p in products:
         mean, base = views[p["nmID"]]
         for day in period_days if mean else ():
             counts = _funnel_day(mean, base, p["price"], day)
             if any(counts):
-                key = (p["nmID"], _bucket(day, level, start)) if by_product else (_bucket(day, level, start),)
+                key = (p["nmID"], bucket(day, level, start)) if by_product else (bucket(day, level, start),)
                 total = sums.setdefault(key, [0] * len(counts))
                 for i, count in enumerate(counts):
                     total[i] += count
@@ -214,7 +214,7 @@ def _past(current: dict, past: dict | None) -> dict:
     return {f"{k}Past": past[k] if past else None for k in current}
 
 
-def _combine(metrics: list[dict]) -> dict:
+def combine(metrics: list[dict]) -> dict:
     """Group totals: sums, view-weighted position, mean visibility, recomputed conversions."""
     opened, cart, orders = (sum(m[k] for m in metrics) for k in ("OpenCard", "AddToCart", "Orders"))
     weights = [m["OpenCard"] or 1 for m in metrics]
@@ -267,8 +267,8 @@ def group_rows(seed: int, sid: str, params: dict) -> list[dict]:
         groups.setdefault((p["subjectID"], p["brandName"], p["subjectName"]), []).append((m, past))
     rows = []
     for (subject_id, brand, subject), found in sorted(groups.items()):
-        current = _combine([m for m, _ in found])
-        past = _combine([p for _, p in found]) if found[0][1] else None
+        current = combine([m for m, _ in found])
+        past = combine([p for _, p in found]) if found[0][1] else None
         row = {"SubjectName": subject, "SubjectID": subject_id, "BrandName": brand, "TagID": 0, **current}
         rows.append(row | _past(current, past))
     return order_rows(rows, params.get("orderBy"))

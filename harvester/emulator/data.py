@@ -9,6 +9,8 @@ import random
 from datetime import date, timedelta
 from functools import lru_cache
 
+from harvester.emulator.tokens import seller_id
+
 # (subjectID, subjectName, singular noun, has sizes, price range in RUB)
 SUBJECTS = [
     (105, "Футболки", "Футболка", True, (490, 2490)),
@@ -79,6 +81,13 @@ def _catalogue(seed: int, sid: str) -> tuple[dict, ...]:
             }
         )
     return tuple(items)
+
+
+def small_sellers(seed: int, prefix: str, count: int, most: int = 60) -> list[str]:
+    """Account names (`prefix-N`) whose sellers have at most `most` products: the demo and the
+    end-to-end tests harvest per-product endpoints in seconds, not hours."""
+    names = (f"{prefix}-{i}" for i in range(10_000))
+    return [n for n in names if 40 + keyed_hash(seed, seller_id(n), "catalogue-size") % 2561 <= most][:count]
 
 
 def products(seed: int, sid: str) -> list[dict]:

@@ -38,6 +38,28 @@ LIMITS: dict[str, tuple[Limit, Limit]] = {
     # retired before token types existed: the one documented row serves every type
     "wb.acceptance_report_sync": (Limit(60, 1, 1), Limit(60, 1, 1)),
     "wb.ping": (Limit(30, 3, 3), Limit(30, 3, 3)),  # 01-general: at most 3 calls in 30 seconds, per host
+    # §4 promotion; retired methods: their last published row for every token type
+    "wb.adv.count": (Limit(1, 5, 5), Limit(3600, 4, 1)),
+    "wb.adv.fullstats_v2": (Limit(60, 1, 5), Limit(60, 1, 5)),
+    "wb.adv.fullstats": (Limit(60, 3, 1), Limit(3600, 1, 1)),
+    "wb.adv.stat_words": (Limit(1, 4, 4), Limit(1, 4, 4)),
+    "wb.adv.words": (Limit(1, 4, 4), Limit(1, 4, 4)),
+    "wb.adv.keywords": (Limit(1, 4, 4), Limit(1, 4, 4)),
+    "wb.adv.normquery": (Limit(60, 10, 20), Limit(3600, 5, 1)),
+    "wb.adv.normquery_daily": (Limit(60, 10, 20), Limit(3600, 2, 1)),
+    "wb.adv.media_stats": (Limit(1, 10, 10), Limit(3600, 1, 1)),
+    # §5, §6: sales funnel v2 and v3, search queries
+    "wb.funnel_v2": (Limit(60, 3, 3), Limit(60, 3, 3)),
+    "wb.funnel": (Limit(60, 3, 3), Limit(3600, 2, 1)),
+    "wb.search_report": (Limit(60, 3, 3), Limit(3600, 1, 1)),
+    # §9 reports
+    "wb.excise": (Limit(18000, 10, 10), Limit(86400, 2, 1)),
+    "wb.antifraud": (Limit(600, 1, 10), Limit(3600, 1, 1)),
+    "wb.incorrect_attachments": (Limit(60, 1, 10), Limit(60, 1, 10)),
+    "wb.deductions": (Limit(60, 1, 1), Limit(3600, 4, 1)),
+    "wb.storage_coefficient": (Limit(60, 1, 1), Limit(60, 1, 1)),
+    "wb.measurements": (Limit(60, 1, 1), Limit(21600, 1, 1)),
+    "wb.goods_labeling": (Limit(60, 1, 10), Limit(3600, 1, 1)),
 }
 
 

@@ -24,6 +24,7 @@ class Request:
     params: dict[str, str] = field(default_factory=dict)
     sid: str = ""
     args: dict[str, list[str]] = field(default_factory=dict)  # every value of a repeated query parameter
+    key: Any = None  # a Yandex Market request's parsed Api-Key (ym_auth.YmKey)
 
     def json(self) -> Any:
         """The body as JSON; ValueError if it is not."""
@@ -36,6 +37,11 @@ class Response:
     body: bytes = b""
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+
+
+def truncate(body: bytes) -> bytes:
+    """A valid prefix of a JSON document cut in half can never parse (the malformed-body fault)."""
+    return body[: len(body) // 2] if len(body) > 1 else b"{"
 
 
 def json_response(status: int, payload: Any, content_type: str = "application/json") -> Response:
@@ -54,6 +60,7 @@ class Route:
     handler: Handler
     group: str | None
     scope: str | None
+    marketplace: str = "wb"  # whose auth and limits apply: "wb" or "ym"
 
     @property
     def key(self) -> str:
@@ -75,11 +82,11 @@ def _compile(template: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
-def route(method: str, template: str, group: str | None = None, scope: str | None = None):
-    """Register a handler; a data route names its limit group and token scope."""
+def route(method: str, template: str, group: str | None = None, scope: str | None = None, marketplace: str = "wb"):
+    """Register a handler; a data route names its limit group, token scope and marketplace."""
 
     def register(handler: Handler) -> Handler:
-        ROUTES.append(Route(method, template, _compile(template), handler, group, scope))
+        ROUTES.append(Route(method, template, _compile(template), handler, group, scope, marketplace))
         return handler
 
     return register

@@ -1,5 +1,6 @@
-"""The emulator's HTTP server: one loopback server answers for every WB host (their paths do
-not collide). Each data request goes auth -> rate limit -> fault injection -> handler."""
+"""The emulator's HTTP server: one loopback server answers for every WB host and for Yandex
+Market (their paths do not collide). Each WB data request goes auth -> rate limit -> fault
+injection -> handler; YM requests take their own pipeline (ym_http) with YM auth and limits."""
 
 from __future__ import annotations
 
@@ -8,25 +9,43 @@ import random
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from email.message import Message
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from harvester.emulator import acceptance, control, reports, wb  # noqa: F401  (importing registers the routes)
+from harvester.emulator import (  # noqa: F401  (importing registers the routes)
+    acceptance,
+    control,
+    reports,
+    wb,
+    wb_analytics,
+    wb_funnel,
+    wb_promotion,
+    wb_search,
+    ym,
+)
 from harvester.emulator.clock import Clock
 from harvester.emulator.errors import gateway, path_not_found, too_many, unauthorized
 from harvester.emulator.faults import Faults
 from harvester.emulator.limits import LIMITS, Limiter
 from harvester.emulator.reportstore import ReportStore
-from harvester.emulator.routing import Request, Response, Route, json_response, match
+from harvester.emulator.routing import Request, Response, Route, json_response, match, truncate
 from harvester.emulator.tasks import Task, TaskStore
 from harvester.emulator.tokens import SCOPE_BITS, parse_wb_token, seller_id, token_kind
+from harvester.emulator.ym_http import YmState, serve_ym
+from harvester.emulator.ym_reports import YmReports
 
 
-def _truncate(body: bytes) -> bytes:
-    """A valid prefix of a JSON document cut in half can never parse."""
-    return body[: len(body) // 2] if len(body) > 1 else b"{"
+@dataclass(frozen=True)
+class Exchange:
+    """One data request as received and the answer sent, for schema checks in tests."""
+
+    route: str  # the route's "METHOD /template", e.g. "GET /adv/v3/fullstats"
+    request: Request
+    response: Response
 
 
 class Emulator:
@@ -43,13 +62,19 @@ class Emulator:
         task_ready_s: float = 60.0,
         report_wait_s: float = 5.0,
         report_ready_s: float = 60.0,
+        record: bool = False,
     ) -> None:
         self.seed = seed
+        # Data exchanges (request and answer) kept for tests that check both against the
+        # marketplace's OpenAPI files; off in production-like runs, where it would only grow.
+        self.record = record
+        self.exchanges: list[Exchange] = []
         self.clock = Clock(time_scale)
         self.faults = faults or Faults()
         self.limiter = Limiter()
         self.tasks = TaskStore(task_new_s, task_ready_s)
         self.reports = ReportStore(report_wait_s, report_ready_s)
+        self.ym = YmState(reports=YmReports(report_wait_s, report_ready_s))
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         self._stats: dict[str, dict] = {}
@@ -99,8 +124,10 @@ class Emulator:
         self.limiter.clear()
         self.tasks.clear()
         self.reports.clear()
+        self.ym.clear()
         with self._lock:
             self._stats.clear()
+            self.exchanges.clear()
             self._rng = random.Random(self.seed)
             self.faults = Faults()
 
@@ -126,7 +153,7 @@ class Emulator:
         return {"time_scale": self.clock.time_scale, "now": self.clock.now(), "sellers": sellers}
 
     def create_task(self, sid: str, date_from: date, date_to: date, kind: str = "paid_storage") -> Task:
-        canceled = self._chance(self.faults.cancel_rate)
+        canceled = self.chance(self.faults.cancel_rate)
         task = Task(str(uuid.uuid4()), sid, date_from, date_to, self.clock.now(), canceled, kind)
         self.tasks.add(task)
         self.count(sid, "tasks_created")
@@ -134,14 +161,14 @@ class Emulator:
 
     def report_fails(self) -> bool:
         """Whether a CSV report generation fails at random (Faults.report_fail_rate)."""
-        return self._chance(self.faults.report_fail_rate)
+        return self.chance(self.faults.report_fail_rate)
 
     def count(self, sid: str, counter: str) -> None:
         """Bump one of a seller's event counters in the stats."""
         with self._lock:
             self._seller(sid)[counter] += 1
 
-    def _chance(self, rate: float) -> bool:
+    def chance(self, rate: float) -> bool:
         with self._lock:
             return rate > 0 and self._rng.random() < rate
 
@@ -150,7 +177,7 @@ class Emulator:
             sid, {"requests": 0, "429": 0, "401": 0, "tasks_created": 0, "reports_created": 0, "by_route": {}}
         )
 
-    def _count(self, sid: str, key: str, limited: bool = False, unauthorized: bool = False) -> None:
+    def count_request(self, sid: str, key: str, limited: bool = False, unauthorized: bool = False) -> None:
         with self._lock:
             entry = self._seller(sid)
             entry["requests"] += 1
@@ -172,7 +199,11 @@ class Emulator:
         try:
             if found_route.is_control:
                 return self._control(found_route, req)
-            return self._data(found_route, req)
+            resp = self._data(found_route, req)
+            if self.record:
+                with self._lock:
+                    self.exchanges.append(Exchange(found_route.key, req, resp))
+            return resp
         except Exception as exc:  # a bug must surface as a 500, not as a dropped connection
             return json_response(500, {"title": "internal error", "detail": f"emulator error: {exc!r}"})
 
@@ -198,11 +229,13 @@ class Emulator:
         elif not claims["s"] >> SCOPE_BITS[found_route.scope or ""] & 1:
             problem = "token scope not allowed for this API route"
         if problem:  # the seller is known, so the refusal shows in its stats
-            self._count(claims["sid"], found_route.key, unauthorized=True)
+            self.count_request(claims["sid"], found_route.key, unauthorized=True)
             return unauthorized(self.clock, problem)
         return claims
 
     def _data(self, found_route: Route, req: Request) -> Response:
+        if found_route.marketplace == "ym":
+            return serve_ym(self, found_route, req)
         faults = self.faults
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
@@ -211,7 +244,7 @@ class Emulator:
             return claims
         req.sid = claims["sid"]
         decision = self.limiter.take(req.sid, found_route.group or "", token_kind(claims), self.clock.now())
-        self._count(req.sid, found_route.key, limited=not decision.allowed)
+        self.count_request(req.sid, found_route.key, limited=not decision.allowed)
         if not decision.allowed:
             resp = too_many(self.clock)
             resp.headers.update(
@@ -222,12 +255,12 @@ class Emulator:
                 }
             )
             return resp
-        if self._chance(faults.error_rate):
+        if self.chance(faults.error_rate):
             resp = gateway(self.clock, 503, "service unavailable", "emulated fault: upstream service is unavailable")
         else:
             resp = found_route.handler(self, req)
-            if self._chance(faults.malformed_rate):
-                resp = Response(200, _truncate(resp.body), resp.content_type or "application/json; charset=utf-8")
+            if self.chance(faults.malformed_rate):
+                resp = Response(200, truncate(resp.body), resp.content_type or "application/json; charset=utf-8")
         if resp.status == 429:  # a handler's own 429 (the daily CSV quota): no bucket header, but counted
             self.count(req.sid, "429")
         else:
@@ -245,6 +278,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         """Silence the per-request stderr line."""
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header in emulated time: clients date YM's `X-RateLimit-Resource-Until` by it."""
+        return formatdate(self.server.emulator.clock.now() if timestamp is None else timestamp, usegmt=True)  # type: ignore[attr-defined]
 
     def _serve(self) -> None:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():

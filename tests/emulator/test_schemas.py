@@ -1,4 +1,4 @@
-"""The emulator's bodies against WB's own OpenAPI files (shared/reference, beside the repo)."""
+"""The emulator's bodies against WB's own OpenAPI files (vendored in tests/openapi)."""
 
 import uuid
 from datetime import date, timedelta
@@ -15,8 +15,7 @@ from .conftest import STOCKS, WB, stocks_body, to_moscow_morning
 yaml = pytest.importorskip("yaml")
 oas = pytest.importorskip("openapi_schema_validator")
 
-SPECS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "wb-openapi" / "2025-12"
-pytestmark = pytest.mark.skipif(not SPECS.is_dir(), reason="shared/reference is not beside the repo")
+SPECS = Path(__file__).resolve().parents[1] / "openapi" / "wb" / "2025-12"
 
 
 @cache
