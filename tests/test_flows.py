@@ -145,3 +145,24 @@ def test_one_list_call_serves_every_waiting_report_of_the_account() -> None:
     assert _step(CSV, first, gate).status == JobStatus.POLLING
     assert _step("wb.csv.grouped_history", second, gate).status == JobStatus.DOWNLOADING  # no second call
     assert gate.sent == [LIST]
+
+
+def test_a_sibling_rebuilt_while_the_list_call_was_out_keeps_its_own_state() -> None:
+    first = _job(CSV, status=JobStatus.POLLING, remote_id="r1")
+    with session_scope() as session:
+        other, _ = ensure_job(session, "a1", "wb.csv.grouped_history", WINDOW, dt.timedelta(hours=1))
+        save(session, other, status=JobStatus.POLLING, remote_id="r2")
+        second = other.id
+
+    class RebuildMeanwhile(StubGate):
+        def send(self, account: Account, request: Any, call: Any, stream: bool = False) -> requests.Response:
+            with session_scope() as session:  # the sibling's own step sends its rebuild now
+                sibling = session.get(ReportJob, second)
+                save(session, sibling, retries=1, remote_status=None, checked_at=None)
+            return super().send(account, request, call, stream)
+
+    stale = {"data": [{"id": "r1", "status": "PROCESSING"}, {"id": "r2", "status": "FAILED"}]}
+    assert _step(CSV, first, RebuildMeanwhile({LIST: [answer(200, stale)]})).status == JobStatus.POLLING
+    with Session(get_engine()) as session:
+        sibling = session.get(ReportJob, second)
+        assert sibling is not None and (sibling.remote_status, sibling.checked_at) == (None, None)

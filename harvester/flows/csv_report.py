@@ -93,13 +93,17 @@ def poll(ctx: StepContext, job: ReportJob) -> ReportJob:
                 ReportJob.account_id == job.account_id, ReportJob.status == JobStatus.POLLING,
                 ReportJob.remote_id.is_not(None)))  # type: ignore[union-attr]
                 if get_endpoint(j.endpoint).flow_kind == ctx.endpoint.flow_kind]
-        report_ids = {j.id: j.remote_id for j in waiting} | {job.id: job.remote_id}
-        found = _list(ctx, sorted(report_ids.values()))  # type: ignore[type-var]
+        # what each row was when read: a sibling that moved on meanwhile (rebuilt, recreated)
+        # must not get a status read before its move
+        seen = {j.id: (j.remote_id, j.retries) for j in waiting} | {job.id: (job.remote_id, job.retries)}
+        found = _list(ctx, sorted({report_id for report_id, _ in seen.values()}))  # type: ignore[type-var]
         now = utcnow()
         with session_scope() as session:
-            for job_id, report_id in report_ids.items():
+            for job_id, (report_id, retries) in seen.items():
                 item = found.get(report_id)  # type: ignore[arg-type]
-                session.execute(update(ReportJob).where(ReportJob.id == job_id)  # type: ignore[arg-type]
+                session.execute(update(ReportJob)
+                                .where(ReportJob.id == job_id, ReportJob.status == JobStatus.POLLING,  # type: ignore[arg-type]
+                                       ReportJob.remote_id == report_id, ReportJob.retries == retries)  # type: ignore[arg-type]
                                 .values(remote_status=str(item.get("status")) if item else ABSENT, checked_at=now))
         item = found.get(job.remote_id)  # type: ignore[arg-type]
         job.remote_status, job.checked_at = (str(item.get("status")) if item else ABSENT), now
