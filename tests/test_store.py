@@ -20,9 +20,9 @@ from harvester.emulator.data import stocks_products
 from harvester.parse import records_at, to_rows
 from harvester.schedule import due_windows
 from harvester.status import status_rows
-from harvester.store.models import HarvestRun, Watermark, WbPaidStorage, WbStocksProduct
+from harvester.store.models import AccountState, EndpointBlock, HarvestRun, Watermark, WbPaidStorage, WbStocksProduct
 from harvester.store.runlog import advance_watermark, anchor_watermark, record_run
-from harvester.store.upsert import upsert
+from harvester.store.upsert import get_or_insert, upsert
 
 STORAGE = WbPaidStorage.__table__  # type: ignore[attr-defined]
 STOCKS = WbStocksProduct.__table__  # type: ignore[attr-defined]
@@ -169,6 +169,33 @@ def test_a_failed_first_run_window_is_due_again_when_a_later_one_succeeded(engin
     assert mark is not None
     due = due_windows(window, mark.complete_until, on, 16)
     assert due and due[0][0] <= older[0]
+
+
+@pytest.mark.parametrize("model, key", [
+    (Watermark, {"account_id": "a1", "endpoint": "wb.paid_storage"}),
+    (AccountState, {"account_id": "a1"}),
+    (EndpointBlock, {"account_id": "a1", "feature": "jam"}),
+])
+def test_get_or_insert_takes_the_row_another_process_inserted_after_it_looked(
+    engine: Engine, model: Any, key: dict[str, Any]
+) -> None:
+    values = {"settings_fingerprint": "x"} if model is EndpointBlock else {}
+    with Session(engine) as session:
+        look = session.get
+
+        def miss_while_another_inserts(*args: Any, **kw: Any) -> Any:
+            session.get = look  # type: ignore[method-assign]
+            with Session(engine) as other:
+                other.add(model(**key, **values))
+                other.commit()
+            return None
+
+        session.get = miss_while_another_inserts  # type: ignore[method-assign]
+        row = get_or_insert(session, model, key, **values)
+        session.add(row)
+        session.commit()
+    with Session(engine) as session:
+        assert session.execute(select(func.count()).select_from(model)).scalar_one() == 1
 
 
 def at(hour: int) -> dt.datetime:

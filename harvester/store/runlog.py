@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from harvester.store.models import HarvestRun, Watermark
 from harvester.store.models.core import utcnow
-from harvester.store.upsert import insert_missing
+from harvester.store.upsert import get_or_insert, insert_missing
 
 
 def record_run(
@@ -61,7 +61,7 @@ def advance_watermark(session: Session, account_id: str, endpoint: str, window: 
     Call it after `record_run` of the same window, in the same session. Windows finish in any
     order; a newer one waits in the run log until the older ones before it are done.
     """
-    mark = session.get(Watermark, (account_id, endpoint)) or Watermark(account_id=account_id, endpoint=endpoint)
+    mark = get_or_insert(session, Watermark, {"account_id": account_id, "endpoint": endpoint})
     mark.last_success_at = utcnow()
     if mark.complete_until is None:  # a harvest queued without dispatch's anchor
         mark.complete_until = window[1]

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -26,7 +26,9 @@ def upsert(session: Session, table: Table, rows: Iterable[dict[str, Any]]) -> in
         return 0
     stmt = _INSERTS[session.get_bind().dialect.name](table)
     updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in key}
-    session.execute(stmt.on_conflict_do_update(index_elements=key, set_=updates), unique)
+    on_conflict = (stmt.on_conflict_do_update(index_elements=key, set_=updates) if updates
+                   else stmt.on_conflict_do_nothing(index_elements=key))  # a key-only table
+    session.execute(on_conflict, unique)
     return len(unique)
 
 
@@ -35,3 +37,17 @@ def insert_missing(session: Session, table: Table, row: dict[str, Any]) -> None:
     insert = _INSERTS[session.get_bind().dialect.name]
     key = [c.name for c in table.primary_key.columns]
     session.execute(insert(table).values(row).on_conflict_do_nothing(index_elements=key))
+
+
+def get_or_insert(session: Session, model: type[SQLModel], key: dict[str, Any], **values: Any) -> Any:
+    """The row of `model` with primary key `key`, inserted with `values` if missing.
+
+    Two processes may both find it missing at once: one inserts, and both then read and
+    update the same row, where a plain `session.add` would fail one with a key violation.
+    """
+    ident = tuple(key.values())
+    row = session.get(model, ident)
+    if row is None:
+        insert_missing(session, model.__table__, {**key, **values})  # type: ignore[attr-defined]
+        row = session.get(model, ident)
+    return row
