@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from dotenv import dotenv_values
 
@@ -44,6 +45,7 @@ class Account:
     wb_api_generation: Literal["seed", "current"] = "current"
     ym_business_id: int | None = None
     ym_campaign_ids: tuple[int, ...] = field(default_factory=tuple)
+    ym_subscription: Literal["none", "medium"] = "none"  # YM's Medium subscription raises its budgets
 
     def token(self) -> str:
         """The current token, read fresh so rotation needs no restart."""
@@ -65,6 +67,18 @@ class Account:
         if not value:
             raise TokenError(f"account {self.id}: token file {self.token_file} is empty")
         return value
+
+    def settings_fingerprint(self) -> str:
+        """A hash of the account's entry (not its token): an edit lifts what its settings caused."""
+        return hashlib.sha256(repr(astuple(self)).encode()).hexdigest()[:16]
+
+    def context(self) -> dict[str, Any]:
+        """What requests and `ctx` columns may name about the account itself."""
+        return {"account_id": self.id, **({"business_id": self.ym_business_id} if self.ym_business_id else {})}
+
+    def limit_tier(self) -> str:
+        """Which row of a limit table applies: the WB token's type, or the YM subscription."""
+        return self.token_type() if self.marketplace == "wb" else self.ym_subscription
 
     def token_type(self) -> TokenType:
         """The WB token's type from its `acc` claim; limits differ per type."""
@@ -107,7 +121,7 @@ def wb_claims(token: str, account_id: str) -> dict:
 
 def _parse_account(raw: dict, where: str, base_dir: Path) -> Account:
     known = {"id", "marketplace", "name", "token_env", "token_file", "wb_api_generation",
-             "business_id", "campaign_ids"}
+             "business_id", "campaign_ids", "subscription"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise SettingsError(f"{where}: unknown keys {', '.join(unknown)}")
@@ -123,6 +137,9 @@ def _parse_account(raw: dict, where: str, base_dir: Path) -> Account:
     generation = raw.get("wb_api_generation", "current")
     if generation not in ("seed", "current"):
         raise SettingsError(f"{where} ({account_id}): `wb_api_generation` must be \"seed\" or \"current\"")
+    subscription = raw.get("subscription", "none")
+    if subscription not in ("none", "medium"):
+        raise SettingsError(f"{where} ({account_id}): `subscription` must be \"none\" or \"medium\" (Yandex Market)")
     path = Path(token_file) if token_file else None
     if path is not None and not path.is_absolute():
         path = base_dir / path
@@ -135,6 +152,7 @@ def _parse_account(raw: dict, where: str, base_dir: Path) -> Account:
         wb_api_generation=generation,
         ym_business_id=raw.get("business_id"),
         ym_campaign_ids=tuple(raw.get("campaign_ids", ())),
+        ym_subscription=subscription,
     )
 
 

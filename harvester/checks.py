@@ -1,7 +1,8 @@
 """`harvester accounts check`: is every account's token readable, valid, long-lived and accepted?
 
 It decodes a WB token's claims (seller, type, categories, expiry; reference/wb-api.md §3.2),
-warns 14 days before expiry, and pings the API with it. It never prints a token.
+warns 14 days before expiry, and pings the API with it. A Yandex Market key is tried on
+`GET /v2/campaigns` (1 of its 1,000 an hour). It never prints a token.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def check(account: Account, client: Client, ping: bool = True) -> dict[str, Any]
         result["categories"] = [name for bit, name in WB_CATEGORIES.items() if bits >> bit & 1]
         if "analytics" not in result["categories"]:
             result["problems"].append("the token lacks the Analytics category every harvested endpoint needs")
+        if "promotion" not in result["categories"]:
+            result["warnings"].append("the token lacks the Promotion category: campaign statistics will fail")
         if "exp" in claims:
             expires = dt.datetime.fromtimestamp(int(claims["exp"]), dt.timezone.utc)
             result["expires"] = expires.isoformat(timespec="seconds")
@@ -48,12 +51,15 @@ def check(account: Account, client: Client, ping: bool = True) -> dict[str, Any]
                 result["problems"].append(f"the token expired on {expires:%Y-%m-%d}")
             elif left <= WARN_BEFORE:
                 result["warnings"].append(f"the token expires in {left.days} days ({expires:%Y-%m-%d}): issue a new one")
-        if ping and not result["problems"]:
-            try:
-                client.send(account, Request("GET", "wb.analytics", "/ping"))
-                result["ping"] = "ok"
-            except HarvestError as exc:
-                result["problems"].append(f"the API refused the token: {exc}")
+        probe = Request("GET", "wb.analytics", "/ping")
     else:
-        result["warnings"].append("Yandex Market keys are only checked for presence until YM support lands")
+        if not account.ym_business_id:
+            result["problems"].append("a Yandex Market account needs `business_id` (the cabinet's id)")
+        probe = Request("GET", "ym.api", "/v2/campaigns", params={"limit": 1})
+    if ping and not result["problems"]:
+        try:
+            client.send(account, probe)
+            result["ping"] = "ok"
+        except HarvestError as exc:
+            result["problems"].append(f"the API refused the token: {exc}")
     return result

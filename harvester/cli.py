@@ -77,13 +77,20 @@ def emulator_token(
 
 @app.command()
 def catalog(as_json: bool = typer.Option(False, "--json", help="One JSON object per endpoint.")) -> None:
-    """List the endpoints the harvester knows."""
-    from harvester.catalog import endpoints
+    """List the endpoints the harvester knows, with this deployment's cadences and lookbacks."""
+    from harvester.catalog import endpoints, tuned
+    from harvester.settings import get_settings
 
-    for e in endpoints().values():
-        row = {"name": e.name, "marketplace": e.marketplace, "method": e.first_call.method,
-               "path": e.first_call.path, "flow": e.flow_kind}
-        typer.echo(json.dumps(row) if as_json else f"{e.name:30} {e.flow_kind:14} {e.first_call.method:5} {e.first_call.path}")
+    settings = get_settings()
+    for e in (tuned(e, settings) for e in endpoints().values()):
+        row = {"name": e.name, "marketplace": e.marketplace, "generation": e.generation, "method": e.first_call.method,
+               "path": e.first_call.path, "flow": e.flow_kind, "cadence": e.cadence,
+               "max_days": e.window.max_days, "history_days": e.window.history_days,
+               "lookback_days": e.window.lookback_days, "limit": e.first_call.limit.name,
+               "depends_on": e.ids.source if e.ids else None, "requires": e.requires or None}
+        typer.echo(json.dumps(row) if as_json else (
+            f"{e.name:40} {e.generation:7} {e.cadence:6} lookback {e.window.lookback_days:<2} "
+            f"{e.flow_kind:13} {e.first_call.method:4} {e.first_call.path}"))
 
 
 @app.command()

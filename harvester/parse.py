@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import structlog
-from sqlalchemy import Column, Date, Float, Table
+from sqlalchemy import Column, Date, DateTime, Float, Table
 
 from harvester.client.errors import HarvestError, Transient
 
@@ -39,15 +39,26 @@ def dig(record: Any, path: str, default: Any = None) -> Any:
     return value
 
 
-def records_at(body: Any, path: str, label: str) -> list[dict[str, Any]]:
-    """The list of records at `path` in a decoded body; None (204, no data) is no records."""
+def records_at(body: Any, path: str, label: str, single: bool = False) -> list[dict[str, Any]]:
+    """The list of records at `path` in a decoded body; None (204, no data) is no records.
+
+    A `*` part flattens a list: "*.stats" gathers the `stats` of every element of the body.
+    """
+    parts = path.split(".") if path else []
     found = body
-    for part in path.split(".") if path else ():
+    for i, part in enumerate(parts):
         if found is None:  # a null on the way (WB's `{"data": null}`) means no data
             return []
+        if part == "*":
+            if not isinstance(found, list):
+                raise Transient(f"{label}: expected a list at {'.'.join(parts[:i]) or 'the body'}")
+            rest = ".".join(parts[i + 1:])
+            return [record for element in found for record in records_at(element, rest, label, single)]
         found = found.get(part, _MISSING) if isinstance(found, Mapping) else _MISSING
-    if found is None:
+    if found is None or (single and found is _MISSING):  # a one-record answer may be empty: `{}`
         return []
+    if single and isinstance(found, Mapping):  # an answer that is one record (a report's main page)
+        return [found]
     if not isinstance(found, list) or not all(isinstance(r, Mapping) for r in found):
         where = path or "the body"
         raise Transient(f"{label}: expected a list of objects at {where}, got {type(found).__name__}")
@@ -55,7 +66,13 @@ def records_at(body: Any, path: str, label: str) -> list[dict[str, Any]]:
 
 
 def _coerce(value: Any, column_type: Any) -> Any:
-    if isinstance(column_type, Date) and isinstance(value, str):
+    """ISO strings into date-times and dates, as the column wants (SQLite's driver does not parse)."""
+    if not isinstance(value, str):
+        return value
+    base = getattr(column_type, "impl", column_type)  # SQLModel's UTCDateTime decorates DateTime
+    if isinstance(base, DateTime):
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    if isinstance(base, Date):
         return dt.date.fromisoformat(value[:10]) if value else None
     return value
 
@@ -63,22 +80,51 @@ def _coerce(value: Any, column_type: Any) -> Any:
 def to_rows(table: Table, records: list[Mapping[str, Any]], context: Mapping[str, Any], label: str) -> list[dict[str, Any]]:
     """One dict per record with every column filled from its declared source."""
     plan = [
-        (c.name, c.info.get("src"), c.info.get("ctx"), c.type, c.primary_key)
+        (c.name, c.info.get("src"), c.info.get("ctx"), c.type, c.primary_key,
+         c.default.arg if c.default is not None and c.default.is_scalar else None)
         for c in table.columns
     ]
     rows = []
     for record in records:
         row: dict[str, Any] = {}
-        for name, src, ctx, column_type, is_key in plan:
-            value = context[ctx] if ctx else dig(record, src)
+        for name, src, ctx, column_type, is_key, default in plan:
+            value = context[ctx] if ctx else dig(record, src, default)
             try:
                 row[name] = _coerce(value, column_type)
             except ValueError:
-                raise Transient(f"{label}: {src} = {value!r} is not a date") from None
+                raise Transient(f"{label}: {src} = {value!r} is not a date or date-time") from None
             if is_key and row[name] is None:
                 raise Transient(f"{label}: record without its key field {src}")
         rows.append(row)
     return rows
+
+
+def tree_rows(table: Table, children: Iterable[Any], records: list[Mapping[str, Any]], context: Mapping[str, Any],
+              label: str) -> dict[Table, list[dict[str, Any]]]:
+    """Rows of `table` and of every child table (`catalog.model.Child`), parents first.
+
+    Each child list is read from its parent record; the values the child's `carry` names are
+    added to the context its `ctx` columns read, so a child row holds its parent's key.
+    """
+    out = {table: to_rows(table, records, context, label)}
+    for child in children:
+        for record in records:
+            inner = {**context, **{name: dig(record, path) for name, path in child.carry.items()}}
+            nested = _elements(record, child.path, label)
+            for t, rows in tree_rows(child.model.__table__, child.children, nested, inner, label).items():
+                out.setdefault(t, []).extend(rows)
+    return out
+
+
+def _elements(record: Mapping[str, Any], path: str, label: str) -> list[Mapping[str, Any]]:
+    """A child list of a record, each element with its position as `@index`; a plain value
+    (a picture URL) is read as `@value`."""
+    found = dig(record, path)
+    if found is None:
+        return []
+    if not isinstance(found, list):
+        raise Transient(f"{label}: expected a list at {path}, got {type(found).__name__}")
+    return [{**e, "@index": i} if isinstance(e, Mapping) else {"@value": e, "@index": i} for i, e in enumerate(found)]
 
 
 # --- CSV reports -------------------------------------------------------------------------

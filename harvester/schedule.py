@@ -8,6 +8,7 @@ YM close their reports by.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from celery.schedules import crontab, schedule
 
@@ -16,9 +17,15 @@ from harvester.settings import Settings
 
 MOSCOW = dt.timezone(dt.timedelta(hours=3), "MSK")
 
+# Odd minutes keep our fan-out off the top of the hour, when every other client calls too.
+# Keys are `catalog.model.CADENCE_NAMES`; a test keeps the two in step.
 CADENCES: dict[str, crontab] = {
+    "15min": crontab(minute="2,17,32,47"),
+    "30min": crontab(minute="4,34"),
     "hourly": crontab(minute=7),
     "daily": crontab(hour=4, minute=17),
+    # WB builds the weekly self-purchase report on Wednesdays before 07:00 MSK
+    "weekly": crontab(day_of_week="wed", hour=9, minute=27),
 }
 
 
@@ -47,6 +54,19 @@ def split(start: dt.date, end: dt.date, max_days: int) -> list[tuple[dt.date, dt
         windows.append((start, last))
         start = last + dt.timedelta(days=1)
     return windows
+
+
+def chunks(rows: list[tuple[Any, ...]], per_call: int, group: int | None = None) -> list[list[tuple[Any, ...]]]:
+    """Consecutive id chunks of at most `per_call` rows; with `group` (a column index), a chunk
+    never holds two values of that column. Rows come sorted, so a group's rows are adjacent."""
+    out: list[list[tuple[Any, ...]]] = []
+    for row in rows:
+        last = out[-1] if out else None
+        if last is None or len(last) >= per_call or (group is not None and last[0][group] != row[group]):
+            out.append([row])
+        else:
+            last.append(row)
+    return out
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict]:

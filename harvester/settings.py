@@ -7,6 +7,7 @@ variable. Secrets are not settings: tokens are resolved per account (see `accoun
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from functools import lru_cache
@@ -49,6 +50,16 @@ class Settings(BaseSettings):
     )
     initial_days: int = Field(
         30, ge=0, description="How many days back a first harvest of an account goes."
+    )
+    cadences: dict[str, str] = Field(
+        default_factory=dict,
+        description='Per-endpoint cadence overrides as JSON, e.g. {"wb.adv.stat_words": "30min"}; '
+        "cadences: 15min, 30min, hourly, daily, weekly (`harvester catalog` lists the defaults).",
+    )
+    lookback_days: dict[str, int] = Field(
+        default_factory=dict,
+        description='Per-endpoint lookback overrides as JSON, e.g. {"wb.adv.fullstats": 7}: recent '
+        "days re-read every cycle because the marketplace still revises them.",
     )
     request_timeout: float = Field(60.0, gt=0, description="Read timeout of one API call, seconds.")
     connect_timeout: float = Field(5.0, gt=0, description="Connect timeout of one API call, seconds.")
@@ -130,5 +141,7 @@ def env_example() -> str:
     ]
     for name, field in Settings.model_fields.items():
         lines += [f"# {line}" for line in textwrap.wrap(field.description or "", 92)]
-        lines += [f"# HARVESTER_{name.upper()}={'' if field.default is None else field.default}", ""]
+        default = field.get_default(call_default_factory=True)
+        shown = json.dumps(default) if isinstance(default, dict) else "" if default is None else default
+        lines += [f"# HARVESTER_{name.upper()}={shown}", ""]
     return "\n".join(lines)

@@ -19,13 +19,14 @@ import structlog
 from celery import Task
 from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
 
 from harvester import locks
 from harvester.accounts import Account, TokenError, get_account, get_accounts
 from harvester.app import app
-from harvester.catalog import endpoints_for, get_endpoint
+from harvester.catalog import check_overrides, endpoints_for, get_endpoint
 from harvester.catalog.model import Endpoint
-from harvester.client.errors import HarvestError, Retriable, Unauthorized
+from harvester.client.errors import Forbidden, HarvestError, Retriable, Unauthorized
 from harvester.flows.jobs import ensure_job, save, stalled
 from harvester.flows.steps import StepContext, finish, run_step
 from harvester.gate import Gate, Wait
@@ -35,7 +36,13 @@ from harvester.metrics import count
 from harvester.runtime import get_runtime
 from harvester.schedule import due_windows, split, today
 from harvester.settings import Settings, SettingsError, get_settings
-from harvester.store.accounts_state import mark_token_invalid, token_blocked
+from harvester.store.accounts_state import (
+    block_feature,
+    blocked_features,
+    fingerprint,
+    mark_token_invalid,
+    token_blocked,
+)
 from harvester.store.db import session_scope
 from harvester.store.models import JobStatus, ReportJob, Watermark
 from harvester.store.models.core import utcnow
@@ -83,6 +90,12 @@ def _unbind_context(**_: Any) -> None:
     structlog.contextvars.clear_contextvars()
 
 
+def _about(account_id: str, exc: Exception) -> str:
+    """The failure as the run log shows it, naming the account once."""
+    text = str(exc)
+    return text if text.startswith(f"account {account_id}") else f"account {account_id}: {text}"
+
+
 def _backoff(settings: Settings, failures: int) -> float:
     """Exponential backoff with jitter for transient failures, in real seconds."""
     return min(settings.max_countdown, settings.scaled(5 * 2**failures)) * random.uniform(0.8, 1.2)
@@ -104,15 +117,39 @@ def _enqueue(account: Account, endpoint: Endpoint, window: tuple[dt.date, dt.dat
     return kick
 
 
-def _note_unauthorized(exc: Exception, account_id: str, error: str) -> None:
-    """A 401 marks the token invalid, so dispatch stops scheduling the account until it changes."""
-    if isinstance(exc, Unauthorized):
-        with session_scope() as session:
-            mark_token_invalid(session, account_id, get_account(account_id).token(), error)
+def _note_refusal(exc: Exception, account_id: str, endpoint: Endpoint, error: str) -> None:
+    """What a refusal stops until the account changes: a 401 the whole token; a 401 for a
+    missing token category (WB: "token scope not allowed") the endpoints of that category;
+    a 403 the endpoint, or the subscription it requires."""
+    if not isinstance(exc, Unauthorized | Forbidden):
+        return
+    account = get_account(account_id)
+    with session_scope() as session:
+        if isinstance(exc, Unauthorized) and "scope" not in str(exc).lower():
+            mark_token_invalid(session, account_id, account.token(), error)
+            return
+        feature = f"scope:{endpoint.scope}" if isinstance(exc, Unauthorized) else endpoint.requires or endpoint.name
+        block_feature(session, account_id, feature, _account_print(account, account.token()), error)
+
+
+def _account_print(account: Account, token: str) -> str:
+    """Changes when the account's entry or its token does: either may lift a block."""
+    return fingerprint(account.settings_fingerprint() + fingerprint(token))
+
+
+def _source_ready(session: Session, account: Account, endpoint: Endpoint) -> bool:
+    """A dependent fetch waits until its source endpoint has harvested once for the account."""
+    if endpoint.ids is None:
+        return True
+    mark = session.get(Watermark, (account.id, endpoint.ids.source))
+    return mark is not None and mark.last_success_at is not None
 
 
 def _dispatch_one(account: Account, endpoint: Endpoint, settings: Settings) -> int:
     with session_scope() as session:
+        if not _source_ready(session, account, endpoint):
+            log.info("dispatch_waits_for_source", account=account.id, endpoint=endpoint.name, source=endpoint.ids.source)
+            return 0
         mark = session.get(Watermark, (account.id, endpoint.name))
         windows = due_windows(endpoint.window, mark.complete_until if mark else None, today(), settings.initial_days)
         if windows and mark is None:
@@ -124,18 +161,23 @@ def _dispatch_one(account: Account, endpoint: Endpoint, settings: Settings) -> i
 def dispatch(cadence: str | None = None, account_id: str | None = None, endpoint: str | None = None) -> int:
     """Fan out every due window of every account × endpoint of this cadence (None = all)."""
     settings, queued = get_settings(), 0
+    check_overrides(settings)
     for account in get_accounts().values():
         if account_id not in (None, account.id):
             continue
         try:
+            token = account.token()
             with session_scope() as session:
-                if token_blocked(session, account.id, account.token()):
+                if token_blocked(session, account.id, token):
                     continue
+                blocked = blocked_features(session, account.id, _account_print(account, token))
         except TokenError as exc:
             log.error("account_without_token", account=account.id, error=str(exc))
             continue
-        for ep in endpoints_for(account.marketplace, account.wb_api_generation):
+        for ep in endpoints_for(account.marketplace, account.wb_api_generation, settings):
             if cadence not in (None, ep.cadence) or endpoint not in (None, ep.name):
+                continue
+            if blocked & {ep.name, ep.requires, f"scope:{ep.scope}"}:
                 continue
             try:
                 queued += _dispatch_one(account, ep, settings)
@@ -157,8 +199,8 @@ def backfill(account_id: str, endpoint: str, since: str, until: str) -> int:
 
 @app.task(bind=True, name="harvester.harvest", max_retries=None)
 def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *, cursor: dict | None = None,
-            rows: int = 0, booked: dict | None = None, failures: int = 0, lock: str | None = None,
-            started: str | None = None) -> int:
+            rows: int = 0, booked: dict | None = None, after: list | None = None, failures: int = 0,
+            lock: str | None = None, started: str | None = None) -> int:
     """Harvest one window of a synchronous endpoint for one account."""
     rt = get_runtime()
     window = (dt.date.fromisoformat(start), dt.date.fromisoformat(end))
@@ -168,10 +210,10 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
         log.info("harvest_already_running")
         return 0
     started_at = dt.datetime.fromisoformat(started) if started else utcnow()
-    progress = Progress(cursor, rows, booked)
-    countdown, error, gate = 0.0, None, Gate(rt)
+    progress = Progress(cursor, rows, booked, after)
+    countdown, error, gate, ep = 0.0, None, Gate(rt), get_endpoint(endpoint)
     try:
-        harvest_window(gate, get_account(account_id), get_endpoint(endpoint), window, progress)
+        harvest_window(gate, get_account(account_id), ep, window, progress)
     except Wait as wait:
         countdown, progress.booked = wait.countdown, wait.booking
     except _RETRY as exc:
@@ -181,13 +223,16 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
             countdown, failures = _backoff(rt.settings, failures), failures + 1
             log.warning("harvest_retry", error=str(exc), failures=failures, countdown=countdown)
     except _FINAL as exc:
-        error = f"account {account_id}: {exc}"
-        _note_unauthorized(exc, account_id, error)
+        error = _about(account_id, exc)
+        _note_refusal(exc, account_id, ep, error)
+    except Exception as exc:  # a bug: recorded where ops look, instead of a task that vanished
+        log.exception("harvest_crashed")
+        error = f"account {account_id}: unexpected {type(exc).__name__}: {str(exc)[:300]}"
     finally:
         gate.close()
     if countdown:
         kwargs = {"cursor": progress.cursor, "rows": progress.rows, "booked": progress.booked,
-                  "failures": failures, "lock": lock, "started": started_at.isoformat()}
+                  "after": progress.after, "failures": failures, "lock": lock, "started": started_at.isoformat()}
         raise self.retry(countdown=min(countdown, rt.settings.max_countdown), kwargs=kwargs)
     with session_scope() as session:
         record_run(session, account_id=account_id, endpoint=endpoint, window=window,
@@ -201,7 +246,20 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
     else:
         log.info("harvest_done", rows=progress.rows)
         count(rt.redis, "harvester_rows_total", progress.rows, endpoint=endpoint)
+        _start_dependents(account_id, endpoint)
     return progress.rows
+
+
+def _start_dependents(account_id: str, source: str) -> None:
+    """The first harvest of a source starts its dependent fetches at once instead of at their next
+    cadence (campaign discovery → campaign statistics); later runs follow their own cadences."""
+    account = get_account(account_id)
+    with session_scope() as session:
+        waiting = [ep.name for ep in endpoints_for(account.marketplace, account.wb_api_generation)
+                   if ep.ids is not None and ep.ids.source == source
+                   and session.get(Watermark, (account_id, ep.name)) is None]
+    for name in waiting:
+        dispatch.delay(None, account_id, name)
 
 
 def _defer(job_id: int, seconds: float) -> None:
@@ -234,8 +292,8 @@ def flow_step(self: Task, job_id: int, account_id: str, endpoint: str, *, booked
             countdown, failures, booked = _backoff(rt.settings, failures), failures + 1, None
             log.warning("flow_step_retry", error=str(exc), failures=failures, countdown=countdown)
     except _FINAL as exc:
-        job = finish(job_id, JobStatus.FAILED, f"account {account_id}: {exc}", self.request.id)
-        _note_unauthorized(exc, account_id, job.last_error or "")
+        job = finish(job_id, JobStatus.FAILED, _about(account_id, exc), self.request.id)
+        _note_refusal(exc, account_id, get_endpoint(endpoint), job.last_error or "")
     finally:
         gate.close()
         locks.release(rt.redis, key, lock)  # before any re-queue, so the next copy finds it free

@@ -40,13 +40,26 @@ def test_natural_key_columns_exist_and_are_the_primary_key(endpoint: Endpoint) -
     assert "account_id" in endpoint.natural_key  # two sellers' rows never collide
 
 
+def _tables(endpoint: Endpoint):
+    """Each table an endpoint fills, with the context names its `ctx` columns may read."""
+    account = {"business_id"} if endpoint.marketplace == "ym" else set()  # Account.context()
+    top = CONTEXT_KEYS | account | set(endpoint.ids.columns if endpoint.ids else ())
+    stack = [(endpoint.model.__table__, top, endpoint.children)]  # type: ignore[attr-defined]
+    while stack:
+        table, names, children = stack.pop()
+        yield table, names
+        stack += [(c.model.__table__, names | set(c.carry), c.children) for c in children]
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
 def test_every_column_has_exactly_one_source(endpoint: Endpoint) -> None:
-    for column in endpoint.model.__table__.columns:  # type: ignore[attr-defined]
-        sources = [kind for kind in ("src", "ctx", "pattern", "extras") if kind in column.info]
-        assert len(sources) == 1, column.name
-        assert column.info.get("ctx", "account_id") in CONTEXT_KEYS, column.name
-        assert column.info.get("src", "x") != "", column.name
+    for table, names in _tables(endpoint):
+        for column in table.columns:
+            sources = [kind for kind in ("src", "ctx", "pattern", "extras") if kind in column.info]
+            assert len(sources) == 1, f"{table.name}.{column.name}"
+            assert column.info.get("ctx", "account_id") in names, f"{table.name}.{column.name}"
+            assert column.info.get("src", "x") != "", f"{table.name}.{column.name}"
+        assert "account_id" in {c.name for c in table.primary_key.columns}, table.name
 
 
 def test_catalog_json_prints_one_object_per_endpoint() -> None:
@@ -54,9 +67,12 @@ def test_catalog_json_prints_one_object_per_endpoint() -> None:
     assert result.exit_code == 0, result.output
     rows = {r["name"]: r for r in map(json.loads, result.output.splitlines())}
     assert set(rows) == set(endpoints())
-    assert all(set(r) == {"name", "marketplace", "method", "path", "flow"} for r in rows.values())
-    assert rows["wb.paid_storage"] == {"name": "wb.paid_storage", "marketplace": "wb", "method": "GET",
-                                       "path": "/api/v1/paid_storage", "flow": "wb_task"}
+    assert rows["wb.paid_storage"] == {
+        "name": "wb.paid_storage", "marketplace": "wb", "generation": "any", "method": "GET",
+        "path": "/api/v1/paid_storage", "flow": "wb_task", "cadence": "daily", "max_days": 8, "history_days": 365,
+        "lookback_days": 1, "limit": "wb.paid_storage.create", "depends_on": None, "requires": None}
+    assert rows["wb.adv.fullstats"]["depends_on"] == "wb.adv.campaigns"
+    assert rows["wb.search_report"]["requires"] == "jam"
     assert rows["wb.stocks_products"]["flow"] == "sync"
     assert rows["wb.stocks_products"]["path"] == "/api/v2/stocks-report/products/products"
 

@@ -28,7 +28,7 @@ from harvester.client.errors import (
     error_for,
 )
 from harvester.client.http import Client, Request, decode_json
-from harvester.client.paging import OffsetPaginator
+from harvester.client.paging import OffsetPaginator, PagePaginator, TokenPaginator
 from harvester.emulator import Emulator, make_wb_token
 from harvester.logs import register_secret
 from harvester.parse import records_at
@@ -101,9 +101,9 @@ def test_offset_paginator_pages_until_a_short_page_and_resumes_from_a_cursor(in_
     page = {"limit": 2, "offset": 0}
     assert (first.json, first.params) == (({"a": 1, **page}, {"q": 1}) if in_body else ({"a": 1}, {"q": 1, **page}))
     assert pager.cursor(first) == page
-    second = pager.next(first, [{}, {}])
+    second = pager.next(first, [{}, {}], None)
     assert second is not None and pager.cursor(second) == {"limit": 2, "offset": 2}
-    assert pager.next(second, [{}]) is None
+    assert pager.next(second, [{}], None) is None
     resumed = pager.first(Request("POST", "h", "/p", json={"a": 1}), pager.cursor(second))
     assert pager.cursor(resumed) == {"limit": 2, "offset": 2}
 
@@ -184,3 +184,31 @@ def test_an_emulated_outage_is_transient_with_its_status(emu: Emulator, monkeypa
     finally:
         emu.set_faults(error_rate=0)
     assert info.value.status == 503
+
+
+def test_page_paginator_follows_is_next_page_and_resumes() -> None:
+    pager = PagePaginator()
+    first = pager.first(Request("POST", "h", "/p", json={"period": {}}))
+    assert first.json == {"period": {}, "page": 1}
+    second = pager.next(first, [{}], {"data": {"isNextPage": True}})
+    assert second is not None and second.json == {"period": {}, "page": 2}
+    assert pager.next(second, [{}], {"data": {"isNextPage": False}}) is None
+    assert pager.next(second, [], {"data": {"isNextPage": True}}) is None  # an empty page ends it too
+    assert pager.first(Request("POST", "h", "/p", json={}), pager.cursor(second)).json == {"page": 2}
+
+
+def test_token_paginator_follows_next_page_token_until_there_is_none() -> None:
+    pager = TokenPaginator()
+    first = pager.first(Request("GET", "h", "/v2/campaigns"))
+    assert first.params == {} and pager.cursor(first) == {}
+    second = pager.next(first, [{}], {"result": {"paging": {"nextPageToken": "abc"}}})
+    assert second is not None and second.params == {"page_token": "abc"}
+    assert pager.next(second, [{}], {"result": {"paging": {}}}) is None
+    assert pager.first(Request("GET", "h", "/v2/campaigns"), pager.cursor(second)).params == {"page_token": "abc"}
+
+
+def test_request_from_call_joins_id_lists_in_a_query_and_keeps_them_lists_in_a_body() -> None:
+    call = Call("GET", "/v2/campaigns/{id.campaign_id}/x", WB_STOCKS_REPORT,
+                query={"ids": "{ids.advert_id}"}, body={"nmIDs": "{ids.advert_id}"})
+    request = Request.from_call(call, **{"ids.advert_id": [1, 2, 3], "id.campaign_id": 77})
+    assert (request.path, request.params, request.json) == ("/v2/campaigns/77/x", {"ids": "1,2,3"}, {"nmIDs": [1, 2, 3]})

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from harvester.cli import app
-from harvester.emulator import Emulator, make_wb_token
+from harvester.emulator import Emulator, make_wb_token, make_ym_key, ym_business_id
 from harvester.metrics import count, render
 from harvester.settings import get_settings
 from harvester.store.db import get_engine
@@ -55,11 +55,28 @@ def test_accounts_check_reports_each_token_and_never_prints_one(configure, monke
     rows = {r["account"]: r for r in map(json.loads, result.output.splitlines())}
     assert rows["good"]["problems"] == [] and rows["good"]["ping"] == "ok"
     assert rows["good"]["categories"] == ["analytics", "promotion"] and rows["good"]["token_type"] == "personal"
-    assert rows["soon"]["problems"] == [] and "expires in" in rows["soon"]["warnings"][0]
+    assert rows["soon"]["problems"] == [] and any("expires in" in w for w in rows["soon"]["warnings"])
+    assert any("Promotion" in w for w in rows["soon"]["warnings"])
     assert "expired" in rows["expired"]["problems"][0]
     assert "Analytics" in rows["promo"]["problems"][0]
     assert "T_MISSING" in rows["missing"]["problems"][0]
     assert not any(token in result.output or token.split(".")[1] in result.output for token in tokens.values())
+
+
+def test_accounts_check_tries_a_yandex_market_key_on_the_api(configure, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("T_YM", make_ym_key("ym-good"))
+    monkeypatch.setenv("T_YM_BAD", "ACMA:not-a-key:00000000")
+    accounts = "".join(f'[[accounts]]\nid = "{name}"\nmarketplace = "ym"\ntoken_env = "{var}"\n{extra}\n'
+                       for name, var, extra in [("ym-good", "T_YM", f"business_id = {ym_business_id('ym-good')}"),
+                                                ("ym-bad", "T_YM_BAD", "business_id = 1"), ("ym-nobiz", "T_YM", "")])
+    with Emulator(port=0, time_scale=600) as emulator:
+        configure(accounts, HARVESTER_EMULATOR_URL=emulator.url)
+        result = runner.invoke(app, ["accounts", "check", "--json"])
+    rows = {r["account"]: r for r in map(json.loads, result.output.splitlines())}
+    assert rows["ym-good"]["problems"] == [] and rows["ym-good"]["ping"] == "ok"
+    assert "refused" in rows["ym-bad"]["problems"][0] and "401" in rows["ym-bad"]["problems"][0]
+    assert "business_id" in rows["ym-nobiz"]["problems"][0]
+    assert result.exit_code == 1 and "ACMA:" not in result.output
 
 
 def test_status_exits_1_when_anything_is_staler_than_the_threshold(configure) -> None:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import replace
 from functools import lru_cache
 
-from harvester.catalog.model import Endpoint
+from harvester.catalog.model import CADENCE_NAMES, Endpoint
+from harvester.settings import Settings, SettingsError
 
 
 @lru_cache(maxsize=1)
@@ -35,9 +37,30 @@ def get_endpoint(name: str) -> Endpoint:
         raise KeyError(f"unknown endpoint {name!r}; known: {', '.join(sorted(endpoints()))}") from None
 
 
-def endpoints_for(marketplace: str, generation: str) -> list[Endpoint]:
-    """The endpoints an account of this marketplace and API generation harvests."""
+def endpoints_for(marketplace: str, generation: str, settings: Settings | None = None) -> list[Endpoint]:
+    """The endpoints an account of this marketplace and API generation harvests (tuned by `settings`)."""
     return [
-        e for e in endpoints().values()
+        tuned(e, settings) if settings else e for e in endpoints().values()
         if e.marketplace == marketplace and e.generation in ("any", generation)
     ]
+
+
+def check_overrides(settings: Settings) -> None:
+    """Refuse cadence or lookback overrides that name no endpoint or no cadence."""
+    known = endpoints()
+    for name in [*settings.cadences, *settings.lookback_days]:
+        if name not in known:
+            raise SettingsError(f"HARVESTER_CADENCES / HARVESTER_LOOKBACK_DAYS name an unknown endpoint {name!r}; "
+                                f"`harvester catalog` lists them")
+    for name, cadence in settings.cadences.items():
+        if cadence not in CADENCE_NAMES:
+            raise SettingsError(f"HARVESTER_CADENCES: {name} = {cadence!r} is not one of {', '.join(CADENCE_NAMES)}")
+
+
+def tuned(endpoint: Endpoint, settings: Settings) -> Endpoint:
+    """The endpoint with this deployment's cadence and lookback overrides."""
+    cadence = settings.cadences.get(endpoint.name, endpoint.cadence)
+    lookback = settings.lookback_days.get(endpoint.name, endpoint.window.lookback_days)
+    if (cadence, lookback) == (endpoint.cadence, endpoint.window.lookback_days):
+        return endpoint
+    return replace(endpoint, cadence=cadence, window=replace(endpoint.window, lookback_days=lookback))

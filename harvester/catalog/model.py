@@ -16,6 +16,8 @@ from sqlmodel import SQLModel
 from harvester.client.paging import Paginator, SinglePage
 
 Marketplace = Literal["wb", "ym"]
+# How often beat dispatches an endpoint; `schedule.CADENCES` says when exactly.
+CADENCE_NAMES = ("15min", "30min", "hourly", "daily", "weekly")
 TokenType = Literal["personal", "service", "base", "test"]
 
 
@@ -34,29 +36,87 @@ class Rate:
 
 @dataclass(frozen=True)
 class LimitGroup:
-    """Methods that draw from one bucket per seller account, with a rate per token type."""
+    """Methods that draw from one budget per seller account, with a rate per token type or tier.
+
+    WB's are token buckets (Burst, one token per Interval). Yandex Market's are windows: at
+    most `limit` units (requests, or items of the answer) in any `period`, counted per entity
+    of the URL (campaign, business), which `per_entity` says.
+    """
 
     name: str
-    default: Rate  # personal, service and base-with-secret tokens
-    base: Rate | None = None  # base and test tokens, where WB publishes a separate row
+    default: Rate  # WB: personal, service and base-with-secret tokens; YM: no subscription
+    base: Rate | None = None  # WB base and test tokens, where WB publishes a separate row
+    medium: Rate | None = None  # YM with the Medium subscription
+    window: bool = False  # a sliding-window budget (YM) instead of a token bucket (WB)
+    per_entity: bool = False  # one budget per campaign / business of the URL, not per account
 
-    def rate(self, token_type: TokenType) -> Rate:
-        if token_type in ("base", "test") and self.base is not None:
+    def rate(self, tier: str) -> Rate:
+        if tier in ("base", "test") and self.base is not None:
             return self.base
+        if tier == "medium" and self.medium is not None:
+            return self.medium
         return self.default
 
 
 @dataclass(frozen=True)
 class Call:
-    """One HTTP request shape; `{start}`, `{end}` and `{remote_id}` are filled per window."""
+    """One HTTP request shape, filled per request (see `client.http.fill_template`).
+
+    Placeholders: `{start}`, `{end}` (the window), `{remote_id}` (a report's id),
+    `{ids.<column>}` (the id chunk's values: a list in a body, comma-joined in a query),
+    `{id.<column>}` (the chunk's first value) and `{items}` (`Ids.item` rendered per id).
+    """
 
     method: Literal["GET", "POST"]
     path: str
     limit: LimitGroup
     host: str = "wb.analytics"
     query: Mapping[str, str] = field(default_factory=dict)
-    body: Mapping[str, Any] | None = None
-    records: str = ""  # dotted path to the list of records; "" = the body itself
+    body: Mapping[str, Any] | str | None = None  # a template; "{items}" makes the body a JSON array
+    records: str = ""  # dotted path to the list of records; "" = the body itself; "*" = each element
+    single: bool = False  # the path holds one record (an object), not a list of them
+    cost: str = ""  # a list in the request body whose length the budget is charged (YM shopSkus); "" = 1
+    parallel: int = 0  # at most this many requests in flight per URL entity (YM: 4); 0 = no cap
+
+
+@dataclass(frozen=True)
+class Ids:
+    """A dependent fetch: the ids a call needs, read from what another endpoint stored.
+
+    Distinct rows of `columns` in the source endpoint's table for the account (filtered by
+    `where`), sorted, in chunks of at most `per_call`; with `group`, a chunk never mixes two
+    values of that column (one nmId with its search texts). A successful harvest of the source
+    queues its dependents, and a dependent is not dispatched before its source has data.
+    """
+
+    source: str  # endpoint name, e.g. "wb.adv.campaigns"
+    columns: tuple[str, ...]
+    per_call: int
+    where: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    group: str | None = None
+    item: Mapping[str, Any] | None = None  # template of one element of `{items}`
+    latest: str | None = None  # a snapshot column (e.g. "date"): only the newest snapshot's ids
+    table: str | None = None  # one of the source's child tables, e.g. fullstats' products; default its main table
+
+    def __post_init__(self) -> None:
+        if self.per_call < 1 or not self.columns or (self.group and self.group not in self.columns):
+            raise ValueError(f"bad id rule {self}: per_call >= 1, columns non-empty, group one of them")
+
+
+@dataclass(frozen=True)
+class Child:
+    """A nested list normalized into its own table (fullstats days → apps → nms).
+
+    `carry` names values of the parent record ({context name: path in the parent}) that the
+    `ctx` columns of this child and its descendants read, so each row holds its parent's key.
+    `src("@index")` is an element's position in its list, `src("@value")` the element itself
+    when it is a plain value (a picture URL).
+    """
+
+    model: type[SQLModel]
+    path: str  # the list inside the parent record
+    carry: Mapping[str, str] = field(default_factory=dict)
+    children: tuple[Child, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +175,27 @@ class CsvReportFlow:
 
 
 @dataclass(frozen=True)
+class FileReportFlow:
+    """Yandex Market async report: generate → info until DONE → a fresh file link → ZIP of one CSV.
+
+    The link lives 60 minutes and every info call mints a new one, so the download step asks
+    for it again instead of storing it. A `NO_DATA` sub-status is a finished, empty report.
+    """
+
+    create: Call
+    status: Call
+    statuses: Mapping[str, RemoteStatus]
+    window_column: str = ""  # the column a report's window covers, whose rows it replaces; "" = upsert only
+    task_id: str = "result.reportId"
+    status_field: str = "result.status"
+    sub_status_field: str = "result.subStatus"
+    file_field: str = "result.file"
+    empty: tuple[str, ...] = ("NO_DATA",)  # sub-statuses that mean "no rows", whatever the status
+    poll_every: float = 30.0
+    kind: str = "ym_report"
+
+
+@dataclass(frozen=True)
 class Endpoint:
     """One harvestable report of one marketplace, and the table its rows land in."""
 
@@ -125,13 +206,18 @@ class Endpoint:
     cadence: str  # beat cadence that dispatches it, see `schedule.CADENCES`
     window: Window
     fetch: Call | None = None  # synchronous endpoints
-    flow: TaskFlow | CsvReportFlow | None = None  # asynchronous report flows
+    flow: TaskFlow | CsvReportFlow | FileReportFlow | None = None  # asynchronous report flows
     paginator: Paginator = field(default_factory=SinglePage)
     generation: Literal["any", "seed", "current"] = "any"
+    ids: Ids | None = None  # a dependent fetch: one request per id chunk (and page)
+    children: tuple[Child, ...] = ()  # nested lists of each record, normalized into child tables
+    requires: str = ""  # a subscription the seller must have ("jam"); a 403 pauses the endpoint
 
     def __post_init__(self) -> None:
         if (self.fetch is None) == (self.flow is None):
             raise ValueError(f"{self.name}: set exactly one of fetch or flow")
+        if self.cadence not in CADENCE_NAMES:
+            raise ValueError(f"{self.name}: cadence {self.cadence!r} is not one of {', '.join(CADENCE_NAMES)}")
 
     @property
     def flow_kind(self) -> str:

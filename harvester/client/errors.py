@@ -93,8 +93,10 @@ def retry_after(marketplace: str, response: requests.Response) -> float:
     """API seconds to wait, from the marketplace's own headers (reference §3.3; YM §4)."""
     headers = response.headers
     if marketplace == "ym" and "X-RateLimit-Resource-Until" in headers:
+        # Until is the server's clock; its own Date header makes the wait immune to clock skew.
         until = parsedate_to_datetime(headers["X-RateLimit-Resource-Until"]).timestamp()
-        return max(0.0, until - time.time())
+        now = parsedate_to_datetime(headers["Date"]).timestamp() if "Date" in headers else time.time()
+        return max(0.0, until - now) + 1.0  # both have whole seconds: never come back early
     for name in ("X-Ratelimit-Retry", "Retry-After"):
         try:
             return max(0.0, float(headers[name]))

@@ -7,6 +7,7 @@ task turns into a re-queue with a countdown (nothing holds a worker slot while i
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,9 @@ HOSTS: dict[str, str] = {
 }
 
 
+_PLACEHOLDER = re.compile(r"\{([\w.]+)\}")
+
+
 def fill_template(template: Any, values: dict[str, Any]) -> Any:
     """Replace "{name}" strings anywhere in a JSON-like template with their values."""
     if isinstance(template, str) and template.startswith("{") and template.endswith("}"):
@@ -50,20 +54,24 @@ class Request:
     host: str
     path: str
     params: dict[str, Any] = field(default_factory=dict)
-    json: dict[str, Any] | None = None
+    json: dict[str, Any] | list[Any] | None = None
 
     @classmethod
     def from_call(cls, call: Call, **values: Any) -> Request:
+        """The call with its placeholders filled; a list in the query becomes a comma list (ids=1,2,3)."""
+        params = {k: ",".join(map(str, v)) if isinstance(v, list) else v
+                  for k, v in fill_template(dict(call.query), values).items()}
         return cls(
             method=call.method,
             host=call.host,
-            path=call.path.format(**values),
-            params=fill_template(dict(call.query), values),
+            path=_PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), call.path),
+            params=params,
             json=fill_template(call.body, values) if call.body is not None else None,
         )
 
     def with_values(self, in_body: bool, **values: Any) -> Request:
         if in_body:
+            assert not isinstance(self.json, list), f"{self.label}: a JSON-array body has no page fields"
             return replace(self, json={**(self.json or {}), **values})
         return replace(self, params={**self.params, **values})
 
@@ -97,9 +105,13 @@ class Client:
 
         With `stream` the body is left unread, for downloads spooled to disk.
         """
-        token = account.token()
-        auth = {"Authorization": token} if account.marketplace == "wb" else {"Api-Key": token}
-        url = self.base_url(request.host).rstrip("/") + request.path
+        base = self.base_url(request.host).rstrip("/")
+        # A file link (YM reports) is a full URL, often on a storage host: the key goes only to the API.
+        url = request.path if request.path.startswith(("http://", "https://")) else base + request.path
+        auth = {}
+        if url.startswith(base + "/"):
+            token = account.token()
+            auth = {"Authorization": token} if account.marketplace == "wb" else {"Api-Key": token}
         try:
             response = self._session(account).request(
                 request.method,

@@ -47,7 +47,7 @@ class StepContext:
 
     def context(self, job: ReportJob) -> dict[str, Any]:
         """The values `ctx` columns are filled from."""
-        return {"account_id": job.account_id, "window_start": job.window_start, "window_end": job.window_end}
+        return {**self.account.context(), "window_start": job.window_start, "window_end": job.window_end}
 
 
 def window(job: ReportJob) -> tuple[dt.date, dt.date]:
@@ -109,9 +109,9 @@ Outcome = Callable[[StepContext, ReportJob, str], ReportJob]
 
 
 def _registry() -> dict[str, dict[JobStatus, Step]]:
-    from harvester.flows import csv_report, task_flow
+    from harvester.flows import csv_report, file_report, task_flow
 
-    return {"wb_task": task_flow.STEPS, "wb_csv_report": csv_report.STEPS}
+    return {"wb_task": task_flow.STEPS, "wb_csv_report": csv_report.STEPS, "ym_report": file_report.STEPS}
 
 
 def run_step(ctx: StepContext, job_id: int) -> ReportJob:

@@ -34,7 +34,8 @@ def create(ctx: StepContext, job: ReportJob) -> ReportJob:
                            "the API has no task list to look it up in, so a new task is created")
     with session_scope() as session:
         jobs.save(session, job, status=JobStatus.CREATING)
-    request = Request.from_call(call, start=job.window_start.isoformat(), end=job.window_end.isoformat())
+    request = Request.from_call(call, **ctx.account.context(), start=job.window_start.isoformat(),
+                                end=job.window_end.isoformat())
     try:
         response = ctx.gate.send(ctx.account, request, call)
     except HarvestError as exc:

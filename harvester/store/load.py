@@ -84,10 +84,14 @@ def _text(value: Any) -> str:
 
 def load_csv_report(session: Session, table: Table, path: Path | None, context: Mapping[str, Any],
                     window_column: str, label: str) -> int:
-    """Replace the context's window of `table` with the report at `path` (None: WB had no data)."""
+    """Replace the context's window of `table` with the report at `path` (None: no data).
+
+    Without a `window_column` (a report whose rows carry no date to replace by) rows are upserted.
+    """
     window = (context["window_start"], context["window_end"])
-    session.execute(delete(table).where(table.c.account_id == context["account_id"],
-                                        table.c[window_column].between(*window)))
+    if window_column:
+        session.execute(delete(table).where(table.c.account_id == context["account_id"],
+                                            table.c[window_column].between(*window)))
     if path is None:
         return 0
     with report_csv(path, label) as raw:

@@ -69,8 +69,15 @@ def main() -> None:
         harness.start_worker(concurrency=args.workers)
         harness.wait_for(lambda: "ready" in harness.logs(), 60, "the worker to be ready")
 
+        from harvester.catalog import endpoints
+        from harvester.store.models import Watermark
         from harvester.tasks import harvest
 
+        with harness.session() as session:  # mark the dependents as started, so only the backlog draws on the bucket
+            for endpoint in endpoints().values():
+                if endpoint.ids is not None and endpoint.ids.source == STOCKS_PRODUCTS.name:
+                    session.add(Watermark(account_id=account, endpoint=endpoint.name))
+            session.commit()
         rate = STOCKS_PRODUCTS.fetch.limit.default  # type: ignore[union-attr]
         ideal = max(0, args.requests - rate.burst) * rate.interval / args.time_scale
         started = time.monotonic()
