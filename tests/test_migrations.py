@@ -68,7 +68,7 @@ def _writes(engine: Engine) -> Iterator[list[str]]:
 def test_the_migrated_schema_is_the_models_schema(bare_engine: Engine) -> None:
     upgrade(bare_engine)
 
-    assert current(bare_engine) == head() == "0001"
+    assert current(bare_engine) == head() == "0002"
     with bare_engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
@@ -104,15 +104,15 @@ def test_ensure_schema_leaves_a_database_at_head_alone(bare_engine: Engine) -> N
 
 
 def test_ensure_schema_refuses_a_database_behind(bare_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A release whose head is 0002 meets a database at 0001 (simulated: 0001 is the only revision)."""
+    """A release whose head is 0003 meets a database at 0002 (simulated: 0002 is the newest revision)."""
     upgrade(bare_engine)
-    monkeypatch.setattr(migrate, "head", lambda: "0002")
+    monkeypatch.setattr(migrate, "head", lambda: "0003")
 
     with _writes(bare_engine) as writes, pytest.raises(SchemaError) as error:
         ensure_schema(bare_engine)
 
     assert str(error.value) == (
-        "database schema is at revision 0001, this harvester expects 0002: run `harvester db upgrade`"
+        "database schema is at revision 0002, this harvester expects 0003: run `harvester db upgrade`"
     )
     assert writes == []
 
@@ -147,7 +147,7 @@ def test_a_create_all_database_is_stamped(bare_engine: Engine) -> None:
     with capture_logs() as logs:
         ensure_schema(bare_engine)
 
-    assert current(bare_engine) == "0001"
+    assert current(bare_engine) == head()
     assert [log["event"] for log in logs] == ["schema_adopted"]
 
 
@@ -158,7 +158,7 @@ def test_a_create_all_database_of_the_previous_release_gains_its_new_table(bare_
     ensure_schema(bare_engine)
 
     assert "account_state" in inspect(bare_engine).get_table_names()
-    assert current(bare_engine) == "0001"
+    assert current(bare_engine) == head()
 
 
 def test_a_create_all_database_that_differs_from_the_models_is_refused(bare_engine: Engine) -> None:

@@ -124,7 +124,7 @@ _PERIOD_WINDOW = Window(max_days=7, history_days=90, lag_days=1)
 
 
 def _csv_report(name: str, model: type, report_type: str, params: dict, window: Window,
-                window_column: str = "period_start") -> Endpoint:
+                window_column: str = "period_start", requires: str = "") -> Endpoint:
     return Endpoint(
         name=f"wb.csv.{name}",
         marketplace="wb",
@@ -133,6 +133,7 @@ def _csv_report(name: str, model: type, report_type: str, params: dict, window: 
         cadence="daily",
         window=window,
         flow=replace(_CSV, report_type=report_type, params=params, window_column=window_column),
+        requires=requires,
     )
 
 
@@ -142,13 +143,14 @@ CSV_GROUPED_HISTORY = _csv_report("grouped_history", wb_csv.WbFunnelGroupedHisto
                                   _HISTORY, _FUNNEL_WINDOW, "dt")
 CSV_SEARCH_GROUP = _csv_report("search_queries_group", wb_csv.WbSearchQueriesGroup, "SEARCH_QUERIES_PREMIUM_REPORT_GROUP",
                                {**_PERIOD, "subjectIds": [], "orderBy": _SEARCH_ORDER, "positionCluster": "all"},
-                               _PERIOD_WINDOW)
+                               _PERIOD_WINDOW, requires="jam")
 CSV_SEARCH_PRODUCT = _csv_report("search_queries_product", wb_csv.WbSearchQueriesProduct,
                                  "SEARCH_QUERIES_PREMIUM_REPORT_PRODUCT",
-                                 {**_PERIOD, "orderBy": _SEARCH_ORDER, "positionCluster": "all"}, _PERIOD_WINDOW)
+                                 {**_PERIOD, "orderBy": _SEARCH_ORDER, "positionCluster": "all"}, _PERIOD_WINDOW,
+                                 requires="jam")
 CSV_SEARCH_TEXT = _csv_report("search_queries_text", wb_csv.WbSearchQueriesText, "SEARCH_QUERIES_PREMIUM_REPORT_TEXT",
                               {**_PERIOD, "topOrderBy": "openCard", "orderBy": _SEARCH_ORDER, "limit": 30},
-                              _PERIOD_WINDOW)
+                              _PERIOD_WINDOW, requires="jam")
 CSV_STOCK_HISTORY = _csv_report("stock_history", wb_csv.WbStockHistory, "STOCK_HISTORY_REPORT_CSV",
                                 {**_PERIOD, "stockType": "", "skipDeletedNm": False,
                                  "availabilityFilters": _ALL_AVAILABILITY,

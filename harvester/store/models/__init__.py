@@ -1,6 +1,10 @@
-"""Every table: the run log and flow state (`core`) and one model per report (`wb`, later `ym`)."""
+"""Every table: the run log and flow state (`core`) and the report tables of each family.
 
-from harvester.store.models.core import AccountState, HarvestRun, JobStatus, ReportJob, ReportQuota, Watermark
+Importing this package registers every table in the metadata migrations compare against.
+"""
+
+from harvester.store.models.core import AccountState, EndpointBlock, HarvestRun, JobStatus, ReportJob, ReportQuota, Watermark
+from harvester.store.models import wb_analytics, wb_funnel, wb_promotion, wb_search, ym  # noqa: F401  (register tables)
 from harvester.store.models.wb import WbAcceptanceReport, WbPaidStorage, WbStocksProduct
 from harvester.store.models.wb_csv import (
     WbFunnelDetailHistory,
@@ -13,7 +17,7 @@ from harvester.store.models.wb_csv import (
 )
 
 __all__ = [
-    "AccountState", "HarvestRun", "JobStatus", "ReportJob", "ReportQuota", "Watermark",
+    "AccountState", "EndpointBlock", "HarvestRun", "JobStatus", "ReportJob", "ReportQuota", "Watermark",
     "WbAcceptanceReport", "WbPaidStorage", "WbStocksProduct",
     "WbFunnelDetailHistory", "WbFunnelGroupedHistory", "WbSearchQueriesGroup", "WbSearchQueriesProduct",
     "WbSearchQueriesText", "WbStockDaily", "WbStockHistory",

@@ -105,3 +105,22 @@ class AccountState(SQLModel, table=True):
     token_invalid_at: datetime | None = None  # set by a 401, cleared when the token changes
     token_error: str | None = Field(default=None, sa_column=Column(Text))
     token_fingerprint: str | None = None  # a hash of the refused token, never the token
+
+
+class EndpointBlock(SQLModel, table=True):
+    """Endpoints an account cannot use: WB's Jam-only methods answer 403 without the
+    subscription, and every method of a token category the token lacks answers 401.
+
+    `feature` is the subscription an endpoint `requires` ("jam"), a token category
+    ("scope:promotion"), or the endpoint's name. Dispatch skips them until the account's entry
+    or its token changes (`settings_fingerprint` covers both), so a seller without Jam costs
+    one recorded failure, not one every cycle.
+    """
+
+    __tablename__ = "endpoint_block"
+
+    account_id: str = Field(primary_key=True)
+    feature: str = Field(primary_key=True)
+    since: datetime = Field(default_factory=utcnow)
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    settings_fingerprint: str

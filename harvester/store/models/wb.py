@@ -7,15 +7,14 @@ harvest); the primary key is the natural key, so an upsert makes every re-run id
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from sqlalchemy import JSON
-from sqlmodel import Field, SQLModel
+from sqlmodel import SQLModel
 
 from harvester.store.models._fields import ctx, src
+from harvester.store.models.wb_analytics import StockMetrics
 
 
-class WbStocksProduct(SQLModel, table=True):
+class WbStocksProduct(StockMetrics, table=True):
     """Stocks report, product level, one row per product per day (POST /api/v2/stocks-report/products/products).
 
     `date` is the one-day `currentPeriod` asked for: order metrics are that day's, stock
@@ -35,29 +34,6 @@ class WbStocksProduct(SQLModel, table=True):
     brand_name: str = src("brandName")
     main_photo: str = src("mainPhoto")
     has_sizes: bool = src("hasSizes")
-    orders_count: int = src("metrics.ordersCount", big=True)
-    orders_sum: int = src("metrics.ordersSum", big=True)
-    avg_orders: float = src("metrics.avgOrders")
-    avg_orders_by_month: list[dict[str, Any]] = Field(
-        sa_type=JSON, sa_column_kwargs={"info": {"src": "metrics.avgOrdersByMonth"}}
-    )
-    buyout_count: int = src("metrics.buyoutCount", big=True)
-    buyout_sum: int = src("metrics.buyoutSum", big=True)
-    buyout_percent: int = src("metrics.buyoutPercent", big=True)
-    stock_count: int = src("metrics.stockCount", big=True)
-    stock_sum: int = src("metrics.stockSum", big=True)
-    sale_rate_days: int = src("metrics.saleRate.days")
-    sale_rate_hours: int = src("metrics.saleRate.hours")
-    avg_stock_turnover_days: int = src("metrics.avgStockTurnover.days")
-    avg_stock_turnover_hours: int = src("metrics.avgStockTurnover.hours")
-    to_client_count: int = src("metrics.toClientCount", big=True)
-    from_client_count: int = src("metrics.fromClientCount", big=True)
-    office_missing_time_days: int = src("metrics.officeMissingTime.days")
-    office_missing_time_hours: int = src("metrics.officeMissingTime.hours")
-    lost_orders_count: float = src("metrics.lostOrdersCount")
-    lost_orders_sum: float = src("metrics.lostOrdersSum")
-    lost_buyouts_count: float = src("metrics.lostBuyoutsCount")
-    lost_buyouts_sum: float = src("metrics.lostBuyoutsSum")
     min_price: int = src("metrics.currentPrice.minPrice", big=True)
     max_price: int = src("metrics.currentPrice.maxPrice", big=True)
     availability: str = src("metrics.availability")
