@@ -21,11 +21,12 @@ import redis
 import requests
 from sqlmodel import Session, select
 
-from harvester.emulator import Emulator, make_wb_token, seller_id
+from harvester.emulator import Emulator, make_wb_token, make_ym_key, seller_id, ym_business_id
 from harvester.routing import QUEUES
 from harvester.runtime import redis_url
 from harvester.settings import get_settings
 from harvester.store.db import get_engine
+from harvester.store.models import ReportJob
 
 pytestmark = pytest.mark.e2e
 
@@ -55,6 +56,17 @@ class Harness:
             f.write(f'[[accounts]]\nid = "{account_id}"\nmarketplace = "wb"\n{source}\n'
                     f'wb_api_generation = "{generation}"\n\n')
         return seller_id(account_id)
+
+    def add_ym_account(self, account_id: str, campaigns: int = 2, skus: int = 1200, tier: str = "none") -> str:
+        """Add a Yandex Market cabinet (its key in an env var); returns its emulator seller id."""
+        self.tokens[account_id] = make_ym_key(account_id, tier=tier, campaigns=campaigns, skus=skus)
+        var = f"HV_TEST_TOKEN_{len(self.tokens)}"
+        self.env[var] = os.environ[var] = self.tokens[account_id]
+        business = ym_business_id(account_id)
+        with open(self.env["HARVESTER_ACCOUNTS_FILE"], "a") as f:
+            f.write(f'[[accounts]]\nid = "{account_id}"\nmarketplace = "ym"\ntoken_env = "{var}"\n'
+                    f'business_id = {business}\nsubscription = "{tier}"\n\n')
+        return f"ym:{business}"
 
     def token_path(self, account_id: str) -> Path:
         return self.tmp / f"{account_id}.token"
@@ -112,7 +124,10 @@ class Harness:
             if result:
                 return result
             time.sleep(every)
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}\n--- worker logs ---\n{self.logs()[-6000:]}")
+        jobs = "\n".join(f"job {j.id} {j.endpoint} {j.status.value} attempts={j.attempts} retries={j.retries} "
+                         f"error={j.last_error!r}" for j in self.all(ReportJob))
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}\n--- report jobs ---\n{jobs}\n"
+                             f"--- worker logs ---\n{self.logs()[-6000:]}")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from harvester.accounts import get_accounts
+from harvester.emulator import data
 from harvester.status import status_rows
 from harvester.store.db import get_engine
 
@@ -14,7 +15,7 @@ from .conftest import Harness
 
 
 def test_run_once_harvests_everything_due_then_exits_0(harness: Harness) -> None:
-    harness.add_wb_account("cron")
+    harness.add_wb_account(data.small_sellers(7, "cron", 1)[0], scopes=("analytics", "promotion"))
     done = subprocess.run([sys.executable, "-c", "from harvester.cli import main; main()", "run-once",
                            "--workdir", str(harness.tmp / "run"), "--timeout", "240"],
                           env=harness.env, capture_output=True, text=True, timeout=300)

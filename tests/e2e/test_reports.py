@@ -79,8 +79,9 @@ def test_25_reports_in_one_day_never_create_more_than_20(harness: Harness) -> No
     for i in range(25):
         day = YESTERDAY - dt.timedelta(days=i)
         _start_job("greedy", "wb.csv.detail_history", (day, day))
-    harness.wait_for(lambda: len(_jobs(harness, JobStatus.DONE)) == 20, 120, "20 reports")
+    harness.wait_for(lambda: len(_jobs(harness, JobStatus.DONE)) >= 20, 120, "20 reports")
     time.sleep(1)  # give the other 5 every chance to overspend
+    assert len(_jobs(harness, JobStatus.DONE)) == 20
     waiting = [j for j in _jobs(harness) if j.status == JobStatus.NEW]
     assert len(waiting) == 5 and all("quota" in (j.last_error or "") for j in waiting)
     assert harness.stats(sid)["reports_created"] == 20 and harness.stats(sid)["429"] == 0
