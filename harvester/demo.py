@@ -1,7 +1,7 @@
 """`harvester demo`: the whole pipeline on a laptop, with nothing installed but this package.
 
-It starts the emulator and an embedded Redis, writes three emulated sellers into an accounts
-file, runs a real Celery worker with beat, dispatches every catalog endpoint, waits until
+It starts the emulator and an embedded Redis, writes three emulated WB sellers and a Yandex
+Market cabinet into an accounts file, runs a real Celery worker with beat, dispatches every catalog endpoint, waits until
 each account × endpoint is complete, and prints what landed. Time-scaled, so WB's
 per-minute limits pass in seconds while still being obeyed to the token.
 """
@@ -15,7 +15,7 @@ import requests
 from rich.console import Console
 from rich.table import Table
 
-from harvester.emulator import Emulator, make_wb_token
+from harvester.emulator import Emulator, data, make_wb_token, make_ym_key, ym_business_id
 from harvester.local import broker, due_targets, wait_settled, worker
 from harvester.settings import get_settings
 from harvester.store.models.core import utcnow
@@ -24,14 +24,19 @@ console = Console()
 
 
 def _accounts_file(workdir: Path, sellers: int, env: dict[str, str]) -> Path:
-    """Demo sellers; the last one stays on the seeds' API generation, so every endpoint runs."""
+    """Demo sellers: WB ones (the last on the seeds' API generation, so every endpoint runs) and
+    one Yandex Market cabinet with two stores."""
     lines = []
-    for i in range(1, sellers + 1):
+    # Small catalogues: per-product endpoints (sizes, search texts) finish in seconds, not hours.
+    for i, seller in enumerate(data.small_sellers(0, "demo-seller", sellers), start=1):
         var = f"HARVESTER_DEMO_TOKEN_{i}"
-        env[var] = make_wb_token(f"demo-seller-{i}", ["analytics"])
+        env[var] = make_wb_token(seller, ["analytics", "promotion"])
         generation = "seed" if i == sellers and sellers > 1 else "current"
         lines += ["[[accounts]]", f'id = "wb-demo-{i}"', 'marketplace = "wb"', f'name = "Demo seller {i}"',
                   f'token_env = "{var}"', f'wb_api_generation = "{generation}"', ""]
+    env["HARVESTER_DEMO_YM_KEY"] = make_ym_key("demo-ym", campaigns=2, skus=120)
+    lines += ["[[accounts]]", 'id = "ym-demo"', 'marketplace = "ym"', 'name = "Demo cabinet"',
+              'token_env = "HARVESTER_DEMO_YM_KEY"', f"business_id = {ym_business_id('demo-ym')}", ""]
     path = workdir / "accounts.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
