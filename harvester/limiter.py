@@ -16,7 +16,9 @@ reserve horizon the script books it (the level goes negative, like GCRA's theore
 time) and hands back the ticket and its due time; the caller re-queues itself with that
 countdown and presents the booking, which is honoured once it is due on Redis's clock. Queued
 work thus drains at exactly the bucket's rate instead of every waiting task waking at once;
-far-off waits are not booked, so a huge backlog never holds reservations hours ahead.
+far-off waits are not booked, so a huge backlog never holds reservations hours ahead. A
+booking is good for one request: presented again (a second acquire in the same step, a task
+message delivered twice) it is an ordinary request.
 
 A 429 sets a shared pause (from `X-Ratelimit-Retry`) and empties the bucket: every worker
 then waits, including those holding a booking.
@@ -59,13 +61,16 @@ local now = now_ms()
 local capacity, interval = tonumber(ARGV[1]), tonumber(ARGV[2])
 local cost, horizon, ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
 local ticket, due = ARGV[7], tonumber(ARGV[5])
+-- a booking is the member 'b:'..ticket until used: one used, lapsed or made up counts for nothing
+local booked = due > 0 and redis.call('ZSCORE', KEYS[3], 'b:' .. ticket)
 local pause = redis.call('PTTL', KEYS[2])
 if pause > 0 then
-  if due > 0 then return {2, pause, due} end  -- a booking outlives a pause
+  if booked then return {2, pause, due} end  -- a booking outlives a pause
   return {0, pause, 0}
 end
-if due > 0 then
+if booked then
   if now >= due then
+    redis.call('ZREM', KEYS[3], 'b:' .. ticket)
     redis.call('ZADD', KEYS[3], now + ttl, ticket)
     return {1, 0, 0}
   end
@@ -84,7 +89,7 @@ if tokens < cost then
 end
 tokens = tokens - cost
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-redis.call('ZADD', KEYS[3], now + wait + ttl, ticket)
+redis.call('ZADD', KEYS[3], now + wait + ttl, granted == 2 and 'b:' .. ticket or ticket)
 local keep = math.ceil((capacity - tokens) * interval) + wait + ttl + 1000
 redis.call('PEXPIRE', KEYS[1], keep)
 redis.call('PEXPIRE', KEYS[3], keep)

@@ -76,6 +76,8 @@ def test_a_booking_is_used_only_once_it_is_due(redis_client) -> None:
     assert second.due > booked.due  # the next caller queues behind the booking
     time.sleep(booked.wait + 0.005)
     assert limiter.acquire("wb", "a1", GROUP, "personal", ticket=booked.ticket, due=booked.due).go
+    again = limiter.acquire("wb", "a1", GROUP, "personal", ticket=booked.ticket, due=booked.due)
+    assert not again.go and again.due > booked.due  # used up: now an ordinary caller, behind `second`
 
 
 def test_waits_beyond_the_horizon_book_nothing(redis_client) -> None:
