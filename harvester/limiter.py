@@ -16,12 +16,17 @@ reserve horizon the script books it (the level goes negative, like GCRA's theore
 time) and hands back the ticket and its due time; the caller re-queues itself with that
 countdown and presents the booking, which is honoured once it is due on Redis's clock. Queued
 work thus drains at exactly the bucket's rate instead of every waiting task waking at once;
-far-off waits are not booked, so a huge backlog never holds reservations hours ahead. A
-booking is good for one request: presented again (a second acquire in the same step, a task
-message delivered twice) it is an ordinary request.
+far-off waits are not booked, so a huge backlog never holds reservations hours ahead.
 
-A 429 sets a shared pause (from `X-Ratelimit-Retry`) and empties the bucket: every worker
-then waits, including those holding a booking.
+Bookings sit in a set of their own and, like tickets, lower the cap, so our level plus the
+bookings not yet sent never exceeds what the API's bucket holds. A booking goes only while
+that sum covers it: tasks a busy worker runs late, their bookings all due at once, leave one
+by one at the bucket's pace instead of together (WB's bucket, idle meanwhile, filled to Burst
+and no further). A booking is good for one request: presented again (a second acquire in one
+step, a task message delivered twice) it is an ordinary request.
+
+A 429 sets a shared pause (from `X-Ratelimit-Retry`) and empties the bucket, bookings
+included (the API holds nothing then): every worker waits, bookings too.
 
 Yandex Market counts differently (yandex-market-api.md §2.4): at most N units (requests, or
 items of the answer) in a window, per entity of the URL, and at most 4 requests in flight per
@@ -41,7 +46,8 @@ import redis
 from harvester.catalog.model import LimitGroup
 from harvester.settings import Settings
 
-# KEYS: bucket hash, pause key, ticket zset. Settles refill up to now under the current cap.
+# KEYS: bucket hash, pause key, in-flight ticket zset, booking zset (both ticket -> expiry).
+# Settles refill up to now under the current cap.
 _SETTLE = """
 local function now_ms()
   local t = redis.call('TIME')
@@ -51,7 +57,7 @@ local function settle(capacity, interval, now)
   local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
   local tokens = tonumber(state[1]) or capacity
   local ts = tonumber(state[2]) or now
-  local out = redis.call('ZCARD', KEYS[3])
+  local out = redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4])
   return math.min(capacity - out, tokens + math.max(0, now - ts) / interval)
 end
 """
@@ -61,23 +67,34 @@ local now = now_ms()
 local capacity, interval = tonumber(ARGV[1]), tonumber(ARGV[2])
 local cost, horizon, ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
 local ticket, due = ARGV[7], tonumber(ARGV[5])
--- a booking is the member 'b:'..ticket until used: one used, lapsed or made up counts for nothing
-local booked = due > 0 and redis.call('ZSCORE', KEYS[3], 'b:' .. ticket)
+local booked = due > 0 and tonumber(redis.call('ZSCORE', KEYS[4], ticket) or 0) > now  -- used or lapsed: none
 local pause = redis.call('PTTL', KEYS[2])
 if pause > 0 then
   if booked then return {2, pause, due} end  -- a booking outlives a pause
   return {0, pause, 0}
 end
-if booked then
-  if now >= due then
-    redis.call('ZREM', KEYS[3], 'b:' .. ticket)
-    redis.call('ZADD', KEYS[3], now + ttl, ticket)
-    return {1, 0, 0}
-  end
-  return {2, math.ceil(due - now), due}
-end
+if booked and now < due then return {2, math.ceil(due - now), due} end
 local tokens = settle(capacity, interval, now)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+local keep = math.ceil((capacity - tokens) * interval) + ttl + 1000
+if booked then
+  -- The API holds at least our level plus the bookings not yet sent: both cap at Burst. A
+  -- booking goes while that sum covers it, so late bookings (a busy worker) arriving together
+  -- never outnumber what the API's bucket holds; the rest wait here, still booked.
+  local banked = tokens + redis.call('ZCARD', KEYS[4])
+  if banked < cost then
+    local wait = math.ceil((cost - banked) * interval)
+    redis.call('ZADD', KEYS[4], now + wait + ttl, ticket)
+    redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+    return {2, wait, math.ceil(now + wait)}
+  end
+  redis.call('ZREM', KEYS[4], ticket)
+  redis.call('ZADD', KEYS[3], now + ttl, ticket)
+  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+  for _, i in ipairs({1, 3, 4}) do redis.call('PEXPIRE', KEYS[i], keep) end
+  return {1, 0, 0}
+end
 local granted, wait = 1, 0
 if tokens < cost then
   wait = math.ceil((cost - tokens) * interval)
@@ -89,10 +106,9 @@ if tokens < cost then
 end
 tokens = tokens - cost
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-redis.call('ZADD', KEYS[3], now + wait + ttl, granted == 2 and 'b:' .. ticket or ticket)
-local keep = math.ceil((capacity - tokens) * interval) + wait + ttl + 1000
-redis.call('PEXPIRE', KEYS[1], keep)
-redis.call('PEXPIRE', KEYS[3], keep)
+redis.call('ZADD', KEYS[granted == 2 and 4 or 3], now + wait + ttl, ticket)
+keep = math.ceil((capacity - tokens) * interval) + wait + ttl + 1000
+for _, i in ipairs({1, 3, 4}) do redis.call('PEXPIRE', KEYS[i], keep) end
 return {granted, wait, math.ceil(now + wait)}
 """
 
@@ -106,13 +122,15 @@ end
 return 1
 """
 
+# Our level plus the bookings out is what we count on the API holding: after a 429 it holds nothing.
 _PAUSE = """
 local ms = tonumber(ARGV[1])
 if redis.call('PTTL', KEYS[2]) < ms then redis.call('SET', KEYS[2], '1', 'PX', ms) end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local tokens = tonumber(redis.call('HGET', KEYS[1], 'tokens')) or 0
-redis.call('HSET', KEYS[1], 'tokens', tostring(math.min(tokens, 0)), 'ts', tostring(now))
+local floor = -redis.call('ZCARD', KEYS[4])
+redis.call('HSET', KEYS[1], 'tokens', tostring(math.min(tokens, floor)), 'ts', tostring(now))
 redis.call('PEXPIRE', KEYS[1], ms + 3600000)
 return 1
 """
@@ -212,7 +230,7 @@ class Limiter:
     @staticmethod
     def keys(marketplace: str, account_id: str, group: str) -> list[str]:
         base = f"hv:rl:{marketplace}:{account_id}:{group}"
-        return [base, base + ":pause", base + ":tickets"]
+        return [base, base + ":pause", base + ":tickets", base + ":booked"]
 
     @staticmethod
     def window_keys(marketplace: str, account_id: str, group: str, entity: str) -> list[str]:

@@ -65,7 +65,7 @@ def test_base_tokens_get_the_base_row(limiter: Limiter) -> None:
 
 
 def test_a_booking_is_used_only_once_it_is_due(redis_client) -> None:
-    limiter = Limiter(redis_client, _settings(reserve_horizon=60))
+    limiter = Limiter(redis_client, _settings(time_scale=60, reserve_horizon=60))  # a third of a second an interval
     for _ in range(3):
         _take(limiter)
     booked = limiter.acquire("wb", "a1", GROUP, "personal")
@@ -78,6 +78,23 @@ def test_a_booking_is_used_only_once_it_is_due(redis_client) -> None:
     assert limiter.acquire("wb", "a1", GROUP, "personal", ticket=booked.ticket, due=booked.due).go
     again = limiter.acquire("wb", "a1", GROUP, "personal", ticket=booked.ticket, due=booked.due)
     assert not again.go and again.due > booked.due  # used up: now an ordinary caller, behind `second`
+
+
+def test_late_bookings_presented_together_never_outnumber_the_burst(redis_client) -> None:
+    limiter = Limiter(redis_client, _settings(reserve_horizon=60))
+    for _ in range(3):
+        _take(limiter)
+    bookings = []
+    for _ in range(40):  # callers keep booking while the booked tasks sit in a busy worker's queue
+        decision = limiter.acquire("wb", "a1", GROUP, "personal")
+        bookings += [decision] if decision.due else []
+        if len(bookings) == 5:
+            break
+        time.sleep(20 / SCALE / 2)
+    assert len(bookings) == 5
+    time.sleep(max(b.wait for b in bookings) + 5 * 20 / SCALE)  # every one is due, and late
+    granted = [limiter.acquire("wb", "a1", GROUP, "personal", ticket=b.ticket, due=b.due).go for b in bookings]
+    assert sum(granted) <= 3  # the API's bucket, idle all along, holds Burst tokens and no more
 
 
 def test_waits_beyond_the_horizon_book_nothing(redis_client) -> None:
@@ -164,6 +181,7 @@ def test_a_booking_outlives_a_pause(redis_client) -> None:
     limiter.pause("wb", "a1", GROUP, api_seconds=60)
     paused = limiter.acquire("wb", "a1", GROUP, "personal", ticket=booked.ticket, due=booked.due)
     assert not paused.go and paused.due == booked.due and paused.wait == pytest.approx(60 / SCALE, abs=0.01)
+
 
 
 # --- Yandex Market: windows of items per entity, in-flight slots -----------------------------
