@@ -9,9 +9,7 @@ reads what that call found. The file is spooled to disk and loaded by window rep
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import uuid
-from pathlib import Path
 from typing import Any
 
 import structlog
@@ -20,13 +18,12 @@ from sqlmodel import select, update
 from harvester.catalog import get_endpoint
 from harvester.catalog.model import RemoteStatus
 from harvester.client.errors import BadRequest, QuotaExhausted
-from harvester.client.http import Request, decode_json, fill_template, spool
+from harvester.client.http import Request, decode_json, fill_template
 from harvester.flows import jobs, quota
-from harvester.flows.steps import Outcome, Step, StepContext, finish, ready, recreate, still_running, succeed
+from harvester.flows.steps import Outcome, Step, StepContext, finish, load_file, ready, recreate, still_running
 from harvester.gate import Wait
 from harvester.parse import records_at
 from harvester.store.db import session_scope
-from harvester.store.load import load_csv_report
 from harvester.store.models import JobStatus, ReportJob
 from harvester.store.models.core import utcnow
 
@@ -155,14 +152,7 @@ def download(ctx: StepContext, job: ReportJob) -> ReportJob:
         if exc.status == 404:
             return _gone(ctx, job, "404 on download")
         raise
-    table = ctx.endpoint.model.__table__  # type: ignore[attr-defined]
-    with tempfile.TemporaryDirectory(prefix="harvester-") as tmp:
-        path = Path(tmp) / f"{job.remote_id}.zip"
-        empty = response.status_code == 204
-        if not empty:
-            spool(response, path, request.label)
-        return succeed(ctx, job, lambda session: load_csv_report(
-            session, table, None if empty else path, ctx.context(job), ctx.flow.window_column, request.label))
+    return load_file(ctx, job, None if response.status_code == 204 else response, request.label)
 
 
 STEPS: dict[JobStatus, Step] = {

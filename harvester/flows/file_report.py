@@ -8,16 +8,12 @@ a WB report file. The link is fetched without the Api-Key when it points off the
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from harvester.catalog.model import RemoteStatus
 from harvester.client.errors import BadRequest, Forbidden, Transient
-from harvester.client.http import Request, decode_json, spool
-from harvester.flows.steps import Outcome, Step, StepContext, finish, ready, recreate, still_running, succeed
+from harvester.client.http import Request, decode_json
+from harvester.flows.steps import Outcome, Step, StepContext, finish, load_file, ready, recreate, still_running
 from harvester.flows.task_flow import create
 from harvester.parse import dig
-from harvester.store.load import load_csv_report
 from harvester.store.models import JobStatus, ReportJob
 
 
@@ -33,19 +29,13 @@ def _info(ctx: StepContext, job: ReportJob) -> dict:
         raise
 
 
-def _load(ctx: StepContext, job: ReportJob, path: Path | None, label: str) -> ReportJob:
-    table = ctx.endpoint.model.__table__  # type: ignore[attr-defined]
-    return succeed(ctx, job, lambda session: load_csv_report(
-        session, table, path, ctx.context(job), ctx.flow.window_column, label))
-
-
 def poll(ctx: StepContext, job: ReportJob) -> ReportJob:
     body = _info(ctx, job)
     if not body:
         return recreate(ctx, job, "the report id is no longer known")
     raw, sub = dig(body, ctx.flow.status_field), dig(body, ctx.flow.sub_status_field)
     if sub in ctx.flow.empty:
-        return _load(ctx, job, None, f"report {job.remote_id}: {sub}")
+        return load_file(ctx, job, None, f"report {job.remote_id}: {sub}")
     outcome = ctx.flow.statuses.get(raw) if isinstance(raw, str) else None
     if outcome is None:
         return finish(job.id, JobStatus.FAILED, f"report {job.remote_id}: unknown status {raw!r}", ctx.task_id)  # type: ignore[arg-type]
@@ -73,10 +63,7 @@ def download(ctx: StepContext, job: ReportJob) -> ReportJob:
         if exc.status in (403, 404, 410):  # the link expired between info and download
             raise Transient(f"report {job.remote_id}: the file link was refused ({exc.status}); asking for a new one")
         raise
-    with tempfile.TemporaryDirectory(prefix="harvester-") as tmp:
-        path = Path(tmp) / f"{job.remote_id}.zip"
-        spool(response, path, f"report {job.remote_id}")
-        return _load(ctx, job, path, f"report {job.remote_id}")
+    return load_file(ctx, job, response, f"report {job.remote_id}")
 
 
 STEPS: dict[JobStatus, Step] = {

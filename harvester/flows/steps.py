@@ -1,6 +1,7 @@
-"""What every report flow shares: the step context, ending and re-creating jobs, and `run_step`.
+"""What every report flow shares: the step context, loading a report file, ending and re-creating
+jobs, and `run_step`.
 
-Each flow kind (`task_flow`, `csv_report`) maps job statuses to step functions; `run_step`
+Each flow kind (`task_flow`, `csv_report`, `file_report`) maps job statuses to step functions; `run_step`
 performs the one transition a job's status calls for. `FLOW_STEPS` is checked at import:
 every non-terminal status a kind can reach has a step.
 """
@@ -8,19 +9,24 @@ every non-terminal status a kind can reach has a step.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import requests
 import structlog
 
 from harvester.accounts import Account
 from harvester.catalog.model import Endpoint
 from harvester import metrics
+from harvester.client.http import spool
 from harvester.flows import jobs
 from harvester.gate import Gate
 from harvester.settings import Settings
 from harvester.store.db import session_scope
+from harvester.store.load import load_csv_report
 from harvester.store.models import JobStatus, ReportJob
 from harvester.store.models.core import utcnow
 from harvester.store.runlog import advance_watermark, record_run
@@ -77,6 +83,19 @@ def succeed(ctx: StepContext, job: ReportJob, load: Callable[[Any], int]) -> Rep
     log.info("flow_done", job_id=job.id, rows=count)
     metrics.count(ctx.gate.redis, "harvester_rows_total", count, endpoint=job.endpoint)
     return job
+
+
+def load_file(ctx: StepContext, job: ReportJob, response: requests.Response | None, label: str) -> ReportJob:
+    """Spool a report's ZIP to a temporary file and load its CSV, then mark the job DONE
+    (`succeed`); None is a report with no data, which still replaces the job's window."""
+    table = ctx.endpoint.model.__table__  # type: ignore[attr-defined]
+    with tempfile.TemporaryDirectory(prefix="harvester-") as tmp:
+        path = None
+        if response is not None:
+            path = Path(tmp) / f"{job.remote_id}.zip"
+            spool(response, path, label)
+        return succeed(ctx, job, lambda session: load_csv_report(
+            session, table, path, ctx.context(job), ctx.flow.window_column, label))
 
 
 def recreate(ctx: StepContext, job: ReportJob, reason: str, delay: float | None = None) -> ReportJob:
