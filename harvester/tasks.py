@@ -254,10 +254,12 @@ def _start_dependents(account_id: str, source: str) -> None:
     """The first harvest of a source starts its dependent fetches at once instead of at their next
     cadence (campaign discovery → campaign statistics); later runs follow their own cadences."""
     account = get_account(account_id)
+    dependents = [ep.name for ep in endpoints_for(account.marketplace, account.wb_api_generation)
+                  if ep.ids is not None and ep.ids.source == source]
+    if not dependents:  # most endpoints: no database round trip after every harvest
+        return
     with session_scope() as session:
-        waiting = [ep.name for ep in endpoints_for(account.marketplace, account.wb_api_generation)
-                   if ep.ids is not None and ep.ids.source == source
-                   and session.get(Watermark, (account_id, ep.name)) is None]
+        waiting = [name for name in dependents if session.get(Watermark, (account_id, name)) is None]
     for name in waiting:
         dispatch.delay(None, account_id, name)
 
