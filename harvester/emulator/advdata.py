@@ -12,6 +12,7 @@ import random
 from datetime import date, timedelta
 from functools import lru_cache
 
+from harvester.emulator.csvrows import days
 from harvester.emulator.data import keyed_hash, keyed_rng, products
 
 STAT_STATUSES = (7, 9, 11)  # finished, running, paused: the only ones with statistics
@@ -167,10 +168,6 @@ def booster(seed: int, sid: str, c: dict, day: date) -> list[dict]:
     return [{"date": day.isoformat(), "nm": p["nmID"], "avg_position": rng.randint(1, 400)} for p in c["nms"]]
 
 
-def days_between(begin: date, end: date) -> list[date]:
-    return [begin + timedelta(days=i) for i in range((end - begin).days + 1)]
-
-
 def fullstats(seed: int, sid: str, advert_id: int, days: list[date]) -> dict | None:
     """One campaign's statistics over `days` in the v3 shape; None unless it has statistics."""
     c = stat_campaign(seed, sid, advert_id)
@@ -230,7 +227,7 @@ def keywords_day(seed: int, sid: str, advert_id: int, day: date) -> list[dict]:
 
 def keywords(seed: int, sid: str, advert_id: int, begin: date, end: date) -> list[dict]:
     """The `keywords` list: one element per day with keyword statistics."""
-    found = [{"date": d.isoformat(), "stats": keywords_day(seed, sid, advert_id, d)} for d in days_between(begin, end)]
+    found = [{"date": d.isoformat(), "stats": keywords_day(seed, sid, advert_id, d)} for d in days(begin, end)]
     return [k for k in found if k["stats"]]
 
 
@@ -297,7 +294,7 @@ def normquery_v0(seed: int, sid: str, advert_id: int, nm_id: int, begin: date, e
     """POST /adv/v0/normquery/stats `stats` of one pair: the clusters summed over the period,
     in the 2025-12 field set (norm_query, views, clicks, atbs, orders, ctr, cpc, cpm, avg_pos)."""
     sums: dict[str, dict] = {}
-    for day in days_between(begin, end):
+    for day in days(begin, end):
         for s in normquery_day(seed, sid, advert_id, nm_id, day):
             acc = sums.setdefault(s["normQuery"], {"views": 0, "clicks": 0, "atbs": 0, "orders": 0, "spend": 0.0,
                                                    "pos": []})
@@ -317,7 +314,7 @@ def normquery_v0(seed: int, sid: str, advert_id: int, nm_id: int, begin: date, e
 def normquery_v1(seed: int, sid: str, advert_id: int, nm_id: int, begin: date, end: date) -> list[dict]:
     """POST /adv/v1/normquery/stats `dailyStats` of one pair: one element per day and cluster."""
     return [{"date": day.isoformat(), "stat": s}
-            for day in days_between(begin, end) for s in normquery_day(seed, sid, advert_id, nm_id, day)]
+            for day in days(begin, end) for s in normquery_day(seed, sid, advert_id, nm_id, day)]
 
 
 # --- WB Media (advert-media-api) --------------------------------------------------------------

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from harvester.emulator.server import Emulator
 
 
-def _object(req: Request) -> dict:
+def json_object(req: Request) -> dict:
     body = req.json() if req.body else {}
     if not isinstance(body, dict):
         raise ValueError("body must be a JSON object")
@@ -51,12 +51,12 @@ def reset(emu: Emulator, req: Request) -> Response:
 
 @route("POST", "/__emulator/faults")
 def faults(emu: Emulator, req: Request) -> Response:
-    return json_response(200, emu.set_faults(**_object(req)).as_dict())
+    return json_response(200, emu.set_faults(**json_object(req)).as_dict())
 
 
 @route("POST", "/__emulator/throttle")
 def throttle(emu: Emulator, req: Request) -> Response:
-    body = _object(req)
+    body = json_object(req)
     _fields(body, "seller", "group", "retry_after")
     sid = emu.throttle(body["seller"], body["group"], body["retry_after"])
     return json_response(200, {"seller": sid, "group": body["group"], "retry_after": body["retry_after"]})
@@ -81,7 +81,7 @@ def truth_paid_storage(emu: Emulator, req: Request) -> Response:
 @route("POST", "/__emulator/sellers")
 def sellers(emu: Emulator, req: Request) -> Response:
     """{"seller", "jam": bool}: give or take a seller's Jam subscription (every seller has it by default)."""
-    body = _object(req)
+    body = json_object(req)
     _fields(body, "seller", "jam")
     if not isinstance(body["jam"], bool):
         raise ValueError("jam must be a boolean")
@@ -93,7 +93,7 @@ def sellers(emu: Emulator, req: Request) -> Response:
 @route("POST", "/__emulator/report_faults")
 def report_faults(emu: Emulator, req: Request) -> Response:
     """{"seller", "fail_times": n}: the seller's next n CSV report generations (retries count) fail."""
-    body = _object(req)
+    body = json_object(req)
     _fields(body, "seller", "fail_times")
     times = body["fail_times"]
     if not isinstance(times, int) or isinstance(times, bool) or times < 0:

@@ -59,12 +59,17 @@ def csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def zip_bytes(report_id: str, header: list[str], rows: list[list[str]]) -> bytes:
-    """A ZIP holding exactly one file, `<report id>.csv`."""
+def zip_one(name: str, payload: bytes) -> bytes:
+    """A ZIP holding exactly one file, with a fixed time so equal reports are equal bytes."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(zipfile.ZipInfo(f"{report_id}.csv", ZIP_TIME), csv_bytes(header, rows), zipfile.ZIP_DEFLATED)
+        archive.writestr(zipfile.ZipInfo(name, ZIP_TIME), payload, zipfile.ZIP_DEFLATED)
     return out.getvalue()
+
+
+def zip_bytes(report_id: str, header: list[str], rows: list[list[str]]) -> bytes:
+    """A ZIP holding exactly one file, `<report id>.csv`."""
+    return zip_one(f"{report_id}.csv", csv_bytes(header, rows))
 
 
 def zip_report(seed: int, sid: str, report_id: str, report_type: str, params: dict) -> bytes:

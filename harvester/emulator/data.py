@@ -53,10 +53,15 @@ def keyed_hash(*parts: object) -> int:
     return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "big")
 
 
+def catalogue_size(seed: int, sid: str) -> int:
+    """How many products the seller has: 40 to 2,600."""
+    return 40 + keyed_hash(seed, sid, "catalogue-size") % 2561
+
+
 @lru_cache(maxsize=256)
 def _catalogue(seed: int, sid: str) -> tuple[dict, ...]:
     rng = keyed_rng(seed, sid, "catalogue")
-    size = 40 + keyed_hash(seed, sid, "catalogue-size") % 2561
+    size = catalogue_size(seed, sid)
     brands = rng.sample(BRANDS, rng.randint(1, 3))
     prefix = "".join(rng.choice("ABCDEFGHKMNPRSTVWXZ") for _ in range(3))
     nm = rng.randrange(10_000_000, 400_000_000)
@@ -87,7 +92,7 @@ def small_sellers(seed: int, prefix: str, count: int, most: int = 60) -> list[st
     """Account names (`prefix-N`) whose sellers have at most `most` products: the demo and the
     end-to-end tests harvest per-product endpoints in seconds, not hours."""
     names = (f"{prefix}-{i}" for i in range(10_000))
-    return [n for n in names if 40 + keyed_hash(seed, seller_id(n), "catalogue-size") % 2561 <= most][:count]
+    return [n for n in names if catalogue_size(seed, seller_id(n)) <= most][:count]
 
 
 def products(seed: int, sid: str) -> list[dict]:

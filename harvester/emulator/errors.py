@@ -52,10 +52,11 @@ def path_not_found(clock: Clock) -> Response:
     )
 
 
-def problem(status: int, title: str, detail: str) -> Response:
-    """Reports-service (api-statistics) problem+json: 400 and 404 of the paid-storage routes."""
-    body = {"detail": detail, "origin": STATISTICS, "requestId": request_id(), "title": title}
-    return json_response(status, body, "application/problem+json")
+def problem(status: int, title: str, detail: str, origin: str = STATISTICS,
+            content_type: str = "application/problem+json") -> Response:
+    """Reports-service problem+json {detail, origin, requestId, title}: paid storage, §9 reports."""
+    body = {"detail": detail, "origin": origin, "requestId": request_id(), "title": title}
+    return json_response(status, body, content_type)
 
 
 def bad_request(detail: str) -> Response:

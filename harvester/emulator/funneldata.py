@@ -17,11 +17,12 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import NamedTuple
 
 from harvester.emulator import data
+from harvester.emulator.csvrows import days, pct
 from harvester.emulator.data import keyed_hash
 
 _WEEKDAY = (0.95, 0.9, 0.9, 0.95, 1.0, 1.15, 1.2)  # Monday .. Sunday: people shop at weekends
@@ -116,10 +117,6 @@ def day_funnel(seed: int, sid: str, day: date) -> dict[int, Funnel]:
     return {nm: _day(rng, prof, weekday) for nm, prof in _profiles(seed, sid)}
 
 
-def days(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
-
-
 @lru_cache(maxsize=16)
 def period_funnel(seed: int, sid: str, start: date, end: date) -> dict[int, Funnel]:
     """Every product's funnel summed over [start, end], by nmID."""
@@ -172,10 +169,6 @@ def stocks(seed: int, sid: str, day: date) -> dict[int, tuple[int, int]]:
 
 
 # --- the answers' blocks, in each generation's field names -----------------------------------
-
-
-def pct(part: int, whole: int) -> int:
-    return round(100 * part / whole) if whole else 0
 
 
 def dynamic(now: float, past: float) -> int:

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from harvester.emulator import data
+from harvester.emulator.csvrows import days
 from harvester.emulator.data import SIZES, WAREHOUSES, keyed_hash, keyed_rng
 
 # --- stock breakdowns (§7) --------------------------------------------------------------
@@ -277,13 +278,6 @@ COLORS = ["белый", "черный", "темно-синий", "серый", "
 SUBSTITUTION_TYPES = ["Подмена FBW", "Неверное вложение FBW", "Подмена FBS"]
 
 
-def _days(start: date, end: date):
-    day = start
-    while day <= end:
-        yield day
-        day += timedelta(days=1)
-
-
 def _moment(rng: random.Random, day: date) -> datetime:
     return datetime.combine(day, time(rng.randrange(24), rng.randrange(60), rng.randrange(60)), tzinfo=UTC)
 
@@ -341,7 +335,7 @@ def excise(seed: int, sid: str, start: date, end: date, countries: tuple[str, ..
     """Excise-report rows of [start, end]: sales (operation 1) on their day and returns to
     circulation (operation 2, same srid and marking code) on the day they are booked."""
     rows = []
-    for day in _days(start - timedelta(days=EXCISE_RETURN_DAYS), end):
+    for day in days(start - timedelta(days=EXCISE_RETURN_DAYS), end):
         for sale in _excise_sales(seed, sid, day):
             if countries and sale["country"] not in countries:
                 continue
@@ -384,7 +378,7 @@ def substitutions(seed: int, sid: str, start: datetime, end: datetime) -> list[d
     [start, end] (GET /api/analytics/v1/deductions rows), oldest first."""
     catalogue = data.products(seed, sid)
     rows = []
-    for day in _days(max(start.date(), SUBSTITUTIONS_FROM), end.date()):
+    for day in days(max(start.date(), SUBSTITUTIONS_FROM), end.date()):
         rng = keyed_rng(seed, sid, "substitution", day)
         if rng.random() >= 0.08:
             continue
@@ -464,7 +458,7 @@ def _measurements_on(seed: int, sid: str, day: date) -> tuple[dict, ...]:
 
 
 def _measurements(seed: int, sid: str, start: date, end: date) -> list[dict]:
-    return [m for day in _days(max(start, MEASUREMENTS_FROM), end) for m in _measurements_on(seed, sid, day)]
+    return [m for day in days(max(start, MEASUREMENTS_FROM), end) for m in _measurements_on(seed, sid, day)]
 
 
 def _penalty_day(moment: datetime) -> datetime:
@@ -522,7 +516,7 @@ def goods_labeling(seed: int, sid: str, start: date, end: date) -> list[dict]:
     """Fines for missing or unreadable labels found at acceptance, days [start, end]."""
     goods = _labelled(seed, sid)
     rows = []
-    for day in _days(max(start, LABELING_FROM), end):
+    for day in days(max(start, LABELING_FROM), end):
         rng = keyed_rng(seed, sid, "labeling", day)
         if not goods or rng.random() >= 0.1:
             continue

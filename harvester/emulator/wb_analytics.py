@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from harvester.emulator import data, reportdata
-from harvester.emulator.errors import bad_request, invalid_body, request_id
+from harvester.emulator.csvrows import period
+from harvester.emulator.errors import STATISTICS, bad_request, invalid_body, problem
 from harvester.emulator.reportstore import MSK
 from harvester.emulator.routing import Request, Response, json_response, route
 from harvester.emulator.wb import (
@@ -87,15 +88,11 @@ def stock_body(req: Request, today: date, required: tuple[str, ...]) -> dict | R
     return body
 
 
-def _period(body: dict) -> tuple[date, date]:
-    return date.fromisoformat(body["currentPeriod"]["start"]), date.fromisoformat(body["currentPeriod"]["end"])
-
-
 def matching_items(seed: int, sid: str, body: dict) -> list[dict]:
     """The product items the list filters (nmIDs, subjectIDs, brandNames, tagIDs,
     skipDeletedNm, availabilityFilters) keep; emulated sellers have no tags."""
     subject = {p["nmID"]: p["subjectID"] for p in data.products(seed, sid)}
-    items = list(_stock_rows(seed, sid, *_period(body)))
+    items = list(_stock_rows(seed, sid, *period(body)))
     keep: list[Callable[[dict], bool]] = []
     if body.get("nmIDs"):
         nm_ids = set(body["nmIDs"])
@@ -133,7 +130,7 @@ def stocks_groups(emu: Emulator, req: Request) -> Response:
     if isinstance(body, Response):
         return body
     items = ordered(matching_items(emu.seed, req.sid, body), body["orderBy"])
-    found = ordered(reportdata.groups(emu.seed, req.sid, items, *_period(body)), body["orderBy"])
+    found = ordered(reportdata.groups(emu.seed, req.sid, items, *period(body)), body["orderBy"])
     offset, limit = body["offset"], body.get("limit") or DEFAULT_LIMIT
     return json_response(200, {"data": {"groups": found[offset : offset + limit]}})
 
@@ -143,7 +140,7 @@ def stocks_sizes(emu: Emulator, req: Request) -> Response:
     body = stock_body(req, emu.clock.today(), SIZES_REQUIRED)
     if isinstance(body, Response):
         return body
-    start, end = _period(body)
+    start, end = period(body)
     item = next((i for i in _stock_rows(emu.seed, req.sid, start, end) if i["nmID"] == body["nmID"]), None)
     if item is None:
         return json_response(200, {"data": {}})
@@ -161,13 +158,13 @@ def stocks_offices(emu: Emulator, req: Request) -> Response:
     if isinstance(body, Response):
         return body
     items = matching_items(emu.seed, req.sid, {**body, "availabilityFilters": None})
-    found = reportdata.regions(emu.seed, req.sid, items, *_period(body), body["stockType"])
+    found = reportdata.regions(emu.seed, req.sid, items, *period(body), body["stockType"])
     return json_response(200, {"data": {"regions": found}})
 
 
 # --- reports (§9) -------------------------------------------------------------------------
 
-STATISTICS, TARIFFS, PENALTIES = "api-statistics", "tariffs", "dimension-penalty"
+TARIFFS, PENALTIES = "tariffs", "dimension-penalty"
 COUNTRY_CODES = ("AM", "BY", "KG", "KZ", "RU", "UZ")
 # The excise report documents no longest period.
 EXCISE_WINDOW = WindowRule((date.max - date.min).days, "", False)
@@ -178,8 +175,7 @@ DEDUCTION_SORTS = ("nmId", "dtBonus", "bonusSumm")
 
 def problem_json(detail: str, origin: str, content_type: str = "application/problem+json") -> Response:
     """400 4xxResponse {detail, origin, requestId, title} of the reports service (§3.4 family 5)."""
-    body = {"detail": detail, "origin": origin, "requestId": request_id(), "title": "Bad Request"}
-    return json_response(400, body, content_type)
+    return problem(400, "Bad Request", detail, origin, content_type)
 
 
 def retention_error(detail: str) -> Response:

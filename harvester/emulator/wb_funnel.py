@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from harvester.emulator import data
 from harvester.emulator import funneldata as fd
+from harvester.emulator.csvrows import bucket, days
 from harvester.emulator.errors import ANALYTICS_CSV, invalid_body
 from harvester.emulator.reportstore import msk_day
 from harvester.emulator.routing import Request, Response, json_response, route
@@ -179,8 +180,8 @@ def figures(emu: Emulator, sid: str, start: date, end: date) -> dict[int, fd.Fun
 def history(emu: Emulator, sid: str, period: tuple[date, date], level: str) -> list[tuple[date, dict[int, fd.Funnel]]]:
     """Per-product funnels per history row (a day, or a Monday-to-Sunday week labelled by its first day)."""
     rows: dict[date, list[date]] = {}
-    for day in fd.days(period[0], min(period[1], _today(emu))):
-        rows.setdefault(day if level == "day" else max(period[0], day - timedelta(days=day.weekday())), []).append(day)
+    for day in days(period[0], min(period[1], _today(emu))):
+        rows.setdefault(bucket(day, level, period[0]), []).append(day)
     return [(label, fd.period_funnel(emu.seed, sid, group[0], group[-1])) for label, group in rows.items()]
 
 

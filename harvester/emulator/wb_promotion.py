@@ -78,7 +78,7 @@ def fullstats_v3(emu: Emulator, req: Request) -> Response:
         return camp_error("beginDate must not be later than endDate")
     if (end - begin).days >= MAX_V3_DAYS:
         return camp_error(f"the period must not exceed {MAX_V3_DAYS} days")
-    days = advdata.days_between(begin, end)
+    days = advdata.days(begin, end)
     found = [advdata.fullstats(emu.seed, req.sid, advert_id, days) for advert_id in sorted({int(p) for p in raw})]
     return json_response(200, [item for item in found if item])
 
@@ -98,7 +98,7 @@ def _v2_days(item: object, today: date) -> list[date] | str:
         return "Некорректная дата начала"
     if end is None or end < begin:
         return "Некорректная дата конца"
-    return advdata.days_between(begin, end)
+    return advdata.days(begin, end)
 
 
 def _v2_items(emu: Emulator, req: Request, error: str | None = None) -> list[tuple[dict, list[date]]] | Response:

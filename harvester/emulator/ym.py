@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from harvester.emulator import ym_checks as checks
 from harvester.emulator import ym_files, ymdata
+from harvester.emulator.control import json_object
+from harvester.emulator.reportstore import msk_day
 from harvester.emulator.routing import Request, Response, json_response, route
 from harvester.emulator.wb import is_int
 from harvester.emulator.ym_auth import YmKey, ym_business_id
@@ -30,7 +32,7 @@ def _ok(result: object) -> Response:
 
 def today(emu: Emulator) -> date:
     """The Moscow date, the day Yandex Market's snapshots belong to."""
-    return datetime.fromtimestamp(emu.clock.now(), tz=ymdata.MSK).date()
+    return msk_day(emu.clock.now())
 
 
 @route("GET", "/v2/campaigns", group="ym.campaigns", scope="any", marketplace="ym")
@@ -317,17 +319,10 @@ def _business(body: dict) -> int:
     raise ValueError("name the cabinet by account (string) or business_id (integer)")
 
 
-def _control_body(req: Request) -> dict:
-    body = req.json() if req.body else {}
-    if not isinstance(body, dict):
-        raise ValueError("body must be a JSON object")
-    return body
-
-
 @route("POST", "/__emulator/ym/throttle")
 def ym_throttle(emu: Emulator, req: Request) -> Response:
     """{"account"|"business_id", "group", "until": emulated epoch seconds}: answer 420 until then."""
-    body = _control_body(req)
+    body = json_object(req)
     until = body.get("until")
     if not isinstance(until, int | float) or isinstance(until, bool):
         raise ValueError("until must be a number (emulated epoch seconds)")
@@ -340,7 +335,7 @@ def ym_throttle(emu: Emulator, req: Request) -> Response:
 def ym_novel_enums(emu: Emulator, req: Request) -> Response:
     """{"tariff_type", "stock_type"}: serve these values outside the spec's enums in stats/skus
     (on every tariff list and warehouse); {} switches it off."""
-    body = _control_body(req)
+    body = json_object(req)
     pair = (body.get("tariff_type"), body.get("stock_type"))
     if pair == (None, None):
         emu.ym.novel = None
@@ -355,7 +350,7 @@ def ym_novel_enums(emu: Emulator, req: Request) -> Response:
 def ym_report_faults(emu: Emulator, req: Request) -> Response:
     """{"account"|"business_id", "fail_times": n, "no_data_status": "DONE"|"FAILED"}: the cabinet's
     next n reports end FAILED; empty reports end with the given status (DONE by default)."""
-    body = _control_body(req)
+    body = json_object(req)
     business = _business(body)
     times = body.get("fail_times", 0)
     if not is_int(times) or times < 0:

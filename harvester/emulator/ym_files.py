@@ -6,14 +6,13 @@ pages (CSV: `SHOP_SKU`, JSON: `shopSku`); each report serves its main sheet.
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from calendar import monthrange
 from datetime import date, datetime, time, timedelta
 
 from harvester.emulator import ymdata
-from harvester.emulator.csvdata import ZIP_TIME, csv_bytes
+from harvester.emulator.csvdata import csv_bytes, zip_one
+from harvester.emulator.csvrows import days
 from harvester.emulator.data import keyed_hash, keyed_rng
 
 STOCKS_SHEET = "stocks_on_warehouses"
@@ -77,8 +76,7 @@ def stocks_rows(seed: int, business_id: int, campaign_ids: list[int], skus: int,
 
 def service_days(date_from: date, date_to: date, today: date) -> list[date]:
     """Accrual days of a period: none in the future."""
-    last = min(date_to, today)
-    return [date_from + timedelta(days=i) for i in range((last - date_from).days + 1)]
+    return days(date_from, min(date_to, today))
 
 
 def month_days(year_from: int, month_from: int, year_to: int, month_to: int, today: date) -> list[date]:
@@ -146,7 +144,4 @@ def archive(sheet: str, columns: tuple[str, ...], rows: list[dict], file_format:
     else:
         name = f"{sheet}.json"
         payload = json.dumps([{json_name(c): r[c] for c in columns} for r in rows], ensure_ascii=False).encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zipped:
-        zipped.writestr(zipfile.ZipInfo(name, ZIP_TIME), payload, zipfile.ZIP_DEFLATED)
-    return out.getvalue()
+    return zip_one(name, payload)

@@ -10,13 +10,13 @@ campaigns × skus offers. Product names reuse the Russian word lists of the WB d
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from harvester.emulator.data import BRANDS, DETAILS, MODELS, SUBJECTS, keyed_hash, keyed_rng
+from harvester.emulator.reportstore import MSK
 from harvester.emulator.ym_auth import ym_campaign_ids
 
-MSK = timezone(timedelta(hours=3))
 PLACEMENTS = ("FBY", "FBS", "DBS")
 # Yandex Market leaf categories standing in for the WB subjects (same order as data.SUBJECTS).
 CATEGORIES = (

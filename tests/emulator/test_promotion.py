@@ -109,7 +109,7 @@ def test_data_is_deterministic_and_has_every_kind_of_campaign():
     assert {4, 7, 8, 9, 11} <= statuses and {8, 9} <= {c["type"] for c in STATS}
     products = {p["nmID"]: p["name"] for p in data.products(0, SID)}
     assert all(products[p["nmID"]] == p["name"] for c in CAMPAIGNS for p in c["nms"])
-    item = advdata.fullstats(0, SID, MANUAL["advertId"], advdata.days_between(BEGIN, END))
+    item = advdata.fullstats(0, SID, MANUAL["advertId"], advdata.days(BEGIN, END))
     assert item["views"] == sum(d["views"] for d in item["days"])
     assert all(a["clicks"] == sum(n["clicks"] for n in a["nms"]) for d in item["days"] for a in d["apps"])
 
@@ -118,7 +118,7 @@ def test_campaign_list_and_fullstats_match_the_ground_truth(rec: Emulator, wb: W
     assert wb.paced("GET", "/adv/v1/promotion/count").json() == advdata.campaign_count(0, SID)
     ids = [c["advertId"] for c in CAMPAIGNS]
     v3 = wb.paced("GET", "/adv/v3/fullstats", params=v3_query(ids)).json()
-    days = advdata.days_between(BEGIN, END)
+    days = advdata.days(BEGIN, END)
     assert v3 == [advdata.fullstats(0, SID, c["advertId"], days) for c in STATS]  # 7, 9, 11 only
     v2 = wb.paced("POST", "/adv/v2/fullstats", json=[{"id": i, "interval": INTERVAL} for i in ids]).json()
     assert [item["advertId"] for item in v2] == [c["advertId"] for c in STATS]
@@ -262,7 +262,7 @@ def test_recorded_answers_map_to_keyed_rows(rec: Emulator, wb: WB):
         (c["advertId"], c["type"], c["status"]) for c in CAMPAIGNS]
     v3 = rows_of(catalog.FULLSTATS, wb.paced("GET", "/adv/v3/fullstats", params=v3_query([MANUAL["advertId"]])).json(),
                  context)
-    item = advdata.fullstats(0, SID, MANUAL["advertId"], advdata.days_between(BEGIN, END))
+    item = advdata.fullstats(0, SID, MANUAL["advertId"], advdata.days(BEGIN, END))
     assert [(r["advert_id"], r["window_start"], r["views"]) for r in v3["wb_adv_fullstats"]] == [
         (MANUAL["advertId"], BEGIN, item["views"])]
     assert [(r["advert_id"], r["date"]) for r in v3["wb_adv_fullstats_days"]] == [
