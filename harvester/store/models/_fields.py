@@ -40,6 +40,9 @@ def extras() -> Any:
     return Field(default=None, sa_type=JSON, sa_column_kwargs={"info": {"extras": True}})
 
 
-def ctx(name: str, *, key: bool = True, **kwargs: Any) -> Any:
-    """A column filled from the harvest's context (account_id, window_start, window_end)."""
+def ctx(name: str, *, key: bool = True, big: bool = False, **kwargs: Any) -> Any:
+    """A column filled from the harvest's context (account_id, window_start, window_end, or an
+    id the request was made for or the parent record carried); `big` for int64 ids."""
+    if big:
+        kwargs["sa_type"] = BigInteger
     return Field(primary_key=key, sa_column_kwargs={"info": {"ctx": name}}, **kwargs)

@@ -12,25 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, DateTime
+from sqlmodel import SQLModel
 
 from harvester.store.models._fields import ctx, src
-
-
-def _json(path: str) -> Any:
-    """A JSON column for a small list nobody queries row-wise (photo links)."""
-    return Field(default=None, sa_type=JSON, sa_column_kwargs={"info": {"src": path}})
 
 
 def _moment(path: str, **kwargs: Any) -> Any:
     """A date-time column (WB sends RFC 3339 with a zone), stored with its zone."""
     return src(path, sa_type=DateTime(timezone=True), **kwargs)
-
-
-def _big_ctx(name: str) -> Any:
-    """A key column carried from the context that holds an int64 id."""
-    return ctx(name, sa_type=BigInteger)
 
 
 # --- stocks report ------------------------------------------------------------------------
@@ -53,9 +43,7 @@ class StockMetrics(ShipMetrics):
     orders_count: int = src("metrics.ordersCount", big=True)
     orders_sum: int = src("metrics.ordersSum", big=True)
     avg_orders: float = src("metrics.avgOrders")
-    avg_orders_by_month: list[dict[str, Any]] = Field(
-        sa_type=JSON, sa_column_kwargs={"info": {"src": "metrics.avgOrdersByMonth"}}
-    )
+    avg_orders_by_month: list[dict[str, Any]] = src("metrics.avgOrdersByMonth", sa_type=JSON)
     buyout_count: int = src("metrics.buyoutCount", big=True)
     buyout_sum: int = src("metrics.buyoutSum", big=True)
     buyout_percent: int = src("metrics.buyoutPercent", big=True)
@@ -97,7 +85,7 @@ class WbStocksGroupItem(_Snapshot, table=True):
 
     subject_id: int = ctx("subject_id")
     brand_name: str = ctx("brand_name")
-    tag_id: int = _big_ctx("tag_id")
+    tag_id: int = ctx("tag_id", big=True)
     nm_id: int = src("nmID", key=True, big=True)
 
 
@@ -108,7 +96,7 @@ class WbStocksSizeReport(_Snapshot, table=True):
 
     __tablename__ = "wb_stocks_size_reports"
 
-    nm_id: int = _big_ctx("nm_id")
+    nm_id: int = ctx("nm_id", big=True)
 
 
 class WbStocksSize(StockMetrics, _Snapshot, table=True):
@@ -116,7 +104,7 @@ class WbStocksSize(StockMetrics, _Snapshot, table=True):
 
     __tablename__ = "wb_stocks_sizes"
 
-    nm_id: int = _big_ctx("nm_id")
+    nm_id: int = ctx("nm_id", big=True)
     chrt_id: int = src("chrtID", key=True, big=True)
     name: str = src("name")
     min_price: int = src("metrics.currentPrice.minPrice", big=True)
@@ -137,8 +125,8 @@ class WbStocksSizeOffice(_Office, _Snapshot, table=True):
 
     __tablename__ = "wb_stocks_size_offices"
 
-    nm_id: int = _big_ctx("nm_id")
-    chrt_id: int = _big_ctx("chrt_id")
+    nm_id: int = ctx("nm_id", big=True)
+    chrt_id: int = ctx("chrt_id", big=True)
 
 
 class WbStocksProductOffice(_Office, _Snapshot, table=True):
@@ -146,7 +134,7 @@ class WbStocksProductOffice(_Office, _Snapshot, table=True):
 
     __tablename__ = "wb_stocks_product_offices"
 
-    nm_id: int = _big_ctx("nm_id")
+    nm_id: int = ctx("nm_id", big=True)
 
 
 class WbStocksRegion(ShipMetrics, _Snapshot, table=True):
@@ -248,7 +236,7 @@ class WbDeduction(SQLModel, table=True):
     new_vendor_code: str | None = src("newVendorCode", default=None)
     bonus_summ: float = src("bonusSumm")
     bonus_type: str | None = src("bonusType", default=None)
-    photo_urls: list[str] | None = _json("photoUrls")
+    photo_urls: list[str] | None = src("photoUrls", sa_type=JSON, default=None)
 
 
 class WbStorageCoefficient(SQLModel, table=True):
@@ -274,7 +262,7 @@ class WbStorageCoefficient(SQLModel, table=True):
     width: float = src("width")
     volume: float = src("volume")
     log_warehouse_coef: float = src("logWarehouseCoef")
-    photo_urls: Any = _json("photoUrls")  # a string in the 2024 schema, a list in its example
+    photo_urls: Any = src("photoUrls", sa_type=JSON, default=None)  # a string in the 2024 schema, a list in its example
     title: str | None = src("title", default=None)
 
 
@@ -304,7 +292,7 @@ class WbMeasurementPenalty(SQLModel, table=True):
     is_valid_dt: dt.datetime | None = _moment("isValidDt", default=None)
     reversal_amount: float = src("reversalAmount")
     penalty_amount: float = src("penaltyAmount")
-    photo_urls: list[str] | None = _json("photoUrls")
+    photo_urls: list[str] | None = src("photoUrls", sa_type=JSON, default=None)
 
 
 class WbWarehouseMeasurement(SQLModel, table=True):
@@ -322,7 +310,7 @@ class WbWarehouseMeasurement(SQLModel, table=True):
     width: int = src("width")
     length: int = src("length")
     height: int = src("height")
-    photo_urls: list[str] | None = _json("photoUrls")
+    photo_urls: list[str] | None = src("photoUrls", sa_type=JSON, default=None)
 
 
 class WbGoodsLabeling(SQLModel, table=True):
@@ -339,4 +327,4 @@ class WbGoodsLabeling(SQLModel, table=True):
     income_id: int | None = src("incomeId", default=None, big=True)
     nm_id: int = src("nmID", big=True)
     sku: str | None = src("sku", default=None)
-    photo_urls: list[str] | None = _json("photoUrls")
+    photo_urls: list[str] | None = src("photoUrls", sa_type=JSON, default=None)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON
+from sqlmodel import SQLModel
 
 from harvester.store.models._fields import ctx, src
 
@@ -44,7 +44,7 @@ class _PeriodFigures(SQLModel):
     add_to_cart_percent: float = _selected("conversions.addToCartPercent", "conversions.addToCartPercent")
     cart_to_order_percent: float = _selected("conversions.cartToOrderPercent", "conversions.cartToOrderPercent")
     buyout_percent: float = _selected("conversions.buyoutsPercent", "conversions.buyoutPercent")
-    tags: list[dict[str, Any]] = Field(sa_type=JSON, sa_column_kwargs={"info": {"src": "tags|product.tags"}})
+    tags: list[dict[str, Any]] = src("tags|product.tags", sa_type=JSON)
 
 
 class WbFunnelProduct(_PeriodFigures, table=True):
@@ -147,7 +147,7 @@ class WbFunnelProductHistory(_HistoryFigures, table=True):
     __tablename__ = "wb_funnel_product_history"
 
     account_id: str = ctx("account_id")
-    nm_id: int = ctx("nm_id", sa_type=BigInteger)
+    nm_id: int = ctx("nm_id", big=True)
     date: dt.date = src("dt|date", key=True)
 
 
@@ -175,9 +175,9 @@ class WbFunnelGroupHistoryV2(_HistoryFigures, table=True):
     __tablename__ = "wb_funnel_group_history_v2"
 
     account_id: str = ctx("account_id")
-    subject_id: int = ctx("subject_id", sa_type=BigInteger)
+    subject_id: int = ctx("subject_id", big=True)
     brand_name: str = ctx("brand_name")
-    tag_id: int = ctx("tag_id", sa_type=BigInteger)
+    tag_id: int = ctx("tag_id", big=True)
     date: dt.date = src("dt|date", key=True)
 
 
@@ -199,6 +199,6 @@ class WbFunnelGroupHistory(_HistoryFigures, table=True):
     __tablename__ = "wb_funnel_group_history"
 
     account_id: str = ctx("account_id")
-    subject_id: int = ctx("subject_id", sa_type=BigInteger)
+    subject_id: int = ctx("subject_id", big=True)
     brand_name: str = ctx("brand_name")
     date: dt.date = src("dt|date", key=True)

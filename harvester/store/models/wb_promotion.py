@@ -11,19 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON
+from sqlmodel import SQLModel
 
 from harvester.store.models._fields import ctx, src
-
-
-def _json(path: str) -> Any:
-    return Field(default=None, sa_type=JSON, sa_column_kwargs={"info": {"src": path}})
-
-
-def _carried_id(name: str) -> Any:
-    """An int64 id key column filled from the context (the request's id or the parent record)."""
-    return ctx(name, sa_type=BigInteger)
 
 
 class WbAdvCampaignGroup(SQLModel, table=True):
@@ -87,7 +78,7 @@ class WbAdvFullstatsDay(_AdvFigures, table=True):
     __tablename__ = "wb_adv_fullstats_days"
 
     account_id: str = ctx("account_id")
-    advert_id: int = _carried_id("advert_id")
+    advert_id: int = ctx("advert_id", big=True)
     date: dt.date = src("date", key=True)
 
 
@@ -97,7 +88,7 @@ class WbAdvFullstatsApp(_AdvFigures, table=True):
     __tablename__ = "wb_adv_fullstats_apps"
 
     account_id: str = ctx("account_id")
-    advert_id: int = _carried_id("advert_id")
+    advert_id: int = ctx("advert_id", big=True)
     date: dt.date = ctx("date")
     app_type: int = src("appType", key=True)
 
@@ -108,7 +99,7 @@ class WbAdvFullstatsNm(_AdvFigures, table=True):
     __tablename__ = "wb_adv_fullstats_nms"
 
     account_id: str = ctx("account_id")
-    advert_id: int = _carried_id("advert_id")
+    advert_id: int = ctx("advert_id", big=True)
     date: dt.date = ctx("date")
     app_type: int = ctx("app_type")
     nm_id: int = src("nmId", key=True, big=True)
@@ -121,7 +112,7 @@ class WbAdvBooster(SQLModel, table=True):
     __tablename__ = "wb_adv_fullstats_booster"
 
     account_id: str = ctx("account_id")
-    advert_id: int = _carried_id("advert_id")
+    advert_id: int = ctx("advert_id", big=True)
     date: dt.date = src("date", key=True)
     nm_id: int = src("nm", key=True, big=True)
     avg_position: int = src("avg_position")
@@ -133,11 +124,11 @@ class WbAdvStatWordsCluster(SQLModel, table=True):
     __tablename__ = "wb_adv_stat_words_clusters"
 
     account_id: str = ctx("account_id")
-    advert_id: int = _carried_id("advert_id")
+    advert_id: int = ctx("advert_id", big=True)
     date: dt.date = ctx("window_start")
     cluster: str = src("cluster", key=True)
     count: int = src("count", big=True)
-    keywords: list[str] | None = _json("keywords")
+    keywords: list[str] | None = src("keywords", sa_type=JSON, default=None)
 
 
 class WbAdvStatWords(SQLModel, table=True):
@@ -169,7 +160,7 @@ class WbAdvKeywordsDay(SQLModel, table=True):
     __tablename__ = "wb_adv_keywords_days"
 
     account_id: str = ctx("account_id")
-    advert_id: int = _carried_id("advert_id")
+    advert_id: int = ctx("advert_id", big=True)
     date: dt.date = src("date", key=True)
 
 
@@ -179,7 +170,7 @@ class WbAdvKeyword(SQLModel, table=True):
     __tablename__ = "wb_adv_keywords"
 
     account_id: str = ctx("account_id")
-    advert_id: int = _carried_id("advert_id")
+    advert_id: int = ctx("advert_id", big=True)
     date: dt.date = ctx("date")
     keyword: str = src("keyword", key=True)
     views: int = src("views", big=True)
@@ -205,8 +196,8 @@ class WbAdvNormquery(SQLModel, table=True):
     __tablename__ = "wb_adv_normquery"
 
     account_id: str = ctx("account_id")
-    advert_id: int = _carried_id("advert_id")
-    nm_id: int = _carried_id("nm_id")
+    advert_id: int = ctx("advert_id", big=True)
+    nm_id: int = ctx("nm_id", big=True)
     date: dt.date = src("date", key=True)
     norm_query: str = src("stat.normQuery", key=True)
     views: int | None = src("stat.views", big=True, default=None)
@@ -268,4 +259,4 @@ class WbAdvMediaStat(SQLModel, table=True):
     expenses: float = src("expenses")
     date_from: dt.datetime | None = src("date_from", default=None)
     date_to: dt.datetime | None = src("date_to", default=None)
-    daily_stats: list[dict[str, Any]] | None = _json("daily_stats")
+    daily_stats: list[dict[str, Any]] | None = src("daily_stats", sa_type=JSON, default=None)

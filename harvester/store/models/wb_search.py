@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import BigInteger
 from sqlmodel import SQLModel
 
 from harvester.store.models._fields import ctx, src
@@ -121,7 +120,7 @@ class WbSearchOrders(SQLModel, table=True):
     __tablename__ = "wb_search_orders"
 
     account_id: str = ctx("account_id")
-    nm_id: int = ctx("nm_id", sa_type=BigInteger)
+    nm_id: int = ctx("nm_id", big=True)
     period_start: datetime.date = ctx("window_start")
     period_end: datetime.date = ctx("window_end")
 
@@ -132,7 +131,7 @@ class WbSearchOrdersText(SQLModel, table=True):
     __tablename__ = "wb_search_orders_texts"
 
     account_id: str = ctx("account_id")
-    nm_id: int = ctx("nm_id", sa_type=BigInteger)
+    nm_id: int = ctx("nm_id", big=True)
     period_start: datetime.date = ctx("window_start")
     period_end: datetime.date = ctx("window_end")
     text: str = src("text", key=True)
@@ -145,7 +144,7 @@ class WbSearchOrdersDay(SQLModel, table=True):
     __tablename__ = "wb_search_orders_days"
 
     account_id: str = ctx("account_id")
-    nm_id: int = ctx("nm_id", sa_type=BigInteger)
+    nm_id: int = ctx("nm_id", big=True)
     text: str = ctx("text")
     dt: datetime.date = src("dt", key=True)
     avg_position: int = src("avgPosition", big=True)
@@ -158,7 +157,7 @@ class WbSearchOrdersTotal(SQLModel, table=True):
     __tablename__ = "wb_search_orders_totals"
 
     account_id: str = ctx("account_id")
-    nm_id: int = ctx("nm_id", sa_type=BigInteger)
+    nm_id: int = ctx("nm_id", big=True)
     dt: datetime.date = src("dt", key=True)
     avg_position: int = src("avgPosition", big=True)
     orders: int = src("orders", big=True)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON
+from sqlmodel import SQLModel
 
 from harvester.store.models._fields import ctx, extras, src
 
@@ -38,7 +38,7 @@ class YmOffer(SQLModel, table=True):
     __tablename__ = "ym_offer_mappings"
 
     account_id: str = ctx("account_id")
-    business_id: int = ctx("business_id", sa_type=BigInteger)
+    business_id: int = ctx("business_id", big=True)
     shop_sku: str = src("offer.offerId", key=True)
     name: str | None = src("offer.name", default=None)
     vendor: str | None = src("offer.vendor", default=None)
@@ -59,7 +59,7 @@ class YmOfferCampaign(SQLModel, table=True):
     __tablename__ = "ym_offer_mapping_campaigns"
 
     account_id: str = ctx("account_id")
-    business_id: int = ctx("business_id", sa_type=BigInteger)
+    business_id: int = ctx("business_id", big=True)
     shop_sku: str = ctx("shop_sku")
     campaign_id: int = src("campaignId", key=True, big=True)
     status: str | None = src("status", default=None)
@@ -69,7 +69,7 @@ class _SkuSnapshot(SQLModel):
     """Key of one SKU of one store on the day of the harvest (stats/skus is a snapshot)."""
 
     account_id: str = ctx("account_id")
-    campaign_id: int = ctx("campaign_id", sa_type=BigInteger)
+    campaign_id: int = ctx("campaign_id", big=True)
     snapshot_date: dt.date = ctx("window_start")
 
 
@@ -106,7 +106,7 @@ class YmStatsSkuStock(_SkuSnapshot, table=True):
     __tablename__ = "ym_stats_sku_stocks"
 
     shop_sku: str = ctx("shop_sku")
-    warehouse_id: int = ctx("warehouse_id", sa_type=BigInteger)
+    warehouse_id: int = ctx("warehouse_id", big=True)
     type: str = src("type", key=True)
     count: int = src("count", big=True)
 
@@ -122,9 +122,7 @@ class YmStatsSkuTariff(_SkuSnapshot, table=True):
     amount: float | None = src("amount", default=None)
     currency: str | None = src("currency", default=None)
     percent: float | None = src("percent", default=None)  # deprecated, switched off 12.10.2026
-    parameters: list[dict[str, Any]] | None = Field(
-        default=None, sa_type=JSON, sa_column_kwargs={"info": {"src": "parameters"}}
-    )
+    parameters: list[dict[str, Any]] | None = src("parameters", sa_type=JSON, default=None)
 
 
 class YmStatsSkuPicture(_SkuSnapshot, table=True):
