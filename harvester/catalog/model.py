@@ -18,7 +18,6 @@ from harvester.client.paging import Paginator, SinglePage
 Marketplace = Literal["wb", "ym"]
 # How often beat dispatches an endpoint; `schedule.CADENCES` says when exactly.
 CADENCE_NAMES = ("15min", "30min", "hourly", "daily", "weekly")
-TokenType = Literal["personal", "service", "base", "test"]
 
 
 @dataclass(frozen=True)
@@ -131,6 +130,10 @@ class Window:
     def __post_init__(self) -> None:
         if self.max_days < 1 or min(self.history_days, self.lookback_days, self.lag_days) < 0:
             raise ValueError(f"bad window rule {self}: max_days must be >= 1 and the others >= 0")
+
+
+# Today's state only (stocks, campaign lists, YM offers): the API serves no past dates.
+SNAPSHOT = Window(max_days=1, history_days=0)
 
 
 class RemoteStatus(Enum):

@@ -3,7 +3,7 @@
 from dataclasses import replace
 
 from harvester.catalog import limits
-from harvester.catalog.model import Call, CsvReportFlow, Endpoint, RemoteStatus, TaskFlow, Window
+from harvester.catalog.model import SNAPSHOT, Call, CsvReportFlow, Endpoint, RemoteStatus, TaskFlow, Window
 from harvester.client.paging import OffsetPaginator
 from harvester.store.models import wb_csv
 from harvester.store.models.wb import WbAcceptanceReport, WbPaidStorage, WbStocksProduct
@@ -12,26 +12,24 @@ _ALL_AVAILABILITY = ["deficient", "actual", "balanced", "nonActual", "nonLiquid"
 
 # §7.2. WB reports current stock only, so backfilling past days would file today's stock
 # under old dates: history_days=0 makes it a snapshot of today, re-read hourly (data is hourly).
+# §7: every stock breakdown (products, groups) asks for the same thing: today, every product.
+STOCKS_BODY = {
+    "currentPeriod": {"start": "{start}", "end": "{end}"},
+    "stockType": "",
+    "skipDeletedNm": False,
+    "orderBy": {"field": "stockCount", "mode": "desc"},
+    "availabilityFilters": _ALL_AVAILABILITY,
+}
+
 STOCKS_PRODUCTS = Endpoint(
     name="wb.stocks_products",
     marketplace="wb",
     model=WbStocksProduct,
     scope="analytics",
     cadence="hourly",
-    window=Window(max_days=1, history_days=0),
-    fetch=Call(
-        "POST",
-        "/api/v2/stocks-report/products/products",
-        limits.WB_STOCKS_REPORT,
-        body={
-            "currentPeriod": {"start": "{start}", "end": "{end}"},
-            "stockType": "",
-            "skipDeletedNm": False,
-            "orderBy": {"field": "stockCount", "mode": "desc"},
-            "availabilityFilters": _ALL_AVAILABILITY,
-        },
-        records="data.items",
-    ),
+    window=SNAPSHOT,
+    fetch=Call("POST", "/api/v2/stocks-report/products/products", limits.WB_STOCKS_REPORT, body=STOCKS_BODY,
+               records="data.items"),
     paginator=OffsetPaginator(page_size=1000),
 )
 

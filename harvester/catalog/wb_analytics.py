@@ -7,12 +7,11 @@ where none is documented, 31 days keeps one answer a month's worth.
 """
 
 from harvester.catalog import limits
-from harvester.catalog.model import Call, Child, Endpoint, Ids, Window
-from harvester.catalog.wb import _ALL_AVAILABILITY
+from harvester.catalog.model import SNAPSHOT, Call, Child, Endpoint, Ids, Window
+from harvester.catalog.wb import STOCKS_BODY
 from harvester.client.paging import OffsetPaginator
 from harvester.store.models import wb_analytics as m
 
-_SNAPSHOT = Window(max_days=1, history_days=0)
 _STOCK_ORDER = {"field": "stockCount", "mode": "desc"}
 _PERIOD = {"currentPeriod": {"start": "{start}", "end": "{end}"}, "stockType": ""}
 _DATES = {"dateFrom": "{start}", "dateTo": "{end}"}
@@ -26,11 +25,9 @@ STOCKS_GROUPS = Endpoint(
     model=m.WbStocksGroup,
     scope="analytics",
     cadence="hourly",
-    window=_SNAPSHOT,
+    window=SNAPSHOT,
     fetch=Call("POST", "/api/v2/stocks-report/products/groups", limits.WB_STOCKS_REPORT,
-               body={**_PERIOD, "skipDeletedNm": False, "orderBy": _STOCK_ORDER,
-                     "availabilityFilters": _ALL_AVAILABILITY},
-               records="data.groups"),
+               body=STOCKS_BODY, records="data.groups"),
     paginator=OffsetPaginator(page_size=1000),
     children=(Child(m.WbStocksGroupItem, "items",
                     carry={"subject_id": "subjectID", "brand_name": "brandName", "tag_id": "tagID"}),),
@@ -46,7 +43,7 @@ STOCKS_SIZES = Endpoint(
     model=m.WbStocksSizeReport,
     scope="analytics",
     cadence="daily",
-    window=_SNAPSHOT,
+    window=SNAPSHOT,
     fetch=Call("POST", "/api/v2/stocks-report/products/sizes", limits.WB_STOCKS_REPORT,
                body={**_PERIOD, "nmID": "{id.nm_id}", "orderBy": _STOCK_ORDER, "includeOffice": True},
                records="data", single=True),
@@ -66,7 +63,7 @@ STOCKS_OFFICES = Endpoint(
     model=m.WbStocksRegion,
     scope="analytics",
     cadence="hourly",
-    window=_SNAPSHOT,
+    window=SNAPSHOT,
     fetch=Call("POST", "/api/v2/stocks-report/offices", limits.WB_STOCKS_REPORT,
                body={**_PERIOD, "skipDeletedNm": False}, records="data.regions"),
     children=(Child(m.WbStocksRegionOffice, "offices", carry={"region_name": "regionName"}),),

@@ -7,7 +7,7 @@ re-reads three of them every hour.
 """
 
 from harvester.catalog import limits
-from harvester.catalog.model import Call, Child, Endpoint, Ids, Window
+from harvester.catalog.model import SNAPSHOT, Call, Child, Endpoint, Ids, Window
 from harvester.client.paging import OffsetPaginator
 from harvester.store.models.wb_promotion import (
     WbAdvBooster,
@@ -29,7 +29,6 @@ from harvester.store.models.wb_promotion import (
 
 STAT_STATUSES = (7, 9, 11)
 MEDIA_STAT_STATUSES = (6, 7, 9, 10, 11)  # WB Media: running, finished, paused (three kinds)
-_SNAPSHOT = Window(max_days=1, history_days=0)
 _INTERVAL_ITEM = {"id": "{id.advert_id}", "interval": {"begin": "{start}", "end": "{end}"}}
 
 # §4.8. The campaign list is a snapshot: groups by (type, status), campaigns inside.
@@ -39,7 +38,7 @@ CAMPAIGNS = Endpoint(
     model=WbAdvCampaignGroup,
     scope="promotion",
     cadence="hourly",
-    window=_SNAPSHOT,
+    window=SNAPSHOT,
     fetch=Call("GET", "/adv/v1/promotion/count", limits.WB_ADV_COUNT, host="wb.advert", records="adverts"),
     children=(Child(WbAdvCampaign, "advert_list", carry={"type": "type", "status": "status"}),),
 )
@@ -100,7 +99,7 @@ STAT_WORDS = Endpoint(
     model=WbAdvStatWordsCluster,
     scope="promotion",
     cadence="15min",
-    window=_SNAPSHOT,
+    window=SNAPSHOT,
     generation="seed",
     fetch=Call("GET", "/adv/v2/auto/stat-words", limits.WB_ADV_STAT_WORDS, host="wb.advert",
                query={"id": "{id.advert_id}"}, records="clusters"),
@@ -114,7 +113,7 @@ WORDS = Endpoint(
     model=WbAdvStatWords,
     scope="promotion",
     cadence="30min",
-    window=_SNAPSHOT,
+    window=SNAPSHOT,
     generation="seed",
     fetch=Call("GET", "/adv/v1/stat/words", limits.WB_ADV_WORDS, host="wb.advert",
                query={"id": "{id.advert_id}"}, records="stat"),
@@ -162,7 +161,7 @@ MEDIA_CAMPAIGNS = Endpoint(
     model=WbAdvMediaCampaign,
     scope="promotion",
     cadence="daily",
-    window=_SNAPSHOT,
+    window=SNAPSHOT,
     fetch=Call("GET", "/adv/v1/adverts", limits.WB_ADV_MEDIA_STATS, host="wb.advert_media",
                query={"order": "id", "direction": "asc"}),
     paginator=OffsetPaginator(page_size=100, in_body=False),

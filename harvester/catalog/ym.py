@@ -7,12 +7,11 @@ per entity; stats/skus is charged by the products in its answer.
 """
 
 from harvester.catalog import limits
-from harvester.catalog.model import Call, Child, Endpoint, FileReportFlow, Ids, RemoteStatus, Window
+from harvester.catalog.model import SNAPSHOT, Call, Child, Endpoint, FileReportFlow, Ids, RemoteStatus, Window
 from harvester.client.paging import TokenPaginator
 from harvester.store.models import ym
 
 _PARALLEL = limits.YM_PARALLEL
-_SNAPSHOT = Window(max_days=1, history_days=0)  # today's state; no dates in the past
 
 CAMPAIGNS = Endpoint(
     name="ym.campaigns",
@@ -20,7 +19,7 @@ CAMPAIGNS = Endpoint(
     model=ym.YmCampaign,
     scope="any",
     cadence="daily",
-    window=_SNAPSHOT,
+    window=SNAPSHOT,
     fetch=Call("GET", "/v2/campaigns", limits.YM_CAMPAIGNS, host="ym.api", query={"limit": "100"},
                records="campaigns", parallel=_PARALLEL),
     paginator=TokenPaginator(param="page_token", next_token="paging.nextPageToken"),
@@ -32,7 +31,7 @@ OFFER_MAPPINGS = Endpoint(
     model=ym.YmOffer,
     scope="offers",
     cadence="daily",
-    window=_SNAPSHOT,
+    window=SNAPSHOT,
     fetch=Call("POST", "/v2/businesses/{business_id}/offer-mappings", limits.YM_OFFER_MAPPINGS, host="ym.api",
                query={"limit": "100"}, body={}, records="result.offerMappings", parallel=_PARALLEL),
     paginator=TokenPaginator(param="page_token", next_token="result.paging.nextPageToken"),
@@ -47,7 +46,7 @@ STATS_SKUS = Endpoint(
     model=ym.YmStatsSku,
     scope="offers",
     cadence="hourly",
-    window=_SNAPSHOT,
+    window=SNAPSHOT,
     fetch=Call("POST", "/v2/campaigns/{id.campaign_id}/stats/skus", limits.YM_STATS_SKUS, host="ym.api",
                body={"shopSkus": "{ids.shop_sku}"}, records="result.shopSkus", cost="shopSkus",
                parallel=_PARALLEL),
@@ -77,7 +76,7 @@ STOCKS_ON_WAREHOUSES = Endpoint(
     model=ym.YmStocksOnWarehouses,
     scope="offers",
     cadence="daily",
-    window=_SNAPSHOT,
+    window=SNAPSHOT,
     flow=FileReportFlow(
         create=Call("POST", "/v2/reports/stocks-on-warehouses/generate", limits.YM_STOCKS_REPORT, host="ym.api",
                     query={"format": "CSV"}, body={"businessId": "{business_id}"}, parallel=_PARALLEL),
