@@ -84,6 +84,20 @@ def emu() -> Iterator[Emulator]:
 
 
 @pytest.fixture
+def rec() -> Iterator[Emulator]:
+    """The real-time emulator, keeping every exchange for the OpenAPI checks."""
+    with Emulator(time_scale=1.0, record=True) as e:
+        yield e
+
+
+@pytest.fixture
+def fast_rec() -> Iterator[Emulator]:
+    """`fast`, keeping every exchange for the OpenAPI checks."""
+    with Emulator(time_scale=3600.0, record=True) as e:
+        yield e
+
+
+@pytest.fixture
 def fast() -> Iterator[Emulator]:
     """An hour of emulated time per real second: limits refill almost at once."""
     with Emulator(time_scale=3600.0) as e:

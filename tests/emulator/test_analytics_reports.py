@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from harvester.emulator import Emulator, reportdata, seller_id
+from harvester.emulator import reportdata, seller_id
 from harvester.emulator.reportdata import antifraud_week
 from harvester.emulator.wb_analytics import antifraud_published
 from tests.openapi import check_exchange, spec_for
@@ -71,12 +71,6 @@ VALID = {
 }
 
 
-@pytest.fixture
-def rec():
-    with Emulator(time_scale=3600.0, record=True) as e:
-        yield e
-
-
 def call(wb: WB, path: str, query: dict | None = None, body: object = None):
     method, _, default_query, default_body = VALID[path]
     return wb.patient(method, path, params=default_query if query is None else query,
@@ -94,25 +88,25 @@ def rows_of(path: str, payload: dict) -> list[dict]:
 
 
 @pytest.mark.parametrize("path", list(VALID))
-def test_answers_match_the_spec_and_have_rows(rec, path):
-    resp = call(WB(rec), path)
+def test_answers_match_the_spec_and_have_rows(fast_rec, path):
+    resp = call(WB(fast_rec), path)
     assert resp.status_code == 200
     rows = rows_of(path, resp.json())
     assert rows, "a month of a seller's report should not be empty"
     if path in UNCHECKED:
-        assert spec_for(rec.exchanges[-1].route) is None
+        assert spec_for(fast_rec.exchanges[-1].route) is None
         assert all(set(r) == FIELDS[path] for r in rows)
     else:
-        check_exchange(rec.exchanges[-1])
+        check_exchange(fast_rec.exchanges[-1])
 
 
-def test_the_spec_rejects_a_plain_date_where_a_date_time_is_due(rec):
+def test_the_spec_rejects_a_plain_date_where_a_date_time_is_due(fast_rec):
     """Why the catalog sends {start_time}/{end_time} to deductions: the emulator refuses dates."""
-    resp = call(WB(rec), DEDUCTIONS, {"dateTo": str(END), "limit": 10})
+    resp = call(WB(fast_rec), DEDUCTIONS, {"dateTo": str(END), "limit": 10})
     assert resp.status_code == 400
     assert resp.json()["detail"] == "invalid parameter: dateTo"
     with pytest.raises(Exception, match="dateTo"):
-        check_exchange(rec.exchanges[-1])
+        check_exchange(fast_rec.exchanges[-1])
 
 
 def test_excise_rows_and_countries(fast):
@@ -137,12 +131,12 @@ def test_excise_rows_and_countries(fast):
         (dates(END, START), None, "dateTo should be greater dateFrom"),
     ],
 )
-def test_excise_400s(rec, query, body, detail):
-    resp = call(WB(rec), EXCISE, query, body)
+def test_excise_400s(fast_rec, query, body, detail):
+    resp = call(WB(fast_rec), EXCISE, query, body)
     assert resp.status_code == 400 and detail in resp.json()["detail"]
     assert resp.headers["Content-Type"].startswith("application/problem+json")
     assert resp.json()["origin"] == "tariffs"
-    check_exchange(rec.exchanges[-1], request=False)
+    check_exchange(fast_rec.exchanges[-1], request=False)
 
 
 def test_antifraud_weeks(fast):
@@ -158,10 +152,10 @@ def test_antifraud_weeks(fast):
     assert call(wb, ANTIFRAUD, {"date": str(current[0])}).json() == {"details": []}  # not out yet
 
 
-def test_antifraud_bad_date(rec):
-    resp = call(WB(rec), ANTIFRAUD, {"date": "10.09.2026"})
+def test_antifraud_bad_date(fast_rec):
+    resp = call(WB(fast_rec), ANTIFRAUD, {"date": "10.09.2026"})
     assert resp.status_code == 400 and resp.json()["detail"] == "can't parse date"
-    check_exchange(rec.exchanges[-1])
+    check_exchange(fast_rec.exchanges[-1])
 
 
 MONTH_ERRORS = [
@@ -174,17 +168,17 @@ MONTH_ERRORS = [
 
 @pytest.mark.parametrize(("query", "detail"), [
     *MONTH_ERRORS, (dates(date(2023, 5, 31), date(2023, 6, 30)), "dateFrom cannot be earlier than 2023-06-01")])
-def test_incorrect_attachments_400s(rec, query, detail):
-    resp = call(WB(rec), INCORRECT, query)
+def test_incorrect_attachments_400s(fast_rec, query, detail):
+    resp = call(WB(fast_rec), INCORRECT, query)
     assert resp.status_code == 400 and resp.json()["detail"] == detail
-    check_exchange(rec.exchanges[-1], request=False)
+    check_exchange(fast_rec.exchanges[-1], request=False)
 
 
 @pytest.mark.parametrize(("query", "detail"), MONTH_ERRORS)
-def test_goods_labeling_400s(rec, query, detail):
-    resp = call(WB(rec), LABELING, query)
+def test_goods_labeling_400s(fast_rec, query, detail):
+    resp = call(WB(fast_rec), LABELING, query)
     assert resp.status_code == 400 and resp.json()["detail"] == detail
-    check_exchange(rec.exchanges[-1], request=False)
+    check_exchange(fast_rec.exchanges[-1], request=False)
 
 
 def test_substitution_reports_show_the_same_events(fast):
@@ -241,14 +235,14 @@ def test_deductions_sort_and_default_start(fast):
         ({"offset": -1}, "invalid parameter: offset"),
     ],
 )
-def test_retention_400s(rec, path, change, detail):
+def test_retention_400s(fast_rec, path, change, detail):
     query = {k: v for k, v in {**paged(), **change}.items() if v is not None}
-    resp = call(WB(rec), path, query)
+    resp = call(WB(fast_rec), path, query)
     assert resp.status_code == 400
     assert resp.json() | {"requestId": ""} == {"title": "bad request", "status": 400, "detail": detail,
                                                "requestId": "", "origin": "dimension-penalty"}
     if path == DEDUCTIONS:
-        check_exchange(rec.exchanges[-1], request=False)
+        check_exchange(fast_rec.exchanges[-1], request=False)
 
 
 def test_penalties_are_measurements_over_ten_percent(fast):
@@ -263,8 +257,8 @@ def test_penalties_are_measurements_over_ten_percent(fast):
         assert p["reversalAmount"] == (0 if p["isValid"] else p["penaltyAmount"])
 
 
-def test_storage_coefficient_weeks_and_errors(rec):
-    wb = WB(rec)
+def test_storage_coefficient_weeks_and_errors(fast_rec):
+    wb = WB(fast_rec)
     rows = call(wb, COEFFICIENT).json()["report"]
     monday = date(2026, 10, 5)
     assert rows == reportdata.storage_coefficient(0, SID, monday)
@@ -283,12 +277,12 @@ def test_goods_labeling_rows(fast):
 
 
 @pytest.mark.parametrize("path", list(VALID))
-def test_401_without_the_analytics_scope(rec, path):
+def test_401_without_the_analytics_scope(fast_rec, path):
     method, _, query, body = VALID[path]
-    resp = WB(rec, scopes=("promotion", "statistics")).http.request(method, rec.url + path, params=query, json=body)
+    resp = WB(fast_rec, scopes=("promotion", "statistics")).http.request(method, fast_rec.url + path, params=query, json=body)
     assert resp.status_code == 401
     if path not in UNCHECKED:
-        check_exchange(rec.exchanges[-1])
+        check_exchange(fast_rec.exchanges[-1])
 
 
 BURSTS = {EXCISE: 10, ANTIFRAUD: 10, INCORRECT: 10, DEDUCTIONS: 1, COEFFICIENT: 1, PENALTIES: 1, LABELING: 10}
@@ -312,15 +306,15 @@ def test_penalties_and_measurements_share_one_bucket(emu):
     assert wb.get(MEASUREMENTS, params=paged()).status_code == 429
 
 
-def test_to_rows_maps_a_recorded_answer(rec):
+def test_to_rows_maps_a_recorded_answer(fast_rec):
     """harvester.parse reads the catalog's records path and each column's source."""
     from harvester.catalog import get_endpoint
     from harvester.parse import records_at, to_rows
 
-    call(WB(rec), DEDUCTIONS)
+    call(WB(fast_rec), DEDUCTIONS)
     endpoint = get_endpoint("wb.deductions")
     table = endpoint.model.__table__
-    records = records_at(json.loads(rec.exchanges[-1].response.body), endpoint.fetch.records, "test")
+    records = records_at(json.loads(fast_rec.exchanges[-1].response.body), endpoint.fetch.records, "test")
     rows = to_rows(table, records, {"account_id": "acc-1"}, "test")
     assert len(rows) == len(records) > 0
     first, source = rows[0], records[0]
@@ -339,18 +333,18 @@ CATALOG = ["wb.stocks_groups", "wb.stocks_sizes", "wb.stocks_offices", "wb.excis
 
 
 @pytest.mark.parametrize("name", CATALOG)
-def test_the_catalog_sends_legal_first_requests(rec, name):
+def test_the_catalog_sends_legal_first_requests(fast_rec, name):
     """Each entry's first request, as the harvester builds it, is accepted and schema-valid."""
     from harvester.catalog import get_endpoint
     from harvester.client.http import Request
     from harvester.harvest import request_values
 
     endpoint = get_endpoint(name)
-    today = rec.clock.today()
+    today = fast_rec.clock.today()
     window = (today, today) if endpoint.window.history_days == 0 else (START, START + timedelta(days=6))
     chunk = [(reportdata.data.products(0, SID)[0]["nmID"],)] if endpoint.ids else [()]
     request = endpoint.paginator.first(Request.from_call(endpoint.fetch, **request_values(window, endpoint.ids, chunk)))
-    resp = WB(rec).http.request(request.method, rec.url + request.path, params=request.params, json=request.json)
+    resp = WB(fast_rec).http.request(request.method, fast_rec.url + request.path, params=request.params, json=request.json)
     assert resp.status_code == 200, resp.text
-    if rec.exchanges[-1].route.split(" ", 1)[1] not in UNCHECKED:
-        check_exchange(rec.exchanges[-1])
+    if fast_rec.exchanges[-1].route.split(" ", 1)[1] not in UNCHECKED:
+        check_exchange(fast_rec.exchanges[-1])

@@ -3,7 +3,7 @@ their schemas, limits and 400s, and the catalog's mapping of their answers into 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -22,13 +22,6 @@ V2, V3 = "/api/v2/nm-report", "/api/analytics/v3/sales-funnel"
 ACME = seller_id("acme")
 BIG = next(f"seller-{i}" for i in range(100) if len(data.products(0, seller_id(f"seller-{i}"))) > 2000)
 SMALL = next(f"seller-{i}" for i in range(100) if len(data.products(0, seller_id(f"seller-{i}"))) < 300)
-
-
-@pytest.fixture
-def rec() -> Iterator[Emulator]:
-    """A real-time emulator that keeps every exchange for the schema checks."""
-    with Emulator(record=True) as e:
-        yield e
 
 
 def today(emu: Emulator) -> date:

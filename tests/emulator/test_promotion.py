@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -35,13 +34,6 @@ PAIRS = [(c["advertId"], p["nmID"]) for c in STATS for p in c["nms"]]
 
 def v3_query(ids: list[int], begin: date = BEGIN, end: date = END) -> dict:
     return {"ids": ",".join(map(str, ids)), "beginDate": str(begin), "endDate": str(end)}
-
-
-@pytest.fixture
-def rec() -> Iterator[Emulator]:
-    """A recording real-time emulator: every exchange is checked against the spec."""
-    with Emulator(record=True) as e:
-        yield e
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ ground truth in searchdata, Jam, limits, 400s and 401s, and the catalog's reques
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -23,13 +22,6 @@ BASE = "/api/v2/search-report"
 REPORT, GROUPS, DETAILS = f"{BASE}/report", f"{BASE}/table/groups", f"{BASE}/table/details"
 TEXTS, ORDERS = f"{BASE}/product/search-texts", f"{BASE}/product/orders"
 SID = seller_id("acme")
-
-
-@pytest.fixture
-def rec() -> Iterator[Emulator]:
-    """Fast emulated time, every exchange recorded for the schema checks."""
-    with Emulator(time_scale=600.0, record=True) as e:
-        yield e
 
 
 def days_back(emu: Emulator, first: int, last: int) -> dict:
@@ -103,48 +95,48 @@ TRUTH = {
 }
 
 
-def test_routes_answer_per_spec_and_truth(rec):
-    wb = WB(rec)
-    for path, body in valid_requests(rec):
+def test_routes_answer_per_spec_and_truth(fast_rec):
+    wb = WB(fast_rec)
+    for path, body in valid_requests(fast_rec):
         resp = wb.paced("POST", path, json=body)
         assert resp.status_code == 200, resp.text
         assert resp.json() == {"data": TRUTH[path](0, SID, body)}
-    answers = [e for e in rec.exchanges if e.response.status == 200]
+    answers = [e for e in fast_rec.exchanges if e.response.status == 200]
     assert len(answers) == 7
     for exchange in answers:
         check_exchange(exchange)
 
 
-def test_answers_are_realistic(rec):
+def test_answers_are_realistic(fast_rec):
     """Non-empty, Russian, consistent: every product of the report is the seller's."""
-    page = searchdata.main_page(0, SID, table_body(rec))
+    page = searchdata.main_page(0, SID, table_body(fast_rec))
     catalogue = {p["nmID"]: p for p in data.products(0, SID)}
-    assert page["commonInfo"]["totalProducts"] == len(searchdata.products(0, SID, table_body(rec))) > 0
+    assert page["commonInfo"]["totalProducts"] == len(searchdata.products(0, SID, table_body(fast_rec))) > 0
     assert len(page["positionInfo"]["chartItems"]) == len(page["visibilityInfo"]["byDay"]) == 7
     items = [i for g in page["groups"] for i in g["items"]]
     assert items and all(catalogue[i["nmId"]]["name"] == i["name"] for i in items)
-    texts = searchdata.search_texts(0, SID, texts_body(rec, live_ids()))
+    texts = searchdata.search_texts(0, SID, texts_body(fast_rec, live_ids()))
     assert texts and all(t["nmId"] in catalogue for t in texts)
     assert any(any("а" <= ch <= "я" for ch in t["text"]) for t in texts)
     assert all(t["frequency"]["current"] > t["openCard"]["current"] for t in texts)
 
 
-def test_orders_agree_with_one_day_search_texts(rec):
-    nm_id, texts = a_product_with_texts(rec)
-    orders = searchdata.product_orders(0, SID, orders_body(rec, nm_id, texts))
+def test_orders_agree_with_one_day_search_texts(fast_rec):
+    nm_id, texts = a_product_with_texts(fast_rec)
+    orders = searchdata.product_orders(0, SID, orders_body(fast_rec, nm_id, texts))
     for item in orders["items"]:
         for point in item["dateItems"]:
             day = {"start": point["dt"], "end": point["dt"]}
-            found = searchdata.search_texts(0, SID, texts_body(rec, [nm_id], currentPeriod=day))
+            found = searchdata.search_texts(0, SID, texts_body(fast_rec, [nm_id], currentPeriod=day))
             same = next(t for t in found if t["text"] == item["text"])
             expected = (same["avgPosition"]["current"], same["orders"]["current"])
             assert (point["avgPosition"], point["orders"]) == expected
     assert {p["dt"] for p in orders["total"]} == {p["dt"] for i in orders["items"] for p in i["dateItems"]}
 
 
-def test_details_pages_cover_every_product(rec):
-    wb = WB(rec)
-    whole = table_body(rec)  # dated once: the emulated day may turn while paging at 3,600×
+def test_details_pages_cover_every_product(fast_rec):
+    wb = WB(fast_rec)
+    whole = table_body(fast_rec)  # dated once: the emulated day may turn while paging at 3,600×
     body = whole | {"limit": 100}
     seen = []
     while True:
@@ -161,19 +153,19 @@ def _set_jam(emu: Emulator, jam: bool) -> None:
     assert resp.json() == {"seller": SID, "jam": jam}
 
 
-def test_jam_is_required(rec):
-    wb = WB(rec)
-    requests_ = valid_requests(rec)
-    _set_jam(rec, False)
+def test_jam_is_required(fast_rec):
+    wb = WB(fast_rec)
+    requests_ = valid_requests(fast_rec)
+    _set_jam(fast_rec, False)
     for path, body in requests_:
         resp = wb.paced("POST", path, json=body)
         assert resp.status_code == 403
         payload = resp.json()
         assert (payload["title"], payload["detail"], payload["origin"]) == (
             "Authorization error", "Authorization error", "analytic-open-api")
-    for exchange in rec.exchanges:
+    for exchange in fast_rec.exchanges:
         check_exchange(exchange)
-    _set_jam(rec, True)
+    _set_jam(fast_rec, True)
     assert all(wb.paced("POST", path, json=body).status_code == 200 for path, body in requests_)
 
 
@@ -191,13 +183,13 @@ def test_burst_then_429():
         check_exchange(emu.exchanges[-1])
 
 
-def test_401_without_the_analytics_scope(rec):
-    wb = WB(rec, scopes=("promotion",))
-    for path, body in valid_requests(rec):
+def test_401_without_the_analytics_scope(fast_rec):
+    wb = WB(fast_rec, scopes=("promotion",))
+    for path, body in valid_requests(fast_rec):
         resp = wb.post(path, json=body)
         assert resp.status_code == 401
         assert resp.json()["detail"] == "token scope not allowed for this API route"
-    for exchange in rec.exchanges:
+    for exchange in fast_rec.exchanges:
         check_exchange(exchange)
 
 
@@ -235,27 +227,27 @@ def _bad_body(emu: Emulator, path: str, change) -> dict:
 
 
 @pytest.mark.parametrize(("path", "change", "reason"), BAD)
-def test_bad_body_gives_400(rec, path, change, reason):
-    resp = WB(rec).paced("POST", path, json=_bad_body(rec, path, change))
+def test_bad_body_gives_400(fast_rec, path, change, reason):
+    resp = WB(fast_rec).paced("POST", path, json=_bad_body(fast_rec, path, change))
     assert resp.status_code == 400, resp.text
     payload = resp.json()
     assert (payload["title"], payload["origin"]) == ("Invalid request body", "analytic-open-api")
     assert payload["detail"].startswith("code=400, message=invalid: " + reason)
-    check_exchange(rec.exchanges[-1], request=False)  # the request breaks the schema on purpose
+    check_exchange(fast_rec.exchanges[-1], request=False)  # the request breaks the schema on purpose
 
 
-def test_not_json_gives_400(rec):
-    resp = WB(rec).post(REPORT, data=b"{oops", headers={"Content-Type": "application/json"})
+def test_not_json_gives_400(fast_rec):
+    resp = WB(fast_rec).post(REPORT, data=b"{oops", headers={"Content-Type": "application/json"})
     assert resp.status_code == 400
 
 
-def test_period_edges_are_legal(rec):
-    wb = WB(rec)
-    nm_id, texts = a_product_with_texts(rec)
-    assert wb.paced("POST", ORDERS, json=orders_body(rec, nm_id, texts, period=days_back(rec, 6, 0))).status_code == 200
-    same_length_past = table_body(rec, currentPeriod=days_back(rec, 7, 1), pastPeriod=days_back(rec, 14, 8))
+def test_period_edges_are_legal(fast_rec):
+    wb = WB(fast_rec)
+    nm_id, texts = a_product_with_texts(fast_rec)
+    assert wb.paced("POST", ORDERS, json=orders_body(fast_rec, nm_id, texts, period=days_back(fast_rec, 6, 0))).status_code == 200
+    same_length_past = table_body(fast_rec, currentPeriod=days_back(fast_rec, 7, 1), pastPeriod=days_back(fast_rec, 14, 8))
     assert wb.paced("POST", REPORT, json=same_length_past).status_code == 200
-    assert wb.paced("POST", REPORT, json=table_body(rec, currentPeriod=days_back(rec, 365, 365))).status_code == 200
+    assert wb.paced("POST", REPORT, json=table_body(fast_rec, currentPeriod=days_back(fast_rec, 365, 365))).status_code == 200
 
 
 # --- the catalog's requests, sent and parsed ---------------------------------------------------
@@ -284,8 +276,8 @@ def _keys(table_rows: list[dict], *names: str) -> list[tuple]:
     return [tuple(r[n] for n in names) for r in table_rows]
 
 
-def test_catalog_products_request_and_rows(rec):
-    context, records, tables = _catalog_exchange(rec, "wb.search_report.products", [()])
+def test_catalog_products_request_and_rows(fast_rec):
+    context, records, tables = _catalog_exchange(fast_rec, "wb.search_report.products", [()])
     rows = tables["wb_search_report_products"]
     assert len(rows) == len(records) > 0
     day = context["window_start"]
@@ -294,16 +286,16 @@ def test_catalog_products_request_and_rows(rec):
     assert rows[0]["min_price"] == records[0]["price"]["minPrice"]
 
 
-def test_catalog_texts_request_and_rows(rec):
-    context, records, tables = _catalog_exchange(rec, "wb.search_report.texts", [(n,) for n in live_ids()])
+def test_catalog_texts_request_and_rows(fast_rec):
+    context, records, tables = _catalog_exchange(fast_rec, "wb.search_report.texts", [(n,) for n in live_ids()])
     rows = tables["wb_search_texts"]
     assert len(rows) == len(records) > 0
     assert _keys(rows, "date", "nm_id", "text") == [(context["window_start"], r["nmId"], r["text"]) for r in records]
     assert rows[0]["orders_percentile"] == records[0]["orders"]["percentile"]
 
 
-def test_catalog_main_page_request_and_rows(rec):
-    context, records, tables = _catalog_exchange(rec, "wb.search_report", [()])
+def test_catalog_main_page_request_and_rows(fast_rec):
+    context, records, tables = _catalog_exchange(fast_rec, "wb.search_report", [()])
     (row,) = tables["wb_search_report"]
     assert (row["account_id"], row["date"]) == ("acc-1", context["window_start"])
     assert row["total_products"] == records[0]["commonInfo"]["totalProducts"]
@@ -312,9 +304,9 @@ def test_catalog_main_page_request_and_rows(rec):
         (context["window_start"], g["subjectId"], g["brandName"], g["tagId"]) for g in records[0]["groups"]]
 
 
-def test_catalog_orders_request_and_rows(rec):
-    nm_id, texts = a_product_with_texts(rec)
-    context, records, tables = _catalog_exchange(rec, "wb.search_report.orders", [(nm_id, t) for t in texts])
+def test_catalog_orders_request_and_rows(fast_rec):
+    nm_id, texts = a_product_with_texts(fast_rec)
+    context, records, tables = _catalog_exchange(fast_rec, "wb.search_report.orders", [(nm_id, t) for t in texts])
     asked = {"account_id": "acc-1", "nm_id": nm_id}
     assert tables["wb_search_orders"] == [asked | {"period_start": context["window_start"],
                                                    "period_end": context["window_end"]}]

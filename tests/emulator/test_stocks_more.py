@@ -18,12 +18,6 @@ OFFICES = "/api/v2/stocks-report/offices"
 ADDITIVE = ("ordersCount", "ordersSum", "buyoutCount", "buyoutSum", "stockCount", "stockSum", "toClientCount")
 
 
-@pytest.fixture
-def rec():
-    with Emulator(time_scale=3600.0, record=True) as e:
-        yield e
-
-
 def today(emu: Emulator) -> dict:
     """A one-day currentPeriod, fixed once per test: a fast emulated clock may pass midnight."""
     day = str(emu.clock.today())
@@ -51,10 +45,10 @@ def total(rows: list[dict], key: str) -> int:
     return sum(r["metrics"][key] for r in rows)
 
 
-def test_groups_hold_the_products_report_and_page_to_the_end(rec):
-    wb = WB(rec)
-    day = today(rec)
-    body = groups_body(rec, day, limit=2)
+def test_groups_hold_the_products_report_and_page_to_the_end(fast_rec):
+    wb = WB(fast_rec)
+    day = today(fast_rec)
+    body = groups_body(fast_rec, day, limit=2)
     groups = []
     while True:
         page = wb.patient("POST", GROUPS, json=body).json()["data"]["groups"]
@@ -62,7 +56,7 @@ def test_groups_hold_the_products_report_and_page_to_the_end(rec):
         if len(page) < body["limit"]:
             break
         body = {**body, "offset": body["offset"] + body["limit"]}
-    assert check_all(rec.exchanges) == len(rec.exchanges)
+    assert check_all(fast_rec.exchanges) == len(fast_rec.exchanges)
     products = list(truth(day).values())
     keys = Counter((g["subjectID"], g["brandName"], g["tagID"]) for g in groups)
     assert len(groups) > 2 and keys.most_common(1)[0][1] == 1
@@ -97,9 +91,9 @@ def _products(day: dict) -> tuple[dict, dict]:
     return next(i for i in items if i["hasSizes"]), next(i for i in items if not i["hasSizes"])
 
 
-def test_sizes_four_cases_add_up_to_the_product(rec):
-    wb = WB(rec)
-    day = today(rec)
+def test_sizes_four_cases_add_up_to_the_product(fast_rec):
+    wb = WB(fast_rec)
+    day = today(fast_rec)
     sized, plain = _products(day)
     sid = seller_id("acme")
     with_offices = wb.patient("POST", SIZES, json=sizes_body(day, sized["nmID"])).json()["data"]
@@ -121,7 +115,7 @@ def test_sizes_four_cases_add_up_to_the_product(rec):
     fbs = [o for o in plain_offices["offices"] if o["regionName"] == MARKETPLACE]
     assert all((o["officeID"], o["officeName"]) == FBS_OFFICE[:2] for o in fbs)
     assert wb.patient("POST", SIZES, json=sizes_body(day, plain["nmID"], False)).json() == {"data": {}}
-    assert check_all(rec.exchanges) == 4
+    assert check_all(fast_rec.exchanges) == 4
 
 
 def test_sizes_stock_type_splits_wb_and_seller_warehouses(fast):
@@ -136,11 +130,11 @@ def test_sizes_stock_type_splits_wb_and_seller_warehouses(fast):
     assert all(o["regionName"] == MARKETPLACE for s in parts[1].get("sizes", []) for o in s["offices"])
 
 
-def test_offices_add_up_to_the_catalogue(rec):
-    wb = WB(rec)
-    day = today(rec)
+def test_offices_add_up_to_the_catalogue(fast_rec):
+    wb = WB(fast_rec)
+    day = today(fast_rec)
     regions = wb.patient("POST", OFFICES, json=offices_body(day)).json()["data"]["regions"]
-    assert check_all(rec.exchanges) == 1
+    assert check_all(fast_rec.exchanges) == 1
     stock = sum(i["metrics"]["stockCount"] for i in truth(day).values())
     assert sum(r["metrics"]["stockCount"] for r in regions) == stock
     for r in regions:
@@ -170,14 +164,14 @@ def test_offices_add_up_to_the_catalogue(rec):
         (OFFICES, {"currentPeriod": {"start": "2026-01-02", "end": "2026-01-01"}}),
     ],
 )
-def test_bad_bodies_give_the_documented_400(rec, path, change):
-    day = today(rec)
-    base = {GROUPS: groups_body(rec, day), SIZES: sizes_body(day, 1), OFFICES: offices_body(day)}[path]
+def test_bad_bodies_give_the_documented_400(fast_rec, path, change):
+    day = today(fast_rec)
+    base = {GROUPS: groups_body(fast_rec, day), SIZES: sizes_body(day, 1), OFFICES: offices_body(day)}[path]
     body = {k: v for k, v in {**base, **change}.items() if v is not None}
-    resp = WB(rec).patient("POST", path, json=body)
+    resp = WB(fast_rec).patient("POST", path, json=body)
     assert resp.status_code == 400
     assert resp.json()["detail"].startswith("code=400, message=invalid: ")
-    check_exchange(rec.exchanges[-1], request=False)
+    check_exchange(fast_rec.exchanges[-1], request=False)
 
 
 def test_period_older_than_three_months_is_refused(fast):
@@ -187,12 +181,12 @@ def test_period_older_than_three_months_is_refused(fast):
 
 
 @pytest.mark.parametrize("path", [GROUPS, SIZES, OFFICES])
-def test_401_without_the_analytics_scope(rec, path):
-    day = today(rec)
-    body = {GROUPS: groups_body(rec, day), SIZES: sizes_body(day, 1), OFFICES: offices_body(day)}[path]
-    resp = WB(rec, scopes=("promotion",)).post(path, json=body)
+def test_401_without_the_analytics_scope(fast_rec, path):
+    day = today(fast_rec)
+    body = {GROUPS: groups_body(fast_rec, day), SIZES: sizes_body(day, 1), OFFICES: offices_body(day)}[path]
+    resp = WB(fast_rec, scopes=("promotion",)).post(path, json=body)
     assert resp.status_code == 401
-    check_exchange(rec.exchanges[-1])
+    check_exchange(fast_rec.exchanges[-1])
 
 
 def test_the_four_routes_share_one_bucket_of_three(emu):
