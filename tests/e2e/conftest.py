@@ -6,6 +6,7 @@ file; workers are `celery worker` subprocesses started with the same env as prod
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -21,12 +22,14 @@ import redis
 import requests
 from sqlmodel import Session, select
 
+from harvester.flows.jobs import ensure_job
 from harvester.emulator import Emulator, make_wb_token, make_ym_key, seller_id, ym_business_id
 from harvester.routing import QUEUES
 from harvester.runtime import redis_url
 from harvester.settings import get_settings
-from harvester.store.db import get_engine
-from harvester.store.models import ReportJob
+from harvester.tasks import flow_step
+from harvester.store.db import get_engine, session_scope
+from harvester.store.models import JobStatus, ReportJob
 
 pytestmark = pytest.mark.e2e
 
@@ -109,6 +112,17 @@ class Harness:
         sellers = requests.get(f"{self.emulator.url}/__emulator/stats", timeout=5).json()["sellers"]
         return {"requests": 0, "429": 0, "401": 0, "tasks_created": 0, "reports_created": 0, "by_route": {},
                 **sellers.get(sid, {})}
+
+    def jobs(self, status: JobStatus | None = None) -> list[ReportJob]:
+        """Report jobs, all or those in one status."""
+        return [j for j in self.all(ReportJob) if status is None or j.status == status]
+
+    def start_job(self, account_id: str, endpoint: str, window: tuple[dt.date, dt.date]) -> int:
+        """Open a report job for one window and queue its first step, as dispatch would."""
+        with session_scope() as session:
+            job, _ = ensure_job(session, account_id, endpoint, window, dt.timedelta(hours=1))
+        flow_step.delay(job.id, account_id, endpoint)
+        return job.id  # type: ignore[return-value]
 
     def session(self) -> Session:
         return Session(get_engine())

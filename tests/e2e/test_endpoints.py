@@ -84,9 +84,6 @@ def test_every_sync_endpoint_lands_what_the_emulator_served_and_both_sides_keep_
     assert rows.snapshot(harness, candidates) == before
 
 
-
-
-
 def test_jam_only_endpoints_are_blocked_once_without_the_subscription_until_the_account_changes(
     harness: Harness,
 ) -> None:

@@ -9,11 +9,9 @@ import pytest
 from harvester.catalog import get_endpoint
 from harvester.emulator.acceptance import acceptance
 from harvester.emulator.csvdata import csv_report
-from harvester.flows.jobs import ensure_job
 from harvester.schedule import today
-from harvester.store.db import session_scope
-from harvester.store.models import JobStatus, ReportJob, ReportQuota, WbAcceptanceReport, WbFunnelDetailHistory, WbPaidStorage
-from harvester.tasks import backfill, dispatch, flow_step
+from harvester.store.models import JobStatus, ReportQuota, WbAcceptanceReport, WbFunnelDetailHistory, WbPaidStorage
+from harvester.tasks import backfill, dispatch
 
 from .conftest import Harness
 
@@ -29,34 +27,23 @@ def _served(sid: str, endpoint: str, window: tuple[dt.date, dt.date]) -> list[li
     return csv_report(SEED, sid, flow.report_type, params)[1]
 
 
-def _jobs(h: Harness, status: JobStatus | None = None) -> list[ReportJob]:
-    return [j for j in h.all(ReportJob) if status is None or j.status == status]
-
-
-def _start_job(account: str, endpoint: str, window: tuple[dt.date, dt.date]) -> int:
-    with session_scope() as session:
-        job, _ = ensure_job(session, account, endpoint, window, dt.timedelta(hours=1))
-    flow_step.delay(job.id, account, endpoint)
-    return job.id  # type: ignore[return-value]
-
-
 def test_every_csv_report_type_lands_what_the_emulator_served(harness: Harness) -> None:
     sid = harness.add_wb_account("shop")
     harness.start_worker(concurrency=2)
     for name in ("detail_history", "grouped_history", "search_queries_group", "search_queries_product",
                  "search_queries_text", "stock_history", "stock_daily"):
         dispatch.delay(endpoint=f"wb.csv.{name}")
-    harness.wait_for(lambda: len(_jobs(harness)) >= 7 and all(j.status.terminal for j in _jobs(harness)), 120, "reports")
-    assert {j.status for j in _jobs(harness)} == {JobStatus.DONE}, [(j.endpoint, j.last_error) for j in _jobs(harness)]
-    for job in _jobs(harness):
+    harness.wait_for(lambda: len(harness.jobs()) >= 7 and all(j.status.terminal for j in harness.jobs()), 120, "reports")
+    assert {j.status for j in harness.jobs()} == {JobStatus.DONE}, [(j.endpoint, j.last_error) for j in harness.jobs()]
+    for job in harness.jobs():
         served = _served(sid, job.endpoint, (job.window_start, job.window_end))
         melted = job.endpoint == "wb.csv.stock_daily"
         expected = sum(1 for row in served for cell in row[8:] if cell.strip()) if melted else len(served)
         assert job.rows == expected, job.endpoint
-    for endpoint in {j.endpoint for j in _jobs(harness)}:
+    for endpoint in {j.endpoint for j in harness.jobs()}:
         stored = len(harness.all(get_endpoint(endpoint).model))
-        assert stored == sum(j.rows for j in _jobs(harness) if j.endpoint == endpoint), endpoint
-    assert harness.stats(sid)["reports_created"] == len(_jobs(harness))
+        assert stored == sum(j.rows for j in harness.jobs() if j.endpoint == endpoint), endpoint
+    assert harness.stats(sid)["reports_created"] == len(harness.jobs())
     assert harness.stats(sid)["429"] == 0
 
 
@@ -65,9 +52,9 @@ def test_a_report_that_fails_twice_is_retried_and_loaded_once(harness: Harness) 
     harness.emulator_post("/__emulator/report_faults", {"seller": sid, "fail_times": 2})
     harness.start_worker(concurrency=1)
     window = (YESTERDAY - dt.timedelta(days=2), YESTERDAY)
-    _start_job("flaky", "wb.csv.detail_history", window)
-    harness.wait_for(lambda: _jobs(harness, JobStatus.DONE), 90, "the report to load")
-    job = _jobs(harness)[0]
+    harness.start_job("flaky", "wb.csv.detail_history", window)
+    harness.wait_for(lambda: harness.jobs(JobStatus.DONE), 90, "the report to load")
+    job = harness.jobs()[0]
     assert (job.retries, job.attempts) == (2, 1)
     assert harness.stats(sid)["reports_created"] == 1
     assert len(harness.all(WbFunnelDetailHistory)) == len(_served(sid, "wb.csv.detail_history", window)) == job.rows
@@ -78,11 +65,11 @@ def test_25_reports_in_one_day_never_create_more_than_20(harness: Harness) -> No
     harness.start_worker(concurrency=4)
     for i in range(25):
         day = YESTERDAY - dt.timedelta(days=i)
-        _start_job("greedy", "wb.csv.detail_history", (day, day))
-    harness.wait_for(lambda: len(_jobs(harness, JobStatus.DONE)) >= 20, 120, "20 reports")
+        harness.start_job("greedy", "wb.csv.detail_history", (day, day))
+    harness.wait_for(lambda: len(harness.jobs(JobStatus.DONE)) >= 20, 120, "20 reports")
     time.sleep(1)  # give the other 5 every chance to overspend
-    assert len(_jobs(harness, JobStatus.DONE)) == 20
-    waiting = [j for j in _jobs(harness) if j.status == JobStatus.NEW]
+    assert len(harness.jobs(JobStatus.DONE)) == 20
+    waiting = [j for j in harness.jobs() if j.status == JobStatus.NEW]
     assert len(waiting) == 5 and all("quota" in (j.last_error or "") for j in waiting)
     assert harness.stats(sid)["reports_created"] == 20 and harness.stats(sid)["429"] == 0
     assert [q.used for q in harness.all(ReportQuota)] == [20]
@@ -95,23 +82,23 @@ def test_a_worker_killed_at_any_step_never_creates_a_second_report(harness: Harn
     if step in ("create", "download"):
         harness.emulator.set_faults(latency_ms=1500)  # the call is in flight when the worker dies
     first = harness.start_worker(concurrency=1)
-    _start_job("crashy", "wb.csv.detail_history", window)
+    harness.start_job("crashy", "wb.csv.detail_history", window)
     file_route = "GET /api/v2/nm-report/downloads/file/{downloadId}"
     reached = {
-        "create": lambda: _jobs(harness, JobStatus.CREATING),
-        "poll": lambda: _jobs(harness, JobStatus.POLLING),
-        "download": lambda: _jobs(harness, JobStatus.DOWNLOADING),
-        "load": lambda: _jobs(harness, JobStatus.DOWNLOADING) and harness.stats(sid)["by_route"].get(file_route),
+        "create": lambda: harness.jobs(JobStatus.CREATING),
+        "poll": lambda: harness.jobs(JobStatus.POLLING),
+        "download": lambda: harness.jobs(JobStatus.DOWNLOADING),
+        "load": lambda: harness.jobs(JobStatus.DOWNLOADING) and harness.stats(sid)["by_route"].get(file_route),
     }[step]
     harness.wait_for(reached, 90, f"the {step} step", every=0.02)
     harness.kill(first)
     harness.emulator.set_faults(latency_ms=0)
     time.sleep(2)  # let an in-flight create land at the emulator
     harness.start_worker(concurrency=1, beat=True)
-    harness.wait_for(lambda: _jobs(harness, JobStatus.DONE), 120, "the flow to finish")
+    harness.wait_for(lambda: harness.jobs(JobStatus.DONE), 120, "the flow to finish")
     assert harness.stats(sid)["reports_created"] == 1
     served = _served(sid, "wb.csv.detail_history", window)
-    assert len(harness.all(WbFunnelDetailHistory)) == len(served) == _jobs(harness)[0].rows
+    assert len(harness.all(WbFunnelDetailHistory)) == len(served) == harness.jobs()[0].rows
 
 
 def test_paid_storage_backfills_any_period_as_consecutive_8_day_tasks(harness: Harness) -> None:
@@ -121,10 +108,10 @@ def test_paid_storage_backfills_any_period_as_consecutive_8_day_tasks(harness: H
     harness.start_worker(concurrency=2)
     since = YESTERDAY - dt.timedelta(days=19)
     backfill.delay("history", "wb.paid_storage", since.isoformat(), YESTERDAY.isoformat())
-    harness.wait_for(lambda: len(_jobs(harness, JobStatus.DONE)) == 3, 90, "3 tasks")
-    assert sorted((j.window_end - j.window_start).days + 1 for j in _jobs(harness)) == [4, 8, 8]
+    harness.wait_for(lambda: len(harness.jobs(JobStatus.DONE)) == 3, 90, "3 tasks")
+    assert sorted((j.window_end - j.window_start).days + 1 for j in harness.jobs()) == [4, 8, 8]
     assert harness.stats(sid)["tasks_created"] == 3
-    served = sum(len(paid_storage(SEED, sid, j.window_start, j.window_end)) for j in _jobs(harness))
+    served = sum(len(paid_storage(SEED, sid, j.window_start, j.window_end)) for j in harness.jobs())
     assert len(harness.all(WbPaidStorage)) == served
 
 

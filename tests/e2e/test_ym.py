@@ -18,10 +18,8 @@ from harvester.catalog import endpoints_for
 from harvester.emulator import ym_business_id, ym_campaign_ids
 from harvester.emulator import ym as ym_routes
 from harvester.emulator import ym_files, ymdata
-from harvester.flows.jobs import ensure_job
 from harvester.schedule import today
-from harvester.store.db import session_scope
-from harvester.store.models import HarvestRun, JobStatus, ReportJob, Watermark
+from harvester.store.models import HarvestRun, JobStatus, Watermark
 from harvester.store.models.ym import (
     YmMarketplaceServicePlacement,
     YmStatsSku,
@@ -29,7 +27,7 @@ from harvester.store.models.ym import (
     YmStatsSkuTariff,
     YmStocksOnWarehouses,
 )
-from harvester.tasks import dispatch, flow_step, harvest
+from harvester.tasks import dispatch, harvest
 from tests.openapi import check_exchange
 
 from . import rows
@@ -83,7 +81,7 @@ def test_two_cabinets_of_2400_skus_land_what_was_served_with_four_workers_and_no
         assert sorted((r.shop_sku, r.warehouse, r.available_for_order) for r in landed) == sorted(
             (x["SHOP_SKU"], x["WAREHOUSE"], x["AVAILABLE_FOR_ORDER"]) for x in expected)
         assert any(r.account_id == account for r in harness.all(YmMarketplaceServicePlacement))
-    jobs = harness.all(ReportJob)
+    jobs = harness.jobs()
     assert {j.status for j in jobs} == {JobStatus.DONE} and all(j.attempts == 1 for j in jobs)
 
     for sid in sids:
@@ -120,8 +118,8 @@ def test_a_forced_420_pauses_the_resource_for_every_worker_until_its_until_time(
     harness.emulator_post("/__emulator/ym/novel_enums", {"tariff_type": "DRONE_DELIVERY", "stock_type": "IN_ORBIT"})
     harness.start_worker(concurrency=4)
     dispatch.delay(account_id=account, endpoint="ym.offer_mappings")
-    harness.wait_for(lambda: not _missing(harness, [account]) or all(
-        n != "ym.offer_mappings" for _, n in _missing(harness, [account])), 60, "SKU discovery")
+    harness.wait_for(lambda: all(n != "ym.offer_mappings" for _, n in _missing(harness, [account])), 60,
+                     "SKU discovery")
 
     until = harness.emulator.clock.now() + 1800  # 3 s of real time at the harness's scale
     harness.emulator_post("/__emulator/ym/throttle", {"account": account, "group": "ym.stats_skus", "until": until})
@@ -142,16 +140,9 @@ def test_a_forced_420_pauses_the_resource_for_every_worker_until_its_until_time(
     assert "IN_ORBIT" in {r.type for r in harness.all(YmStatsSkuStock)}
 
 
-def _report_jobs(h: Harness, status: JobStatus | None = None) -> list[ReportJob]:
-    return [j for j in h.all(ReportJob) if status is None or j.status == status]
-
-
-def _start_report(account: str, endpoint: str) -> None:
+def _last_week() -> tuple[dt.date, dt.date]:
     yesterday = today() - dt.timedelta(days=1)
-    with session_scope() as session:
-        job, _ = ensure_job(session, account, endpoint, (yesterday - dt.timedelta(days=6), yesterday),
-                            dt.timedelta(hours=1))
-    flow_step.delay(job.id, account, endpoint)
+    return yesterday - dt.timedelta(days=6), yesterday
 
 
 @pytest.mark.parametrize("step", ["poll", "download"])
@@ -163,14 +154,14 @@ def test_a_worker_killed_mid_report_never_generates_a_second_one(harness: Harnes
         harness.emulator.ym.reports.ready_s = 5
         harness.emulator.set_faults(latency_ms=1500)  # the info or file call is in flight when the worker dies
     first = harness.start_worker(concurrency=1)
-    _start_report(account, endpoint)
+    harness.start_job(account, endpoint, _last_week())
     status = {"poll": JobStatus.POLLING, "download": JobStatus.DOWNLOADING}[step]
-    harness.wait_for(lambda: _report_jobs(harness, status), 60, f"the {step} step", every=0.02)
+    harness.wait_for(lambda: harness.jobs(status), 60, f"the {step} step", every=0.02)
     harness.kill(first)
     harness.emulator.set_faults(latency_ms=0)
     harness.start_worker(concurrency=1, beat=True)
-    harness.wait_for(lambda: _report_jobs(harness, JobStatus.DONE), 90, "the report to load")
-    (job,) = _report_jobs(harness)
+    harness.wait_for(lambda: harness.jobs(JobStatus.DONE), 90, "the report to load")
+    (job,) = harness.jobs()
     assert harness.stats(sid)["reports_created"] == 1 and job.attempts == 1
     assert len(harness.all(YmMarketplaceServicePlacement)) == job.rows > 0
 
@@ -180,13 +171,13 @@ def test_a_failed_report_is_generated_once_more_and_an_empty_one_loads_nothing(h
     harness.add_ym_account("ym-empty", campaigns=1, skus=0)
     harness.emulator_post("/__emulator/ym/report_faults", {"account": "ym-flaky", "fail_times": 1})
     harness.start_worker(concurrency=1)
-    _start_report("ym-flaky", "ym.report.united_marketplace_services")
-    harness.wait_for(lambda: _report_jobs(harness, JobStatus.DONE), 90, "the report to load")
-    (job,) = _report_jobs(harness)
+    harness.start_job("ym-flaky", "ym.report.united_marketplace_services", _last_week())
+    harness.wait_for(lambda: harness.jobs(JobStatus.DONE), 90, "the report to load")
+    (job,) = harness.jobs()
     assert (job.attempts, harness.stats(sid)["reports_created"]) == (2, 2)
     assert any(r.status == "recreated" for r in harness.all(HarvestRun))
     assert len(harness.all(YmMarketplaceServicePlacement)) == job.rows > 0
 
-    _start_report("ym-empty", "ym.report.stocks_on_warehouses")
-    harness.wait_for(lambda: len(_report_jobs(harness, JobStatus.DONE)) == 2, 90, "the empty report")
-    assert [j.rows for j in _report_jobs(harness) if j.account_id == "ym-empty"] == [0]
+    harness.start_job("ym-empty", "ym.report.stocks_on_warehouses", _last_week())
+    harness.wait_for(lambda: len(harness.jobs(JobStatus.DONE)) == 2, 90, "the empty report")
+    assert [j.rows for j in harness.jobs() if j.account_id == "ym-empty"] == [0]
