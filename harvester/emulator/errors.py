@@ -75,3 +75,12 @@ def analytics_error(status: int, title: str, detail: str, origin: str = ANALYTIC
 def invalid_body(detail: str, origin: str = ANALYTICS) -> Response:
     """analytics-open-api ErrorObject400."""
     return analytics_error(400, "Invalid request body", detail, origin)
+
+
+NOT_JSON = "code=400, message=Syntax error: request body is not valid JSON"  # the gateway's wording
+
+
+def invalid_fields(errors: list[str], origin: str = ANALYTICS) -> Response:
+    """ErrorObject400 listing every bad field the gateway's way: "invalid: a (reason), b (reason)"."""
+    message = "invalid: " + ", ".join(errors)
+    return invalid_body(f"code=400, message={message}, internal={message}", origin)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from harvester.emulator import data
-from harvester.emulator.errors import bad_request, invalid_body, not_found
+from harvester.emulator.errors import NOT_JSON, bad_request, invalid_body, invalid_fields, not_found
 from harvester.emulator.reportstore import MSK
 from harvester.emulator.routing import Request, Response, json_response, route
 from harvester.emulator.tasks import Task
@@ -174,11 +174,10 @@ def stocks_products(emu: Emulator, req: Request) -> Response:
     try:
         body = req.json()
     except ValueError:
-        return invalid_body("code=400, message=Syntax error: request body is not valid JSON")
+        return invalid_body(NOT_JSON)
     errors = products_request_errors(body, emu.clock.today())
     if errors:
-        message = "invalid: " + ", ".join(errors)
-        return invalid_body(f"code=400, message={message}, internal={message}")
+        return invalid_fields(errors)
     return json_response(200, {"data": {"items": select_products(emu.seed, req.sid, body)}})
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from harvester.emulator import data, reportdata
 from harvester.emulator.csvrows import period
-from harvester.emulator.errors import STATISTICS, bad_request, invalid_body, problem
+from harvester.emulator.errors import NOT_JSON, STATISTICS, bad_request, invalid_body, invalid_fields, problem
 from harvester.emulator.reportstore import MSK
 from harvester.emulator.routing import Request, Response, json_response, route
 from harvester.emulator.wb import (
@@ -74,7 +74,7 @@ def stock_body(req: Request, today: date, required: tuple[str, ...]) -> dict | R
     try:
         body = req.json()
     except ValueError:
-        return invalid_body("code=400, message=Syntax error: request body is not valid JSON")
+        return invalid_body(NOT_JSON)
     if not isinstance(body, dict):
         errors = ["body (must be a JSON object)"]
     else:
@@ -83,8 +83,7 @@ def stock_body(req: Request, today: date, required: tuple[str, ...]) -> dict | R
             errors += period_errors(body["currentPeriod"], months_before(today, 3))
         errors += [f"{k} ({reason})" for k, (ok, reason) in _FIELDS.items() if body.get(k) is not None and not ok(body[k])]
     if errors:
-        message = "invalid: " + ", ".join(errors)
-        return invalid_body(f"code=400, message={message}, internal={message}")
+        return invalid_fields(errors)
     return body
 
 

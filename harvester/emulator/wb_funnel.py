@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from harvester.emulator import data
 from harvester.emulator import funneldata as fd
 from harvester.emulator.csvrows import bucket, days
-from harvester.emulator.errors import ANALYTICS_CSV, invalid_body
+from harvester.emulator.errors import ANALYTICS_CSV, invalid_fields
 from harvester.emulator.reportstore import msk_day
 from harvester.emulator.routing import Request, Response, json_response, route
 from harvester.emulator.wb import is_int, parse_day
@@ -136,8 +136,7 @@ def v2_error(problems: list[Problem]) -> Response:
 
 def v3_error(problems: list[Problem]) -> Response:
     """The analytics-open-api 400 with the gateway's 'field (reason)' wording."""
-    message = "invalid: " + ", ".join(f"{f} ({r})" for f, r in problems)
-    return invalid_body(f"code=400, message={message}, internal={message}", ANALYTICS_CSV)
+    return invalid_fields([f"{f} ({r})" for f, r in problems], ANALYTICS_CSV)
 
 
 def checked_body(req: Request, check: Callable[[dict], list[Problem]], error: Callable[[list[Problem]], Response]

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from harvester.emulator import csvrows, searchdata
-from harvester.emulator.errors import analytics_error, invalid_body
+from harvester.emulator.errors import NOT_JSON, analytics_error, invalid_body, invalid_fields
 from harvester.emulator.reports import GR_TE_ORDER, PRODUCT_ORDER, TOP_ORDER
 from harvester.emulator.routing import Request, Response, json_response, route
 from harvester.emulator.wb import is_int, parse_day, period_errors
@@ -137,11 +137,10 @@ def _serve(emu: Emulator, req: Request, rules: Rules, answer: Callable[[int, str
     try:
         body = req.json()
     except ValueError:
-        return invalid_body("code=400, message=Syntax error: request body is not valid JSON")
+        return invalid_body(NOT_JSON)
     errors = request_errors(rules, body, emu.clock.today())
     if errors:
-        message = "invalid: " + ", ".join(errors)
-        return invalid_body(f"code=400, message={message}, internal={message}")
+        return invalid_fields(errors)
     return json_response(200, {"data": answer(emu.seed, req.sid, body)})
 
 
