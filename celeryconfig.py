@@ -1,8 +1,8 @@
-"""Celery configuration, as ops read it. Every value comes from `harvester.settings` (HARVESTER_* env)."""
+"""Celery configuration, as ops read it. Every value comes from `harvester.core.settings` (HARVESTER_* env)."""
 
-from harvester.routing import TASK_QUEUES
-from harvester.schedule import beat_schedule
-from harvester.settings import SettingsError, get_settings
+from harvester.worker.routing import TASK_QUEUES
+from harvester.pipeline.schedule import beat_schedule
+from harvester.core.settings import SettingsError, get_settings
 
 _settings = get_settings()
 if not _settings.broker_url:
@@ -16,10 +16,10 @@ broker_connection_retry_on_startup = True
 # Countdowns stay under `max_countdown`, far below this, so a waiting task is never redelivered twice.
 broker_transport_options = {"visibility_timeout": _settings.visibility_timeout}
 
-imports = ("harvester.tasks",)
+imports = ("harvester.worker.tasks",)
 task_queues = TASK_QUEUES
 task_default_queue = "control"
-task_routes = ("harvester.routing.route",)
+task_routes = ("harvester.worker.routing.route",)
 
 # A killed worker's task is redelivered; safe because every step is idempotent.
 task_acks_late = True

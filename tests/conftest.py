@@ -17,10 +17,10 @@ import redis
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from harvester.embedded import embedded_redis
-from harvester.runtime import redis_url
-from harvester.settings import Settings
-from harvester.store.db import make_engine
+from harvester.ops.embedded import embedded_redis
+from harvester.worker.runtime import redis_url
+from harvester.core.settings import Settings
+from harvester.pipeline.store.db import make_engine
 
 REAL_REDIS = os.environ.get("HARVESTER_TEST_REDIS_URL")
 REAL_DATABASE = os.environ.get("HARVESTER_TEST_DATABASE_URL")
@@ -51,7 +51,7 @@ def redis_client(request: pytest.FixtureRequest) -> Iterator[redis.Redis]:
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
     """An empty store: the CI PostgreSQL (tables recreated), or a fresh SQLite file."""
-    import harvester.store.models  # noqa: F401
+    import harvester.models  # noqa: F401
 
     if REAL_DATABASE:
         engine = make_engine(REAL_DATABASE)

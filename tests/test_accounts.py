@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harvester.accounts import (
+from harvester.core.accounts import (
     Account,
     TokenError,
     get_account,
@@ -19,7 +19,7 @@ from harvester.accounts import (
     wb_claims,
 )
 from harvester.emulator import make_wb_token
-from harvester.settings import SettingsError, get_settings
+from harvester.core.settings import SettingsError, get_settings
 
 GOOD = """
 [[accounts]]

@@ -10,12 +10,11 @@ from typer.testing import CliRunner
 
 from harvester.catalog import endpoints, endpoints_for, get_endpoint, limits
 from harvester.catalog.model import Endpoint, LimitGroup, Rate, RemoteStatus
-from harvester.cli import app
+from harvester.ops.cli import app
 from harvester.emulator.tasks import Task, TaskStore
-from harvester.flows import csv_report, task_flow
-from harvester.flows.steps import _registry
-from harvester.store.models import JobStatus
-from harvester.routing import QUEUES, route
+from harvester.pipeline.flows.run import KINDS
+from harvester.models import JobStatus
+from harvester.worker.routing import QUEUES, route
 
 ENDPOINTS = list(endpoints().values())
 CONTEXT_KEYS = {"account_id", "window_start", "window_end"}  # what harvest and flows pass to to_rows
@@ -91,14 +90,18 @@ def test_a_limit_group_without_a_base_row_uses_its_default_for_every_token() -> 
     assert group.default.interval == 10.0
 
 
-@pytest.mark.parametrize("flow", [task_flow, csv_report], ids=lambda m: m.__name__)
-def test_every_remote_status_has_a_poll_outcome(flow) -> None:  # type: ignore[no-untyped-def]
-    assert set(flow.POLL_OUTCOMES) == set(RemoteStatus)
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_flow_kind_has_a_poll_outcome_for_every_remote_status(kind: str) -> None:
+    assert set(KINDS[kind].POLL_OUTCOMES) == set(RemoteStatus)
+
+
+def test_every_flow_kind_of_the_catalog_is_runnable() -> None:
+    assert {e.flow_kind for e in ENDPOINTS if e.flow is not None} <= set(KINDS)
 
 
 @pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.flow is not None], ids=lambda e: e.name)
 def test_every_flow_kind_has_steps_for_new_and_every_status_its_steps_reach(endpoint: Endpoint) -> None:
-    steps = _registry()[endpoint.flow_kind]
+    steps = KINDS[endpoint.flow_kind].STEPS
     assert {JobStatus.NEW, JobStatus.CREATING, JobStatus.POLLING, JobStatus.DOWNLOADING} <= set(steps)
     assert not any(status.terminal for status in steps)
 

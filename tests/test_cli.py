@@ -10,12 +10,12 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from harvester.accounts import wb_claims
+from harvester.core.accounts import wb_claims
 from harvester.catalog import endpoints_for
-from harvester.cli import app
-from harvester.settings import get_settings
-from harvester.store.db import get_engine
-from harvester.store.models import HarvestRun, Watermark
+from harvester.ops.cli import app
+from harvester.core.settings import get_settings
+from harvester.pipeline.store.db import get_engine
+from harvester.models import HarvestRun, Watermark
 
 runner = CliRunner()
 

@@ -13,11 +13,11 @@ import pytest
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from harvester.accounts import Account
+from harvester.core.accounts import Account
 from harvester.catalog import get_endpoint
 from harvester.catalog.limits import WB_STOCKS_REPORT
 from harvester.catalog.model import Call
-from harvester.client.errors import (
+from harvester.core.errors import (
     BadRequest,
     Forbidden,
     HarvestError,
@@ -27,12 +27,13 @@ from harvester.client.errors import (
     Unauthorized,
     error_for,
 )
-from harvester.client.http import Client, Request, decode_json
-from harvester.client.paging import OffsetPaginator, PagePaginator, TokenPaginator
+from harvester.core.request import Request
+from harvester.pipeline.client import Client, decode_json
+from harvester.catalog.paging import OffsetPaginator, PagePaginator, TokenPaginator
 from harvester.emulator import Emulator, make_wb_token
-from harvester.logs import register_secret
-from harvester.parse import records_at
-from harvester.settings import Settings
+from harvester.core.logs import register_secret
+from harvester.pipeline.parse import records_at
+from harvester.core.settings import Settings
 
 
 def answer(status: int, body: Any = None, headers: dict[str, str] | None = None) -> requests.Response:

@@ -11,10 +11,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from structlog.testing import capture_logs
 
-from harvester.client.errors import Transient
-from harvester.parse import SchemaDrift
-from harvester.store.load import load_csv_report
-from harvester.store.models.wb_csv import WbFunnelDetailHistory, WbSearchQueriesText, WbStockDaily, WbStockHistory
+from harvester.core.errors import Transient
+from harvester.pipeline.parse import CsvReport, SchemaDrift, read_report
+from harvester.pipeline.store.load import load_csv_report
+from harvester.models.wb_csv import WbFunnelDetailHistory, WbSearchQueriesText, WbStockDaily, WbStockHistory
 
 DETAIL = "nmID,dt,openCardCount,ordersCount,ordersSumRub,buyoutPercent,currency"
 DAY = dt.date(2026, 11, 1)
@@ -28,9 +28,13 @@ def _zip(tmp_path: Path, text: str, name: str = "r.csv", bom: bool = True) -> Pa
     return path
 
 
+def _report(model: type, path: Path | None) -> CsvReport | None:
+    return read_report(path, model.__table__, "test") if path else None  # type: ignore[attr-defined]
+
+
 def _load(engine: Engine, model: type, path: Path | None, window_column: str = "dt") -> int:
     with Session(engine) as session:
-        rows = load_csv_report(session, model.__table__, path, CONTEXT, window_column, "test")  # type: ignore[attr-defined]
+        rows = load_csv_report(session, model.__table__, _report(model, path), CONTEXT, window_column)  # type: ignore[attr-defined]
         session.commit()
     return rows
 
@@ -53,10 +57,11 @@ def test_a_report_lands_and_a_reload_replaces_the_window(engine: Engine, tmp_pat
 def test_rows_outside_the_window_and_of_other_accounts_are_kept(engine: Engine, tmp_path: Path) -> None:
     outside = _zip(tmp_path, f"{DETAIL}\n1,2026-11-05,1,1,1,1,RUB\n")
     with Session(engine) as session:
-        load_csv_report(session, WbFunnelDetailHistory.__table__, outside,  # type: ignore[attr-defined]
-                        {**CONTEXT, "window_start": dt.date(2026, 11, 5), "window_end": dt.date(2026, 11, 5)}, "dt", "t")
-        load_csv_report(session, WbFunnelDetailHistory.__table__, outside,  # type: ignore[attr-defined]
-                        {**CONTEXT, "account_id": "a2", "window_start": dt.date(2026, 11, 5), "window_end": dt.date(2026, 11, 5)}, "dt", "t")
+        report = _report(WbFunnelDetailHistory, outside)
+        load_csv_report(session, WbFunnelDetailHistory.__table__, report,  # type: ignore[attr-defined]
+                        {**CONTEXT, "window_start": dt.date(2026, 11, 5), "window_end": dt.date(2026, 11, 5)}, "dt")
+        load_csv_report(session, WbFunnelDetailHistory.__table__, report,  # type: ignore[attr-defined]
+                        {**CONTEXT, "account_id": "a2", "window_start": dt.date(2026, 11, 5), "window_end": dt.date(2026, 11, 5)}, "dt")
         session.commit()
     _load(engine, WbFunnelDetailHistory, _zip(tmp_path, f"{DETAIL}\n"))
     assert len(_all(engine, WbFunnelDetailHistory)) == 2

@@ -14,11 +14,11 @@ from sqlmodel import Session
 
 from harvester.catalog import check_overrides, endpoints, tuned
 from harvester.catalog.model import CADENCE_NAMES, Ids
-from harvester.harvest import request_values
-from harvester.parse import records_at, to_rows, tree_rows
-from harvester.schedule import CADENCES, chunks, split
-from harvester.settings import Settings, SettingsError
-from harvester.store.accounts_state import block_feature, blocked_features
+from harvester.pipeline.harvest import request_values
+from harvester.pipeline.parse import records_at, to_rows, tree_rows
+from harvester.pipeline.schedule import CADENCES, chunks, split
+from harvester.core.settings import Settings, SettingsError
+from harvester.pipeline.store.accounts_state import block_feature, blocked_features
 
 D = dt.date
 
@@ -156,7 +156,7 @@ def test_child_elements_know_their_position_and_plain_values_are_read_as_value()
 
 
 def test_date_time_strings_become_date_times_for_sqlmodels_utc_column() -> None:
-    from harvester.store.models.wb_promotion import WbAdvCampaign
+    from harvester.models.wb_promotion import WbAdvCampaign
 
     (row,) = to_rows(WbAdvCampaign.__table__, [{"advertId": 1, "changeTime": "2025-07-06T17:28:29+03:00"}],
                      {"account_id": "a", "type": 9, "status": 9}, "t")
@@ -164,19 +164,21 @@ def test_date_time_strings_become_date_times_for_sqlmodels_utc_column() -> None:
 
 
 def test_a_ym_account_that_names_its_stores_gets_only_their_skus(engine: Engine) -> None:
-    from harvester.accounts import Account
-    from harvester.catalog import get_endpoint
-    from harvester.store.ids import id_rows
-    from harvester.store.models.ym import YmOfferCampaign
+    from harvester.core.accounts import Account
+    from harvester.catalog import get_endpoint, source_table
+    from harvester.pipeline.store.ids import id_rows
+    from harvester.models.ym import YmOfferCampaign
 
     with Session(engine) as session:
         for campaign, sku in [(1, "a"), (2, "b"), (1, "c")]:
             session.add(YmOfferCampaign(account_id="y", business_id=9, shop_sku=sku, campaign_id=campaign))
         session.commit()
         ids = get_endpoint("ym.stats_skus").ids
-        everything = id_rows(session, Account(id="y", marketplace="ym", token_env="T"), ids)
-        named = id_rows(session, Account(id="y", marketplace="ym", token_env="T", ym_campaign_ids=(2,)), ids)
+        assert ids is not None
+        table = source_table(ids)
+        everything = id_rows(session, table, Account(id="y", marketplace="ym", token_env="T"), ids)
+        named = id_rows(session, table, Account(id="y", marketplace="ym", token_env="T", ym_campaign_ids=(2,)), ids)
         account = Account(id="y", marketplace="ym", token_env="T")
-        after = id_rows(session, account, ids, after=(1, "a"), limit=1)
+        after = id_rows(session, table, account, ids, after=(1, "a"), limit=1)
     assert everything == [(1, "a"), (1, "c"), (2, "b")] and named == [(2, "b")]
     assert after == [(1, "c")]  # the next row past one harvested, in the database's order

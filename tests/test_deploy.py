@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from harvester.accounts import load_accounts
-from harvester.settings import Settings, env_example
+from harvester.core.accounts import load_accounts
+from harvester.core.settings import Settings, env_example
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 

@@ -13,14 +13,16 @@ import pytest
 import requests
 from sqlmodel import Session, select
 
-from harvester.accounts import Account
+from harvester.core.accounts import Account
 from harvester.catalog import get_endpoint
-from harvester.flows.jobs import ensure_job, save
-from harvester.flows.steps import StepContext, run_step
-from harvester.settings import Settings, get_settings
-from harvester.store.db import get_engine, session_scope
-from harvester.store.models import HarvestRun, JobStatus, ReportJob
-from harvester.store.models.core import utcnow
+from harvester.pipeline.flows.jobs import ensure_job, save
+from harvester.pipeline.client import decode_json
+from harvester.pipeline.flows.run import run_step
+from harvester.pipeline.flows.steps import StepContext
+from harvester.core.settings import Settings, get_settings
+from harvester.pipeline.store.db import get_engine, session_scope
+from harvester.models import HarvestRun, JobStatus, ReportJob
+from harvester.models.state import utcnow
 
 WINDOW = (dt.date(2026, 11, 1), dt.date(2026, 11, 2))
 
@@ -46,6 +48,12 @@ class StubGate:
     def send(self, account: Account, request: Any, call: Any, stream: bool = False) -> requests.Response:
         self.sent.append(call.path)
         return self.answers[call.path].pop(0)
+
+    def call(self, account: Account, request: Any, call: Any, booking: Any = None) -> Any:
+        return decode_json(self.send(account, request, call), request.label)
+
+    def download(self, account: Account, request: Any, call: Any, booking: Any = None) -> requests.Response:
+        return self.send(account, request, call, stream=True)
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from harvester.catalog.model import LimitGroup, Rate
-from harvester.limiter import Limiter
-from harvester.settings import Settings
+from harvester.pipeline.limiter import Limiter
+from harvester.core.settings import Settings
 
 # 3 a minute, burst 3, scaled 600× so an Interval is 1/30 s of real time.
 GROUP = LimitGroup("test.group", Rate(60, 3, 3), base=Rate(3600, 2, 1))

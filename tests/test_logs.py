@@ -8,9 +8,9 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
-from harvester.accounts import Account
+from harvester.core.accounts import Account
 from harvester.emulator import make_wb_token
-from harvester.logs import MASK, redact, register_secret, scrub
+from harvester.core.logs import MASK, redact, register_secret, scrub
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 from structlog.testing import capture_logs
 
-from harvester.store import migrate
-from harvester.store.db import make_engine
-from harvester.store.migrate import (
+from harvester.pipeline.store import migrate
+from harvester.pipeline.store.db import make_engine
+from harvester.pipeline.store.migrate import (
     MIGRATIONS,
     SchemaError,
     current,
@@ -30,7 +30,7 @@ from harvester.store.migrate import (
     head,
     upgrade,
 )
-from harvester.store.models import JobStatus
+from harvester.models import JobStatus
 
 
 def _drop_everything(engine: Engine) -> None:

@@ -12,12 +12,13 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from harvester.cli import app
+from harvester.ops.cli import app
 from harvester.emulator import Emulator, make_wb_token, make_ym_key, ym_business_id
-from harvester.metrics import count, render
-from harvester.settings import get_settings
-from harvester.store.db import get_engine
-from harvester.store.models import Watermark
+from harvester.core.counters import count
+from harvester.ops.metrics import render
+from harvester.core.settings import get_settings
+from harvester.pipeline.store.db import get_engine
+from harvester.models import Watermark
 
 runner = CliRunner()
 

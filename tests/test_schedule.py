@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harvester.catalog.model import Window
-from harvester.schedule import due_windows
+from harvester.pipeline.schedule import due_windows
 
 ON = dt.date(2024, 3, 31)
 

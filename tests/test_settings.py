@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from harvester.settings import Settings, SettingsError, get_settings
+from harvester.core.settings import Settings, SettingsError, get_settings
 
 
 @pytest.fixture(autouse=True)
@@ -99,7 +99,7 @@ def test_a_dot_env_in_the_working_directory_is_read_by_default(tmp_path: Path, m
 
 
 _PROBE = (
-    "from harvester.settings import SettingsError, get_settings\n"
+    "from harvester.core.settings import SettingsError, get_settings\n"
     "try:\n    print(get_settings().time_scale)\n"
     "except SettingsError as exc:\n    print(exc)\n"
 )

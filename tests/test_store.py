@@ -11,18 +11,18 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from harvester.accounts import Account
+from harvester.core.accounts import Account
 from harvester.catalog.model import Window
-from harvester.client.errors import Transient
-from harvester.client.http import decode_json
+from harvester.core.errors import Transient
+from harvester.pipeline.client import decode_json
 from harvester.emulator import seller_id
 from harvester.emulator.data import stocks_products
-from harvester.parse import records_at, to_rows
-from harvester.schedule import due_windows
-from harvester.status import status_rows
-from harvester.store.models import AccountState, EndpointBlock, HarvestRun, Watermark, WbPaidStorage, WbStocksProduct
-from harvester.store.runlog import advance_watermark, anchor_watermark, record_run
-from harvester.store.upsert import get_or_insert, upsert
+from harvester.pipeline.parse import records_at, to_rows
+from harvester.pipeline.schedule import due_windows
+from harvester.ops.status import status_rows
+from harvester.models import AccountState, EndpointBlock, HarvestRun, Watermark, WbPaidStorage, WbStocksProduct
+from harvester.pipeline.store.runlog import advance_watermark, anchor_watermark, record_run
+from harvester.pipeline.store.upsert import get_or_insert, upsert
 
 STORAGE = WbPaidStorage.__table__  # type: ignore[attr-defined]
 STOCKS = WbStocksProduct.__table__  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import structlog
 
-from harvester.tasks import _bind_context, _carry_context, _unbind_context
+from harvester.worker.signals import _bind_context, _carry_context, _unbind_context
 
 
 def test_a_task_inherits_its_publishers_context_and_its_own_arguments_win() -> None:

@@ -11,8 +11,10 @@ import pkgutil
 from dataclasses import replace
 from functools import lru_cache
 
-from harvester.catalog.model import CADENCE_NAMES, Endpoint
-from harvester.settings import Settings, SettingsError
+from sqlalchemy import Table
+
+from harvester.catalog.model import CADENCE_NAMES, Endpoint, Ids
+from harvester.core.settings import Settings, SettingsError
 
 
 @lru_cache(maxsize=1)
@@ -35,6 +37,12 @@ def get_endpoint(name: str) -> Endpoint:
         return endpoints()[name]
     except KeyError:
         raise KeyError(f"unknown endpoint {name!r}; known: {', '.join(sorted(endpoints()))}") from None
+
+
+def source_table(ids: Ids) -> Table:
+    """The table a dependent fetch reads its ids from: its source's main table or a named child table."""
+    model = get_endpoint(ids.source).model
+    return model.metadata.tables[ids.table] if ids.table else model.__table__  # type: ignore[attr-defined]
 
 
 def endpoints_for(marketplace: str, generation: str, settings: Settings | None = None) -> list[Endpoint]:

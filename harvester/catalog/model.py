@@ -13,7 +13,7 @@ from typing import Any, Literal, Mapping
 
 from sqlmodel import SQLModel
 
-from harvester.client.paging import Paginator, SinglePage
+from harvester.catalog.paging import Paginator, SinglePage
 
 Marketplace = Literal["wb", "ym"]
 # How often beat dispatches an endpoint; `schedule.CADENCES` says when exactly.

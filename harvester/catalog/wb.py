@@ -4,9 +4,9 @@ from dataclasses import replace
 
 from harvester.catalog import limits
 from harvester.catalog.model import SNAPSHOT, Call, CsvReportFlow, Endpoint, RemoteStatus, TaskFlow, Window
-from harvester.client.paging import OffsetPaginator
-from harvester.store.models import wb_csv
-from harvester.store.models.wb import WbAcceptanceReport, WbPaidStorage, WbStocksProduct
+from harvester.catalog.paging import OffsetPaginator
+from harvester.models import wb_csv
+from harvester.models.wb import WbAcceptanceReport, WbPaidStorage, WbStocksProduct
 
 _ALL_AVAILABILITY = ["deficient", "actual", "balanced", "nonActual", "nonLiquid", "invalidData"]
 

@@ -9,8 +9,8 @@ where none is documented, 31 days keeps one answer a month's worth.
 from harvester.catalog import limits
 from harvester.catalog.model import SNAPSHOT, Call, Child, Endpoint, Ids, Window
 from harvester.catalog.wb import STOCKS_BODY
-from harvester.client.paging import OffsetPaginator
-from harvester.store.models import wb_analytics as m
+from harvester.catalog.paging import OffsetPaginator
+from harvester.models import wb_analytics as m
 
 _STOCK_ORDER = {"field": "stockCount", "mode": "desc"}
 _PERIOD = {"currentPeriod": {"start": "{start}", "end": "{end}"}, "stockType": ""}

@@ -16,8 +16,8 @@ from sqlmodel import SQLModel
 
 from harvester.catalog import limits
 from harvester.catalog.model import Call, Child, Endpoint, Ids, Window
-from harvester.client.paging import OffsetPaginator, PagePaginator
-from harvester.store.models.wb_funnel import (
+from harvester.catalog.paging import OffsetPaginator, PagePaginator
+from harvester.models.wb_funnel import (
     WbFunnelCard,
     WbFunnelGroup,
     WbFunnelGrouped,

@@ -8,8 +8,8 @@ re-reads three of them every hour.
 
 from harvester.catalog import limits
 from harvester.catalog.model import SNAPSHOT, Call, Child, Endpoint, Ids, Window
-from harvester.client.paging import OffsetPaginator
-from harvester.store.models.wb_promotion import (
+from harvester.catalog.paging import OffsetPaginator
+from harvester.models.wb_promotion import (
     WbAdvBooster,
     WbAdvCampaign,
     WbAdvCampaignGroup,

@@ -13,8 +13,8 @@ Not harvested: POST /table/groups pages through the groups the main page already
 
 from harvester.catalog import limits
 from harvester.catalog.model import Call, Child, Endpoint, Ids, Window
-from harvester.client.paging import OffsetPaginator
-from harvester.store.models.wb_search import (
+from harvester.catalog.paging import OffsetPaginator
+from harvester.models.wb_search import (
     WbSearchOrders,
     WbSearchOrdersDay,
     WbSearchOrdersText,

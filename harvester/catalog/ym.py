@@ -8,8 +8,8 @@ per entity; stats/skus is charged by the products in its answer.
 
 from harvester.catalog import limits
 from harvester.catalog.model import SNAPSHOT, Call, Child, Endpoint, FileReportFlow, Ids, RemoteStatus, Window
-from harvester.client.paging import TokenPaginator
-from harvester.store.models import ym
+from harvester.catalog.paging import TokenPaginator
+from harvester.models import ym
 
 _PARALLEL = limits.YM_PARALLEL
 

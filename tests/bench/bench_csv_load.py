@@ -47,10 +47,11 @@ def run_harvester(url: str, path: Path, fresh: bool) -> dict:
     """The production path; `fresh` starts from an empty table, else the window's rows are replaced."""
     from sqlmodel import Session, SQLModel
 
-    import harvester.store.models  # noqa: F401
-    from harvester.store.db import make_engine
-    from harvester.store.load import load_csv_report
-    from harvester.store.models.wb_csv import WbFunnelDetailHistory
+    import harvester.models  # noqa: F401
+    from harvester.pipeline.store.db import make_engine
+    from harvester.pipeline.parse import read_report
+    from harvester.pipeline.store.load import load_csv_report
+    from harvester.models.wb_csv import WbFunnelDetailHistory
 
     engine = make_engine(url)
     table = WbFunnelDetailHistory.__table__  # type: ignore[attr-defined]
@@ -60,7 +61,7 @@ def run_harvester(url: str, path: Path, fresh: bool) -> dict:
     context = {"account_id": "bench", "window_start": START, "window_end": START + dt.timedelta(days=DAYS - 1)}
     started = time.perf_counter()
     with Session(engine) as session:
-        rows = load_csv_report(session, table, path, context, "dt", "bench")
+        rows = load_csv_report(session, table, read_report(path, table, "bench"), context, "dt")
         session.commit()
     return {"rows": rows, "seconds": time.perf_counter() - started}
 
@@ -74,7 +75,7 @@ def run_copy(url: str, path: Path) -> dict:
         conn.execute("CREATE TABLE bench_plain_copy (LIKE wb_csv_detail_history INCLUDING ALL)")
         conn.execute("ALTER TABLE bench_plain_copy ALTER COLUMN account_id SET DEFAULT 'bench'")
         conn.commit()
-        from harvester.store.models.wb_csv import WbFunnelDetailHistory
+        from harvester.models.wb_csv import WbFunnelDetailHistory
 
         by_source = {c.info.get("src"): c.name for c in WbFunnelDetailHistory.__table__.columns}  # type: ignore[attr-defined]
         names = ",".join(by_source[h] for h in HEADER.split(","))

@@ -26,12 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import redis  # noqa: E402
 
 from harvester.catalog.wb import STOCKS_PRODUCTS  # noqa: E402
-from harvester.embedded import embedded_redis  # noqa: E402
+from harvester.ops.embedded import embedded_redis  # noqa: E402
 from harvester.emulator import Emulator, data, seller_id  # noqa: E402
-from harvester.runtime import redis_url  # noqa: E402
-from harvester.schedule import today  # noqa: E402
-from harvester.settings import get_settings  # noqa: E402
-from harvester.store.models import HarvestRun  # noqa: E402
+from harvester.worker.runtime import redis_url  # noqa: E402
+from harvester.pipeline.schedule import today  # noqa: E402
+from harvester.core.settings import get_settings  # noqa: E402
+from harvester.models import HarvestRun  # noqa: E402
 from tests.e2e.conftest import Harness  # noqa: E402
 
 SEED = 1
@@ -70,8 +70,8 @@ def main() -> None:
         harness.wait_for(lambda: "ready" in harness.logs(), 60, "the worker to be ready")
 
         from harvester.catalog import endpoints
-        from harvester.store.models import Watermark
-        from harvester.tasks import harvest
+        from harvester.models import Watermark
+        from harvester.worker.tasks import harvest
 
         with harness.session() as session:  # mark the dependents as started, so only the backlog draws on the bucket
             for endpoint in endpoints().values():

@@ -22,14 +22,14 @@ import redis
 import requests
 from sqlmodel import Session, select
 
-from harvester.flows.jobs import ensure_job
+from harvester.pipeline.flows.jobs import ensure_job
 from harvester.emulator import Emulator, make_wb_token, make_ym_key, seller_id, ym_business_id
-from harvester.routing import QUEUES
-from harvester.runtime import redis_url
-from harvester.settings import get_settings
-from harvester.tasks import flow_step
-from harvester.store.db import get_engine, session_scope
-from harvester.store.models import JobStatus, ReportJob
+from harvester.worker.routing import QUEUES
+from harvester.worker.runtime import redis_url
+from harvester.core.settings import get_settings
+from harvester.worker.tasks import flow_step
+from harvester.pipeline.store.db import get_engine, session_scope
+from harvester.models import JobStatus, ReportJob
 
 pytestmark = pytest.mark.e2e
 
@@ -79,7 +79,7 @@ class Harness:
 
     def start_worker(self, concurrency: int = 1, beat: bool = False, **env: str) -> subprocess.Popen:
         n = len(self.workers)
-        cmd = [sys.executable, "-m", "celery", "-A", "harvester.app", "worker", "-P", "prefork",
+        cmd = [sys.executable, "-m", "celery", "-A", "harvester.worker.app", "worker", "-P", "prefork",
                "-c", str(concurrency), "-Q", ",".join(QUEUES), "-n", f"w{n}@%h", "--loglevel", "INFO",
                "--without-gossip", "--without-mingle", "--without-heartbeat"]
         if beat:

@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy import Table, select
 
-from harvester.accounts import Account
+from harvester.core.accounts import Account
 from harvester.catalog.model import Endpoint
 from harvester.emulator.server import Exchange
-from harvester.parse import records_at, tree_rows
-from harvester.store.models import HarvestRun
+from harvester.pipeline.parse import records_at, tree_rows
+from harvester.models import HarvestRun
 
 from .conftest import Harness
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import pytest
 
-from harvester.accounts import get_account
+from harvester.core.accounts import get_account
 from harvester.catalog import endpoints, endpoints_for
 from harvester.catalog.model import Endpoint
 from harvester.emulator import data
-from harvester.store.models import AccountState, EndpointBlock, HarvestRun, Watermark
-from harvester.tasks import dispatch, harvest
+from harvester.models import AccountState, EndpointBlock, HarvestRun, Watermark
+from harvester.worker.tasks import dispatch, harvest
 from tests.openapi import check_exchange, spec_for
 
 from . import rows

@@ -12,9 +12,9 @@ from typing import Any
 
 import requests
 
-from harvester.flower import flower_command, flower_env
-from harvester.schedule import today
-from harvester.tasks import harvest
+from harvester.ops.flower import flower_command, flower_env
+from harvester.pipeline.schedule import today
+from harvester.worker.tasks import harvest
 
 from .conftest import Harness
 

@@ -6,24 +6,24 @@ import signal
 import subprocess
 import sys
 
-from harvester.accounts import get_accounts
+from harvester.core.accounts import get_accounts
 from harvester.emulator import data
-from harvester.status import status_rows
-from harvester.store.db import get_engine
+from harvester.ops.status import status_rows
+from harvester.pipeline.store.db import get_engine
 
 from .conftest import Harness
 
 
 def test_run_once_harvests_everything_due_then_exits_0(harness: Harness) -> None:
     harness.add_wb_account(data.small_sellers(7, "cron", 1)[0], scopes=("analytics", "promotion"))
-    done = subprocess.run([sys.executable, "-c", "from harvester.cli import main; main()", "run-once",
+    done = subprocess.run([sys.executable, "-c", "from harvester.ops.cli import main; main()", "run-once",
                            "--workdir", str(harness.tmp / "run"), "--timeout", "240"],
                           env=harness.env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr + harness.logs()
     assert "all landed" in done.stdout
     rows = status_rows(get_engine(), get_accounts())
     assert rows and all(r["last_success"] and r["last_error"] is None for r in rows)
-    again = subprocess.run([sys.executable, "-c", "from harvester.cli import main; main()", "run-once",
+    again = subprocess.run([sys.executable, "-c", "from harvester.ops.cli import main; main()", "run-once",
                             "--workdir", str(harness.tmp / "run"), "--timeout", "240"],
                            env=harness.env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0  # what is due now is only the look-back; re-runs change nothing else
@@ -34,7 +34,7 @@ def test_up_runs_worker_and_beat_on_an_embedded_redis_and_stops_on_ctrl_c(harnes
     harness.add_wb_account("daemon")
     env = {k: v for k, v in harness.env.items() if k != "HARVESTER_BROKER_URL"}  # nothing configured: embedded
     workdir = harness.tmp / "up"
-    proc = subprocess.Popen([sys.executable, "-c", "from harvester.cli import main; main()", "up",
+    proc = subprocess.Popen([sys.executable, "-c", "from harvester.ops.cli import main; main()", "up",
                              "--workdir", str(workdir), "--concurrency", "1"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -9,9 +9,9 @@ import re
 from sqlmodel import select
 
 from harvester.emulator import data, make_wb_token
-from harvester.schedule import today
-from harvester.store.models import HarvestRun, JobStatus, ReportJob, WbPaidStorage, WbStocksProduct, Watermark
-from harvester.tasks import dispatch, harvest
+from harvester.pipeline.schedule import today
+from harvester.models import HarvestRun, JobStatus, ReportJob, WbPaidStorage, WbStocksProduct, Watermark
+from harvester.worker.tasks import dispatch, harvest
 
 from .conftest import Harness
 

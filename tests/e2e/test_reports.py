@@ -9,9 +9,9 @@ import pytest
 from harvester.catalog import get_endpoint
 from harvester.emulator.acceptance import acceptance
 from harvester.emulator.csvdata import csv_report
-from harvester.schedule import today
-from harvester.store.models import JobStatus, ReportQuota, WbAcceptanceReport, WbFunnelDetailHistory, WbPaidStorage
-from harvester.tasks import backfill, dispatch
+from harvester.pipeline.schedule import today
+from harvester.models import JobStatus, ReportQuota, WbAcceptanceReport, WbFunnelDetailHistory, WbPaidStorage
+from harvester.worker.tasks import backfill, dispatch
 
 from .conftest import Harness
 
@@ -20,7 +20,7 @@ YESTERDAY = today() - dt.timedelta(days=1)
 
 
 def _served(sid: str, endpoint: str, window: tuple[dt.date, dt.date]) -> list[list[str]]:
-    from harvester.client.http import fill_template
+    from harvester.core.request import fill_template
 
     flow = get_endpoint(endpoint).flow
     params = fill_template(flow.params, {"start": window[0].isoformat(), "end": window[1].isoformat()})

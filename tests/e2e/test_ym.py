@@ -13,21 +13,21 @@ import time
 
 import pytest
 
-from harvester.accounts import get_account
+from harvester.core.accounts import get_account
 from harvester.catalog import endpoints_for
 from harvester.emulator import ym_business_id, ym_campaign_ids
 from harvester.emulator import ym as ym_routes
 from harvester.emulator import ym_files, ymdata
-from harvester.schedule import today
-from harvester.store.models import HarvestRun, JobStatus, Watermark
-from harvester.store.models.ym import (
+from harvester.pipeline.schedule import today
+from harvester.models import HarvestRun, JobStatus, Watermark
+from harvester.models.ym import (
     YmMarketplaceServicePlacement,
     YmStatsSku,
     YmStatsSkuStock,
     YmStatsSkuTariff,
     YmStocksOnWarehouses,
 )
-from harvester.tasks import dispatch, harvest
+from harvester.worker.tasks import dispatch, harvest
 from tests.openapi import check_exchange
 
 from . import rows

@@ -12,7 +12,7 @@ import requests
 from harvester.catalog import get_endpoint
 from harvester.client.http import Request
 from harvester.emulator import Emulator, data, searchdata, seller_id
-from harvester import harvest, parse
+from harvester.pipeline import harvest, parse
 from harvester.parse import records_at
 from tests.openapi import check_exchange
 

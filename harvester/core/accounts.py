@@ -1,0 +1,198 @@
+"""Seller accounts: read from the TOML file the settings name, tokens resolved at use.
+
+A task carries an account id; the token is looked up here, in the worker, from an env var
+or a file each time, so a rotated token is picked up without a restart and never travels
+through the broker, the database or Flower.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import astuple, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from dotenv import dotenv_values
+
+from harvester.core.logs import register_secret
+from harvester.core.settings import SettingsError, get_settings
+
+Marketplace = Literal["wb", "ym"]
+TokenType = Literal["personal", "service", "base", "test"]
+
+# WB `acc` claim → token type (reference/wb-api.md §3.2). Older tokens have no `acc`.
+_ACC_TYPES: dict[int, TokenType] = {1: "base", 2: "test", 3: "personal", 4: "service"}
+
+
+class TokenError(RuntimeError):
+    """A token that cannot be read or decoded; the message never contains the token."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """One seller account as configured; holds where its token lives, not the token."""
+
+    id: str
+    marketplace: Marketplace
+    name: str = ""
+    token_env: str | None = None
+    token_file: Path | None = None
+    wb_api_generation: Literal["seed", "current"] = "current"
+    ym_business_id: int | None = None
+    ym_campaign_ids: tuple[int, ...] = field(default_factory=tuple)
+    ym_subscription: Literal["none", "medium"] = "none"  # YM's Medium subscription raises its budgets
+
+    def token(self) -> str:
+        """The current token, read fresh so rotation needs no restart."""
+        value = self._read_token()
+        register_secret(value)
+        return value
+
+    def _read_token(self) -> str:
+        if self.token_env:
+            value = (_env_file_values().get(self.token_env) or os.environ.get(self.token_env, "")).strip()
+            if not value:
+                raise TokenError(f"account {self.id}: env var {self.token_env} is empty or unset")
+            return value
+        assert self.token_file is not None
+        try:
+            value = self.token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise TokenError(f"account {self.id}: cannot read token file {self.token_file}: {exc.strerror}") from None
+        if not value:
+            raise TokenError(f"account {self.id}: token file {self.token_file} is empty")
+        return value
+
+    def settings_fingerprint(self) -> str:
+        """A hash of the account's entry (not its token): an edit lifts what its settings caused."""
+        return hashlib.sha256(repr(astuple(self)).encode()).hexdigest()[:16]
+
+    def context(self) -> dict[str, Any]:
+        """What requests and `ctx` columns may name about the account itself."""
+        return {"account_id": self.id, **({"business_id": self.ym_business_id} if self.ym_business_id else {})}
+
+    def limit_tier(self) -> str:
+        """Which row of a limit table applies: the WB token's type, or the YM subscription."""
+        return self.token_type() if self.marketplace == "wb" else self.ym_subscription
+
+    def token_type(self) -> TokenType:
+        """The WB token's type from its `acc` claim; limits differ per type."""
+        if self.marketplace != "wb":
+            return "personal"
+        acc = wb_claims(self.token(), self.id).get("acc")
+        return _ACC_TYPES.get(acc, "personal") if isinstance(acc, int) else "personal"
+
+
+def _env_file_values() -> dict[str, str | None]:
+    """The env file's variables, read fresh when it changes: a token rotated there needs no restart."""
+    path = Path(os.environ.get("HARVESTER_ENV_FILE", ".env"))
+    try:
+        key = (path, path.stat().st_mtime)
+    except OSError:
+        return {}
+    if key not in _env_cache:
+        _env_cache.clear()
+        _env_cache[key] = dotenv_values(path)
+    return _env_cache[key]
+
+
+_env_cache: dict[tuple[Path, float], dict[str, str | None]] = {}
+
+
+def wb_claims(token: str, account_id: str) -> dict:
+    """Decode a WB JWT payload without verifying it (WB signs; we only read claims)."""
+    parts = token.removeprefix("Bearer ").split(".")
+    if len(parts) != 3:
+        raise TokenError(f"account {account_id}: WB token is not a JWT (expected 3 dot-separated parts)")
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (binascii.Error, ValueError):
+        raise TokenError(f"account {account_id}: WB token payload is not base64url JSON") from None
+    if not isinstance(claims, dict):
+        raise TokenError(f"account {account_id}: WB token payload is not a JSON object")
+    return claims
+
+
+def _parse_account(raw: dict, where: str, base_dir: Path) -> Account:
+    known = {"id", "marketplace", "name", "token_env", "token_file", "wb_api_generation",
+             "business_id", "campaign_ids", "subscription"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise SettingsError(f"{where}: unknown keys {', '.join(unknown)}")
+    if "id" not in raw or not str(raw["id"]).strip():
+        raise SettingsError(f"{where}: `id` is required")
+    account_id = str(raw["id"])
+    marketplace = raw.get("marketplace")
+    if marketplace not in ("wb", "ym"):
+        raise SettingsError(f"{where} ({account_id}): `marketplace` must be \"wb\" or \"ym\"")
+    token_env, token_file = raw.get("token_env"), raw.get("token_file")
+    if bool(token_env) == bool(token_file):
+        raise SettingsError(f"{where} ({account_id}): set exactly one of `token_env` or `token_file`")
+    generation = raw.get("wb_api_generation", "current")
+    if generation not in ("seed", "current"):
+        raise SettingsError(f"{where} ({account_id}): `wb_api_generation` must be \"seed\" or \"current\"")
+    subscription = raw.get("subscription", "none")
+    if subscription not in ("none", "medium"):
+        raise SettingsError(f"{where} ({account_id}): `subscription` must be \"none\" or \"medium\" (Yandex Market)")
+    path = Path(token_file) if token_file else None
+    if path is not None and not path.is_absolute():
+        path = base_dir / path
+    return Account(
+        id=account_id,
+        marketplace=marketplace,
+        name=str(raw.get("name", "")),
+        token_env=token_env,
+        token_file=path,
+        wb_api_generation=generation,
+        ym_business_id=raw.get("business_id"),
+        ym_campaign_ids=tuple(raw.get("campaign_ids", ())),
+        ym_subscription=subscription,
+    )
+
+
+def load_accounts(path: Path) -> dict[str, Account]:
+    """Accounts by id from a TOML file with one `[[accounts]]` table each."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"accounts file {path} not found (set HARVESTER_ACCOUNTS_FILE)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"accounts file {path} is not valid TOML: {exc}") from None
+    accounts: dict[str, Account] = {}
+    for i, raw in enumerate(data.get("accounts", [])):
+        account = _parse_account(raw, f"{path} [[accounts]] #{i + 1}", path.parent)
+        if account.id in accounts:
+            raise SettingsError(f"{path}: duplicate account id {account.id}")
+        accounts[account.id] = account
+    return accounts
+
+
+_cache: dict[tuple[Path, float], dict[str, Account]] = {}
+
+
+def get_accounts() -> dict[str, Account]:
+    """The configured accounts, reloaded when the file changes so workers see edits."""
+    path = get_settings().accounts_file
+    try:
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:
+        raise SettingsError(f"accounts file {path} not found (set HARVESTER_ACCOUNTS_FILE)") from None
+    key = (path, mtime)
+    if key not in _cache:
+        _cache.clear()
+        _cache[key] = load_accounts(path)
+    return _cache[key]
+
+
+def get_account(account_id: str) -> Account:
+    """One account by id; a clear error when it is not configured."""
+    try:
+        return get_accounts()[account_id]
+    except KeyError:
+        raise SettingsError(f"account {account_id} is not in {get_settings().accounts_file}") from None

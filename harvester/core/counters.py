@@ -1,0 +1,24 @@
+"""Counters every worker process adds to, kept in Redis hashes (one per metric, one field per
+label set) because workers are prefork processes on several hosts; `harvester metrics` serves them."""
+
+from __future__ import annotations
+
+import json
+
+import redis
+
+COUNTERS = {
+    "harvester_requests_total": "API requests by marketplace, path and HTTP status",
+    "harvester_rate_limited_total": "429 (WB) and 420 (YM) answers by marketplace and limit group",
+    "harvester_rows_total": "Rows landed by endpoint",
+}
+PREFIX = "hv:metrics:"
+
+
+def count(client: redis.Redis, name: str, n: int = 1, **labels: str) -> None:
+    """Add `n` to a counter; never lets a metrics hiccup fail a harvest."""
+    assert name in COUNTERS, name
+    try:
+        client.hincrby(PREFIX + name, json.dumps(labels, sort_keys=True), n)
+    except redis.RedisError:
+        pass

@@ -1,0 +1,24 @@
+"""Every table: the run log and flow state (`core`) and the report tables of each family.
+
+Importing this package registers every table in the metadata migrations compare against.
+"""
+
+from harvester.models.state import AccountState, EndpointBlock, HarvestRun, JobStatus, ReportJob, ReportQuota, Watermark
+from harvester.models import wb_analytics, wb_funnel, wb_promotion, wb_search, ym  # noqa: F401  (register tables)
+from harvester.models.wb import WbAcceptanceReport, WbPaidStorage, WbStocksProduct
+from harvester.models.wb_csv import (
+    WbFunnelDetailHistory,
+    WbFunnelGroupedHistory,
+    WbSearchQueriesGroup,
+    WbSearchQueriesProduct,
+    WbSearchQueriesText,
+    WbStockDaily,
+    WbStockHistory,
+)
+
+__all__ = [
+    "AccountState", "EndpointBlock", "HarvestRun", "JobStatus", "ReportJob", "ReportQuota", "Watermark",
+    "WbAcceptanceReport", "WbPaidStorage", "WbStocksProduct",
+    "WbFunnelDetailHistory", "WbFunnelGroupedHistory", "WbSearchQueriesGroup", "WbSearchQueriesProduct",
+    "WbSearchQueriesText", "WbStockDaily", "WbStockHistory",
+]

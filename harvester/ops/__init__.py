@@ -1,0 +1,1 @@
+"""What ops and newcomers run: the CLI, the demo, status, account checks, Flower and metrics."""

@@ -1,0 +1,360 @@
+"""The `harvester` command: demo, emulator, catalog, status, dispatch.
+
+Workers and beat are plain Celery processes (`celery -A harvester.worker.app worker|beat`), so
+every Celery option and every Celery guide applies to them unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Optional
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from harvester.core.settings import SettingsError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+emulator_app = typer.Typer(help="The built-in HTTP emulator of the marketplace APIs.")
+app.add_typer(emulator_app, name="emulator")
+accounts_app = typer.Typer(help="The configured seller accounts.")
+app.add_typer(accounts_app, name="accounts")
+db_app = typer.Typer(help="The SQL store.")
+app.add_typer(db_app, name="db")
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg="red", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def demo(
+    sellers: int = typer.Option(3, min=1, help="Emulated WB sellers to harvest."),
+    time_scale: float = typer.Option(120.0, min=1, help="Emulated seconds per real second."),
+    workdir: Path = typer.Option(Path("harvester-demo"), help="Where the SQLite file, accounts and logs go."),
+    timeout: float = typer.Option(110.0, help="Give up after this many seconds."),
+) -> None:
+    """Harvest every catalog endpoint for emulated sellers into SQLite, then print what landed."""
+    from harvester.ops.demo import run_demo
+
+    raise typer.Exit(run_demo(sellers, time_scale, workdir, timeout))
+
+
+@emulator_app.callback(invoke_without_command=True)
+def emulator(
+    ctx: typer.Context,
+    port: int = typer.Option(8080, help="Port on 127.0.0.1."),
+    time_scale: float = typer.Option(1.0, help="Emulated seconds per real second."),
+    seed: int = typer.Option(0, help="Seed of the synthetic data."),
+) -> None:
+    """Serve the emulator on loopback until interrupted."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from harvester.emulator import serve
+
+    typer.echo(f"emulator on http://127.0.0.1:{port} (time scale {time_scale:g}, seed {seed})")
+    serve(port, time_scale, seed)
+
+
+@emulator_app.command("token")
+def emulator_token(
+    seller: str = typer.Option(..., help="Seller name or UUID (becomes the `sid` claim)."),
+    scopes: str = typer.Option("analytics", help="Comma-separated token categories."),
+    type_: str = typer.Option("personal", "--type", help="personal, service, base or test."),
+    expires: float = typer.Option(180, help="Days until the token expires (negative: already expired)."),
+) -> None:
+    """Print a WB-shaped test token for the emulator."""
+    from harvester.emulator import make_wb_token
+
+    typer.echo(make_wb_token(seller, [s.strip() for s in scopes.split(",") if s.strip()], type_, expires))
+
+
+@app.command()
+def catalog(as_json: bool = typer.Option(False, "--json", help="One JSON object per endpoint.")) -> None:
+    """List the endpoints the harvester knows, with this deployment's cadences and lookbacks."""
+    from harvester.catalog import endpoints, tuned
+    from harvester.core.settings import get_settings
+
+    settings = get_settings()
+    for e in (tuned(e, settings) for e in endpoints().values()):
+        row = {"name": e.name, "marketplace": e.marketplace, "generation": e.generation, "method": e.first_call.method,
+               "path": e.first_call.path, "flow": e.flow_kind, "cadence": e.cadence,
+               "max_days": e.window.max_days, "history_days": e.window.history_days,
+               "lookback_days": e.window.lookback_days, "limit": e.first_call.limit.name,
+               "depends_on": e.ids.source if e.ids else None, "requires": e.requires or None}
+        typer.echo(json.dumps(row) if as_json else (
+            f"{e.name:40} {e.generation:7} {e.cadence:6} lookback {e.window.lookback_days:<2} "
+            f"{e.flow_kind:13} {e.first_call.method:4} {e.first_call.path}"))
+
+
+@app.command()
+def status(
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per account × endpoint."),
+    stale_after: Optional[float] = typer.Option(
+        None, help="Exit 1 when any account × endpoint has no success within this many hours (for cron and monitoring)."),
+) -> None:
+    """Last success, lag, rows stored and last error per account × endpoint."""
+    from harvester.core.accounts import get_accounts
+    from harvester.ops.status import status_rows
+    from harvester.pipeline.store.db import get_engine
+
+    try:
+        rows = status_rows(get_engine(), get_accounts())
+    except (SettingsError, OperationalError) as exc:
+        _fail(_short(exc))
+    now = datetime.now(timezone.utc)
+    stale = []
+    for row in rows:
+        last = datetime.fromisoformat(row["last_success"]) if row["last_success"] else None
+        lag = (now - last).total_seconds() / 3600 if last else None
+        if stale_after is not None and (lag is None or lag > stale_after):
+            stale.append(row)
+        typer.echo(json.dumps(row, ensure_ascii=False) if as_json else
+                   f"{row['account']:20} {row['endpoint']:30} rows={row['rows']:<9} "
+                   f"lag={'never' if lag is None else f'{lag:.1f}h':>8}  {row['last_error'] or ''}")
+    if stale:
+        typer.secho(f"{len(stale)} account × endpoint pairs have no success within {stale_after:g} h", fg="red", err=True)
+        raise typer.Exit(1)
+
+
+def _short(exc: Exception) -> str:
+    """A one-line reason, without SQL or a stack, for errors shown to people."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return f"cannot reach the database: {text}" if isinstance(exc, OperationalError) else text
+
+
+@app.command("env-example")
+def env_example() -> None:
+    """Print every setting with its meaning and default, as an env file."""
+    from harvester.core.settings import env_example as render
+
+    typer.echo(render(), nl=False)
+
+
+@app.command()
+def dispatch(
+    cadence: Optional[str] = typer.Option(None, help="Only endpoints of this cadence."),
+    account: Optional[str] = typer.Option(None, help="Only this account id."),
+    endpoint: Optional[str] = typer.Option(None, help="Only this endpoint name."),
+) -> None:
+    """Queue every due window now instead of waiting for beat."""
+    try:
+        from harvester.worker.tasks import dispatch as dispatch_task
+
+        dispatch_task.delay(cadence, account, endpoint)
+    except SettingsError as exc:
+        _fail(str(exc))
+    typer.echo("queued")
+
+
+@app.command()
+def backfill(
+    account: str = typer.Option(..., help="Account id."),
+    endpoint: str = typer.Option(..., help="Endpoint name (see `harvester catalog`)."),
+    since: datetime = typer.Option(..., formats=["%Y-%m-%d"], help="First day, YYYY-MM-DD."),
+    until: Optional[datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Last day (default: yesterday)."),
+    wait: bool = typer.Option(True, help="Follow the landed windows with a progress bar until all are done."),
+) -> None:
+    """Queue a past period as legal windows; the limiter paces them, re-runs change nothing."""
+    from harvester.catalog import get_endpoint
+    from harvester.pipeline.schedule import split, today
+    from harvester.worker.tasks import backfill as backfill_task
+
+    try:
+        ep = get_endpoint(endpoint)
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    if ep.window.history_days == 0:
+        _fail(f"{endpoint} is a snapshot of today's data; a past period cannot be harvested")
+    last = until.date() if until else today() - timedelta(days=1)
+    if last < since.date():
+        _fail(f"--until {last} is before --since {since.date()}")
+    windows = split(since.date(), last, ep.window.max_days)
+    started = datetime.now(timezone.utc)
+    backfill_task.delay(account, endpoint, since.date().isoformat(), last.isoformat())
+    typer.echo(f"queued {endpoint} for {account}: {since.date()} .. {last}, {len(windows)} windows")
+    if wait:
+        _follow(account, endpoint, windows, started)
+
+
+def _follow(account: str, endpoint: str, windows: list, started: datetime) -> None:
+    """A progress bar over the windows whose run has landed (ok or failed) since `started`."""
+    import time
+
+    from rich.progress import Progress
+    from sqlmodel import Session, select
+
+    from harvester.pipeline.store.db import get_engine
+    from harvester.models import HarvestRun
+
+    wanted = set(windows)
+    with Progress() as progress:
+        bar = progress.add_task(f"{endpoint} {account}", total=len(wanted))
+        while True:
+            with Session(get_engine()) as session:
+                runs = session.exec(select(HarvestRun).where(
+                    HarvestRun.account_id == account, HarvestRun.endpoint == endpoint,
+                    HarvestRun.status != "recreated", HarvestRun.finished_at >= started)).all()
+            landed = {(r.window_start, r.window_end): r.status for r in runs if (r.window_start, r.window_end) in wanted}
+            progress.update(bar, completed=len(landed))
+            if len(landed) == len(wanted):
+                break
+            time.sleep(1)
+    failed = sorted(w for w, status in landed.items() if status == "failed")
+    if failed:
+        typer.secho(f"{len(failed)} windows failed, first {failed[0][0]}..{failed[0][1]}: see `harvester status`", fg="red")
+        raise typer.Exit(1)
+
+
+@accounts_app.command("check")
+def accounts_check(
+    ping: bool = typer.Option(True, help="Also call the API's /ping with each token."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per account."),
+) -> None:
+    """Decode each token (seller, type, categories, expiry), warn before expiry, ping the API; never print a token."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from harvester.core.accounts import get_accounts
+    from harvester.ops.checks import check
+    from harvester.pipeline.client import Client
+    from harvester.core.settings import get_settings
+
+    client = Client(get_settings())
+    results = [check(account, client, ping) for account in get_accounts().values()]
+    if as_json:
+        for result in results:
+            typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        table = Table()
+        for column in ("account", "seller", "type", "categories", "expires", "ping", "problems / warnings"):
+            table.add_column(column)
+        for r in results:
+            notes = "; ".join(r["problems"] + r["warnings"])
+            table.add_row(r["account"], str(r.get("seller_id", "-")), str(r.get("token_type", "-")),
+                          ",".join(r.get("categories", [])), str(r.get("expires", "-"))[:10], r.get("ping", "-"),
+                          f"[red]{notes}[/red]" if r["problems"] else notes)
+        Console().print(table)
+    if any(r["problems"] for r in results):
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the configured database to the schema this version expects."""
+    from harvester.core.settings import get_settings
+    from harvester.pipeline.store.db import make_engine
+    from harvester.pipeline.store.migrate import current, upgrade
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        before = current(engine)
+        upgrade(engine)
+        typer.echo(f"database at {current(engine)} (was {before or 'empty'})")
+    except OperationalError as exc:
+        _fail(_short(exc))
+
+
+@app.command()
+def metrics(port: int = typer.Option(9108, help="Port for /metrics."),
+            address: str = typer.Option("0.0.0.0", help="Address to listen on.")) -> None:
+    """Serve Prometheus metrics (requests, 429s, rows, quota left, queue lengths) until interrupted."""
+    from harvester.ops.metrics import serve
+    from harvester.worker.runtime import get_runtime
+    from harvester.pipeline.store.db import get_engine
+
+    typer.echo(f"metrics on http://{address}:{port}/metrics")
+    serve(port, get_runtime().redis, get_engine(), address)
+
+
+@app.command()
+def flower(port: int = typer.Option(5555, help="Port of the Flower web UI."),
+           address: str = typer.Option("127.0.0.1", help="Address to listen on.")) -> None:
+    """Flower for these workers, with basic auth from HARVESTER_FLOWER_USER / HARVESTER_FLOWER_PASSWORD."""
+    from harvester.ops.flower import run_flower
+
+    raise typer.Exit(run_flower(port, address))
+
+
+@contextmanager
+def _local_broker(workdir: Path) -> Iterator[None]:
+    """The broker (an embedded one when none is configured), after checking everything is reachable."""
+    from harvester.ops.local import broker, preflight
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    with broker(workdir):
+        problem = preflight()
+        if problem:
+            _fail(problem)
+        yield
+
+
+@app.command()
+def up(
+    concurrency: int = typer.Option(4, help="Worker processes."),
+    with_flower: bool = typer.Option(False, "--flower", help="Also run Flower (needs its basic-auth variables)."),
+    metrics_port: Optional[int] = typer.Option(None, help="Also serve Prometheus metrics on this port."),
+    workdir: Path = typer.Option(Path(".harvester"), help="Beat schedule, worker log, embedded Redis."),
+) -> None:
+    """Worker and beat (and Flower, metrics) in one command; an embedded Redis when no broker is configured."""
+    import subprocess
+    import threading
+
+    from harvester.ops.local import worker
+
+    with _local_broker(workdir):
+        with worker(workdir, concurrency) as proc:
+            extra = []
+            if with_flower:
+                from harvester.ops.flower import FlowerConfigError, flower_command, flower_env
+
+                try:
+                    extra.append(subprocess.Popen(flower_command(5555), env=flower_env(os.environ)))
+                except FlowerConfigError as exc:
+                    _fail(str(exc))
+            if metrics_port:
+                threading.Thread(target=metrics, args=(metrics_port, "127.0.0.1"), daemon=True).start()
+            typer.echo(f"worker and beat running (log: {workdir / 'worker.log'}); Ctrl-C stops them")
+            try:
+                proc.wait()
+            except KeyboardInterrupt:
+                typer.echo("stopping")
+            finally:
+                for p in extra:
+                    p.terminate()
+
+
+@app.command("run-once")
+def run_once(
+    timeout: float = typer.Option(3600, help="Give up waiting after this many seconds."),
+    concurrency: int = typer.Option(4, help="Worker processes."),
+    workdir: Path = typer.Option(Path(".harvester"), help="Worker log and embedded Redis."),
+) -> None:
+    """Harvest everything due now, wait for it, exit (0 when all landed): for cron instead of daemons."""
+    from harvester.ops.local import due_targets, wait_settled, worker
+    from harvester.models.state import utcnow
+
+    with _local_broker(workdir):
+        targets, since = due_targets(), utcnow()
+        with worker(workdir, concurrency, beat=False):
+            from harvester.worker.tasks import dispatch as dispatch_task
+
+            dispatch_task.delay()
+            settled, succeeded = wait_settled(targets, since, timeout)
+    typer.echo(f"{len(targets)} account × endpoint pairs due; "
+               f"{'all landed' if succeeded else 'some failed' if settled else 'timed out'}")
+    raise typer.Exit(0 if succeeded else 1)
+
+
+def main() -> None:
+    try:
+        app()
+    except SettingsError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise SystemExit(2) from None

@@ -1,0 +1,104 @@
+"""The HTTP client: one `requests` session per account, typed errors, no waiting.
+
+It never sleeps and never retries by itself: a 429 or a 5xx becomes an exception that the
+task turns into a re-queue with a countdown (nothing holds a worker slot while it waits).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from harvester.core.accounts import Account
+from harvester.core.errors import Transient, error_for
+from harvester.core.request import Request
+from harvester.core.settings import Settings
+
+# Host keys of the catalog → real base URLs (reference/wb-api.md §1, yandex-market-api.md).
+HOSTS: dict[str, str] = {
+    "wb.analytics": "https://seller-analytics-api.wildberries.ru",
+    "wb.advert": "https://advert-api.wildberries.ru",
+    "wb.advert_media": "https://advert-media-api.wildberries.ru",
+    "wb.common": "https://common-api.wildberries.ru",
+    "ym.api": "https://api.partner.market.yandex.ru",
+}
+
+
+class Client:
+    """Sends requests for accounts; keeps one pooled session per account in this process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._sessions: dict[str, requests.Session] = {}
+
+    def _session(self, account: Account) -> requests.Session:
+        session = self._sessions.get(account.id)
+        if session is None:
+            session = requests.Session()
+            session.mount("http://", HTTPAdapter(pool_maxsize=4))
+            session.mount("https://", HTTPAdapter(pool_maxsize=4))
+            session.headers["User-Agent"] = "harvester/0.1"
+            self._sessions[account.id] = session
+        return session
+
+    def base_url(self, host: str) -> str:
+        return self._settings.emulator_url or HOSTS[host]
+
+    def send(self, account: Account, request: Request, stream: bool = False) -> requests.Response:
+        """One call; a non-2xx answer or a network failure raises a typed `HarvestError`.
+
+        With `stream` the body is left unread, for downloads spooled to disk.
+        """
+        base = self.base_url(request.host).rstrip("/")
+        # A file link (YM reports) is a full URL, often on a storage host: the key goes only to the API.
+        url = request.path if request.path.startswith(("http://", "https://")) else base + request.path
+        auth = {}
+        if url.startswith(base + "/"):
+            token = account.token()
+            auth = {"Authorization": token} if account.marketplace == "wb" else {"Api-Key": token}
+        try:
+            response = self._session(account).request(
+                request.method,
+                url,
+                params=request.params or None,
+                json=request.json,
+                headers=auth,
+                timeout=(self._settings.connect_timeout, self._settings.request_timeout),
+                stream=stream,
+            )
+        except requests.RequestException as exc:
+            # The exception text can carry the URL but never headers, so no token leaks here.
+            raise Transient(f"{request.label}: {type(exc).__name__}") from None
+        error = error_for(account.marketplace, response, request.label)
+        if error is not None:
+            raise error
+        return response
+
+
+def decode_json(response: requests.Response, label: str) -> Any:
+    """The JSON body, with a truncated or garbled body reported as a retriable failure."""
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except (ValueError, json.JSONDecodeError):
+        raise Transient(f"{label}: malformed JSON body ({len(response.content)} bytes)") from None
+
+
+def spool(response: requests.Response, path: Path, label: str) -> int:
+    """Write a streamed body to `path` in chunks (memory stays flat); a cut connection is `Transient`."""
+    size = 0
+    try:
+        with open(path, "wb") as out:
+            for chunk in response.iter_content(1 << 16):
+                out.write(chunk)
+                size += len(chunk)
+    except requests.RequestException as exc:
+        raise Transient(f"{label}: download broke off after {size} bytes ({type(exc).__name__})") from None
+    finally:
+        response.close()
+    return size

@@ -1,0 +1,105 @@
+"""A synchronous harvest of one window: every id chunk and page, through the gate, parsed and upserted.
+
+Progress (ids done, next page, rows so far) is kept in a small object the task serialises
+into its retry kwargs, so a harvest that must wait for the limiter resumes where it was.
+Each page is upserted as it arrives, with its child tables: a crash repeats at most one
+page, idempotently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from harvester.core.accounts import Account
+from harvester.catalog import source_table
+from harvester.catalog.model import Endpoint, Ids
+from harvester.core.request import Request, fill_template
+from harvester.pipeline.gate import Gate
+from harvester.pipeline.parse import records_at, tree_rows
+from harvester.pipeline.schedule import chunks
+from harvester.pipeline.store.db import session_scope
+from harvester.pipeline.store.ids import id_rows
+from harvester.pipeline.store.upsert import upsert
+
+
+@dataclass
+class Progress:
+    """Where a harvest stands; serialisable into task kwargs."""
+
+    cursor: dict[str, Any] | None = None
+    rows: int = 0
+    booked: dict[str, Any] | None = None  # a limiter token reserved for the next request (see gate.Wait)
+    after: list[Any] | None = None  # the last id row fully harvested; the rest come after it
+
+
+def request_values(window: tuple[dt.date, dt.date], ids: Ids | None, chunk: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """Placeholder values of one request: the window, and the id chunk as lists, scalars and items."""
+    values: dict[str, Any] = {"start": window[0].isoformat(), "end": window[1].isoformat(),
+                              # RFC 3339 moments covering the window's days, for APIs that want date-times
+                              "start_time": f"{window[0].isoformat()}T00:00:00Z",
+                              "end_time": f"{window[1].isoformat()}T23:59:59Z"}
+    if ids is None:
+        return values
+    for i, name in enumerate(ids.columns):
+        values[f"ids.{name}"] = [row[i] for row in chunk]
+        values[f"id.{name}"] = chunk[0][i]
+    if ids.item is not None:
+        values["items"] = [
+            fill_template(ids.item, {**values, **{f"id.{n}": row[i] for i, n in enumerate(ids.columns)}})
+            for row in chunk
+        ]
+    return values
+
+
+def _constant_ids(ids: Ids | None, chunk: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """Id columns with one value over the chunk: the context of its rows (e.g. advert_id)."""
+    if ids is None:
+        return {}
+    return {name: chunk[0][i] for i, name in enumerate(ids.columns) if all(r[i] == chunk[0][i] for r in chunk)}
+
+
+def _chunks(account: Account, endpoint: Endpoint, after: list[Any] | None) -> Iterator[list[tuple[Any, ...]]]:
+    """The id chunks still to harvest, read one at a time past `after`: a task re-queued after
+    every request reads one chunk's rows, not every id of the account again."""
+    ids = endpoint.ids
+    if ids is None:
+        yield [()]
+        return
+    group = ids.columns.index(ids.group) if ids.group else None
+    table = source_table(ids)
+    while True:
+        with session_scope() as session:
+            rows = id_rows(session, table, account, ids, tuple(after) if after is not None else None, ids.per_call)
+        if not rows:
+            return
+        chunk = chunks(rows, ids.per_call, group)[0]
+        yield chunk
+        after = list(chunk[-1])
+
+
+def harvest_window(gate: Gate, account: Account, endpoint: Endpoint, window: tuple[dt.date, dt.date], progress: Progress) -> int:
+    """Fetch and store every id chunk and page of `window`; raises `Wait` or a `HarvestError` with `progress` current."""
+    call = endpoint.fetch
+    assert call is not None, f"{endpoint.name} is a {endpoint.flow_kind} flow, not a sync fetch"
+    table = endpoint.model.__table__  # type: ignore[attr-defined]
+    known = account.context()
+    for chunk in _chunks(account, endpoint, progress.after):
+        context = {**known, "window_start": window[0], "window_end": window[1], **_constant_ids(endpoint.ids, chunk)}
+        first = Request.from_call(call, **known, **request_values(window, endpoint.ids, chunk))
+        request = endpoint.paginator.first(first, progress.cursor)
+        while request is not None:
+            progress.cursor = endpoint.paginator.cursor(request)
+            booked, progress.booked = progress.booked, None
+            body = gate.call(account, request, call, booked)
+            records = records_at(body, call.records, request.label, call.single)
+            tables = tree_rows(table, endpoint.children, records, context, request.label)
+            with session_scope() as session:
+                progress.rows += sum(upsert(session, t, rows) for t, rows in tables.items())
+            request = endpoint.paginator.next(request, records, body)
+        progress.cursor = None
+        if endpoint.ids is not None:
+            progress.after = list(chunk[-1])
+    return progress.rows

@@ -1,0 +1,284 @@
+"""From an API answer to table rows: find the records, then read each column's source.
+
+Columns declare their source in `info` (see `store/models/_fields.py`), so this module has
+no per-endpoint code. JSON: a body of the wrong shape or a record without a key value is a
+`Transient` failure, retried a few times, then recorded. CSV (WB's report files): the
+header is planned once against the table; a missing key column is `SchemaDrift`, which
+fails the job before anything loads; unknown columns go to `extras`, logged once per table.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Mapping
+
+import structlog
+from sqlalchemy import Column, Date, DateTime, Float, Table
+
+from harvester.core.errors import HarvestError, Transient
+from harvester.core.request import dig
+
+_MISSING = object()
+
+
+def records_at(body: Any, path: str, label: str, single: bool = False) -> list[dict[str, Any]]:
+    """The list of records at `path` in a decoded body; None (204, no data) is no records.
+
+    A `*` part flattens a list: "*.stats" gathers the `stats` of every element of the body.
+    """
+    parts = path.split(".") if path else []
+    found = body
+    for i, part in enumerate(parts):
+        if found is None:  # a null on the way (WB's `{"data": null}`) means no data
+            return []
+        if part == "*":
+            if not isinstance(found, list):
+                raise Transient(f"{label}: expected a list at {'.'.join(parts[:i]) or 'the body'}")
+            rest = ".".join(parts[i + 1:])
+            return [record for element in found for record in records_at(element, rest, label, single)]
+        found = found.get(part, _MISSING) if isinstance(found, Mapping) else _MISSING
+    if found is None or (single and found is _MISSING):  # a one-record answer may be empty: `{}`
+        return []
+    if single and isinstance(found, Mapping):  # an answer that is one record (a report's main page)
+        return [found]
+    if not isinstance(found, list) or not all(isinstance(r, Mapping) for r in found):
+        where = path or "the body"
+        raise Transient(f"{label}: expected a list of objects at {where}, got {type(found).__name__}")
+    return found
+
+
+def _coerce(value: Any, column_type: Any) -> Any:
+    """ISO strings into date-times and dates, as the column wants (SQLite's driver does not parse)."""
+    if not isinstance(value, str):
+        return value
+    base = getattr(column_type, "impl", column_type)  # SQLModel's UTCDateTime decorates DateTime
+    if isinstance(base, DateTime):
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    if isinstance(base, Date):
+        return dt.date.fromisoformat(value[:10]) if value else None
+    return value
+
+
+def to_rows(table: Table, records: list[Mapping[str, Any]], context: Mapping[str, Any], label: str) -> list[dict[str, Any]]:
+    """One dict per record with every column filled from its declared source."""
+    plan = [
+        (c.name, c.info.get("src"), c.info.get("ctx"), c.type, c.primary_key,
+         c.default.arg if c.default is not None and c.default.is_scalar else None)
+        for c in table.columns
+    ]
+    rows = []
+    for record in records:
+        row: dict[str, Any] = {}
+        for name, src, ctx, column_type, is_key, default in plan:
+            value = context[ctx] if ctx else dig(record, src, default)
+            try:
+                row[name] = _coerce(value, column_type)
+            except ValueError:
+                raise Transient(f"{label}: {src} = {value!r} is not a date or date-time") from None
+            if is_key and row[name] is None:
+                raise Transient(f"{label}: record without its key field {src}")
+        rows.append(row)
+    return rows
+
+
+def tree_rows(table: Table, children: Iterable[Any], records: list[Mapping[str, Any]], context: Mapping[str, Any],
+              label: str) -> dict[Table, list[dict[str, Any]]]:
+    """Rows of `table` and of every child table (`catalog.model.Child`), parents first.
+
+    Each child list is read from its parent record; the values the child's `carry` names are
+    added to the context its `ctx` columns read, so a child row holds its parent's key.
+    """
+    out = {table: to_rows(table, records, context, label)}
+    for child in children:
+        for record in records:
+            inner = {**context, **{name: dig(record, path) for name, path in child.carry.items()}}
+            nested = _elements(record, child.path, label)
+            for t, rows in tree_rows(child.model.__table__, child.children, nested, inner, label).items():
+                out.setdefault(t, []).extend(rows)
+    return out
+
+
+def _elements(record: Mapping[str, Any], path: str, label: str) -> list[Mapping[str, Any]]:
+    """A child list of a record, each element with its position as `@index`; a plain value
+    (a picture URL) is read as `@value`."""
+    found = dig(record, path)
+    if found is None:
+        return []
+    if not isinstance(found, list):
+        raise Transient(f"{label}: expected a list at {path}, got {type(found).__name__}")
+    return [{**e, "@index": i} if isinstance(e, Mapping) else {"@value": e, "@index": i} for i, e in enumerate(found)]
+
+
+# --- CSV reports -------------------------------------------------------------------------
+
+log = structlog.get_logger(__name__)
+_drift_logged: set[tuple[str, str]] = set()
+_TRUE = {"true", "1", "yes", "да"}
+
+
+class SchemaDrift(HarvestError):
+    """A report file the table cannot take (a key column is gone): fail, load nothing."""
+
+
+def _csv_value(value: str, column_type: Any) -> Any:
+    """A CSV cell as the column's Python type; unreadable cells (`no rating`) become None."""
+    value = value.strip()
+    if value == "":
+        return None
+    try:
+        python_type = column_type.python_type
+    except NotImplementedError:
+        return value
+    try:
+        if python_type is bool:
+            return value.lower() in _TRUE
+        if python_type is int:
+            return int(value) if value.lstrip("-").isdigit() else int(float(value))
+        if python_type is float:
+            return float(value.replace(",", "."))
+        if python_type is dt.date:
+            return dt.date.fromisoformat(value[:10]) if value[4:5] == "-" else dt.datetime.strptime(value, "%d.%m.%Y").date()
+    except ValueError:
+        return None
+    return value
+
+
+@dataclass
+class CsvPlan:
+    """How one report file's header maps onto one table."""
+
+    table: Table
+    plain: list[tuple[int, Column]] = field(default_factory=list)
+    grouped: dict[Column, list[tuple[int, str]]] = field(default_factory=dict)
+    melt: list[tuple[int, str]] = field(default_factory=list)
+    unknown: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def direct(self) -> bool:
+        """Every header is a plain column: the file can be bulk-copied as it is."""
+        return not (self.grouped or self.melt or self.unknown)
+
+
+def csv_plan(table: Table, header: list[str], label: str) -> CsvPlan:
+    """Match a header to the table's columns; a missing key column is `SchemaDrift`."""
+    names = [h.strip().lstrip("\ufeff") for h in header]
+    plan, used = CsvPlan(table), set()
+    for column in table.columns:
+        info = column.info
+        if "src" in info:
+            index = next((names.index(o) for o in info["src"].split("|") if o in names), None)
+            if index is None and column.primary_key:
+                raise SchemaDrift(f"{label}: the report has no {info['src']} column, part of the key; loaded nothing")
+            if index is not None:
+                plan.plain.append((index, column))
+                used.add(index)
+        elif "pattern" in info:
+            matches = [(i, m.group(1)) for i, n in enumerate(names) if (m := re.match(info["pattern"], n))]
+            used.update(i for i, _ in matches)
+            if info["role"] == "json":
+                plan.grouped[column] = matches
+            elif info["role"] == "melt_key":
+                plan.melt = matches
+    plan.unknown = [(i, n) for i, n in enumerate(names) if i not in used]
+    if plan.unknown and (table.name, ",".join(n for _, n in plan.unknown)) not in _drift_logged:
+        _drift_logged.add((table.name, ",".join(n for _, n in plan.unknown)))
+        log.warning("csv_unknown_columns", table=table.name, columns=[n for _, n in plan.unknown],
+                    kept_in="extras" if "extras" in table.c else "nowhere (no extras column)")
+    return plan
+
+
+def csv_records(rows: Iterable[list[str]], plan: CsvPlan, context: Mapping[str, Any], label: str) -> Iterator[dict[str, Any]]:
+    """Table rows from CSV rows (after the header), one per row, or one per day column when melted."""
+    ctx_columns = [(c.name, c.info["ctx"]) for c in plan.table.columns if "ctx" in c.info]
+    keys = [c.name for c in plan.table.primary_key.columns]
+    melt_key = next((c for c in plan.table.columns if c.info.get("role") == "melt_key"), None)
+    melt_value = next((c for c in plan.table.columns if c.info.get("role") == "melt_value"), None)
+    extras = "extras" in plan.table.c and plan.unknown
+    blank = dict.fromkeys(plan.table.columns.keys())  # every row has every column, for executemany
+    for number, cells in enumerate(rows, start=2):
+        if not any(cells):
+            continue
+        row = {**blank, **{name: context[source] for name, source in ctx_columns}}
+        for index, column in plan.plain:
+            row[column.name] = _csv_value(cells[index], column.type) if index < len(cells) else None
+        for column, matches in plan.grouped.items():
+            row[column.name] = {label_: _csv_value(cells[i], Float()) if i < len(cells) else None
+                                for i, label_ in matches} or None
+        if extras:
+            row["extras"] = {name: cells[i] for i, name in plan.unknown if i < len(cells)}
+        missing = [k for k in keys if row.get(k) is None and (melt_key is None or k != melt_key.name)]
+        if missing:
+            raise SchemaDrift(f"{label}: line {number} has no value for key column(s) {', '.join(missing)}; loaded nothing")
+        if melt_key is None or melt_value is None:
+            yield row
+            continue
+        for index, day in plan.melt:
+            if index < len(cells) and cells[index].strip():
+                yield {**row, melt_key.name: _csv_value(day, melt_key.type),
+                       melt_value.name: _csv_value(cells[index], melt_value.type)}
+
+
+_BUFFER = 1 << 20
+
+
+@contextmanager
+def report_csv(path: Path, label: str) -> Iterator[IO[bytes]]:
+    """The one CSV inside a report ZIP, as a buffered byte stream; a broken ZIP is `Transient`."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) != 1:
+                raise Transient(f"{label}: expected one file in the report ZIP, found {len(members)}")
+            with archive.open(members[0]) as member:
+                yield io.BufferedReader(member, _BUFFER)  # type: ignore[arg-type]
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        raise Transient(f"{label}: the report ZIP is truncated or corrupt ({exc})") from None
+
+
+@dataclass(frozen=True)
+class CsvReport:
+    """A report ZIP's one CSV with its header planned against the table: raw lines for a bulk
+    copy when the file maps straight onto the table, parsed rows otherwise."""
+
+    path: Path
+    plan: CsvPlan
+    label: str
+    plain_header: bool  # no ", " separators: the lines can go to COPY as they are
+
+    @property
+    def copy_columns(self) -> list[str] | None:
+        if not (self.plan.direct and self.plain_header):
+            return None
+        return [column.name for _, column in sorted(self.plan.plain, key=lambda pair: pair[0])]
+
+    @contextmanager
+    def lines(self) -> Iterator[IO[bytes]]:
+        with report_csv(self.path, self.label) as raw:
+            raw.readline()
+            yield raw
+
+    def records(self, context: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        with report_csv(self.path, self.label) as raw:
+            reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""), skipinitialspace=True)
+            next(reader, None)
+            yield from csv_records(reader, self.plan, context, self.label)
+
+
+def read_report(path: Path, table: Table, label: str) -> CsvReport | None:
+    """The report at `path` planned against `table`; None for an empty file (perhaps just a BOM)."""
+    with report_csv(path, label) as raw:
+        header_line = raw.readline()
+    header_text = header_line.decode("utf-8-sig").strip()
+    if not header_text:
+        return None
+    header = next(csv.reader([header_text], skipinitialspace=True))
+    return CsvReport(path, csv_plan(table, header, label), label, b", " not in header_line)

@@ -1,0 +1,79 @@
+"""What is due when: beat's few entries (one per cadence) and the windows each harvest covers.
+
+Beat stays dumb: one entry per cadence fans out over accounts × catalog in `dispatch`, so
+5,000 accounts are still a handful of beat entries. Dates are Moscow dates, the day WB and
+YM close their reports by.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from celery.schedules import crontab, schedule
+
+from harvester.catalog.model import Window
+from harvester.core.settings import Settings
+
+MOSCOW = dt.timezone(dt.timedelta(hours=3), "MSK")
+
+# Odd minutes keep our fan-out off the top of the hour, when every other client calls too.
+# Keys are `catalog.model.CADENCE_NAMES`; a test keeps the two in step.
+CADENCES: dict[str, crontab] = {
+    "15min": crontab(minute="2,17,32,47"),
+    "30min": crontab(minute="4,34"),
+    "hourly": crontab(minute=7),
+    "daily": crontab(hour=4, minute=17),
+    # WB builds the weekly self-purchase report on Wednesdays before 07:00 MSK
+    "weekly": crontab(day_of_week="wed", hour=9, minute=27),
+}
+
+
+def today() -> dt.date:
+    return dt.datetime.now(MOSCOW).date()
+
+
+def due_windows(window: Window, complete_until: dt.date | None, on: dt.date, initial_days: int) -> list[tuple[dt.date, dt.date]]:
+    """Legal windows from the watermark (less the lookback) to the newest complete day."""
+    newest = on - dt.timedelta(days=window.lag_days)
+    if window.history_days == 0:
+        return [(newest, newest)]
+    oldest = on - dt.timedelta(days=window.history_days)
+    if complete_until is None:
+        start = newest - dt.timedelta(days=max(initial_days, 1) - 1)
+    else:
+        start = complete_until + dt.timedelta(days=1 - window.lookback_days)
+    return split(max(start, oldest), newest, window.max_days)
+
+
+def split(start: dt.date, end: dt.date, max_days: int) -> list[tuple[dt.date, dt.date]]:
+    """Consecutive windows of at most `max_days` days covering exactly [start, end]."""
+    windows = []
+    while start <= end:
+        last = min(end, start + dt.timedelta(days=max_days - 1))
+        windows.append((start, last))
+        start = last + dt.timedelta(days=1)
+    return windows
+
+
+def chunks(rows: list[tuple[Any, ...]], per_call: int, group: int | None = None) -> list[list[tuple[Any, ...]]]:
+    """Consecutive id chunks of at most `per_call` rows; with `group` (a column index), a chunk
+    never holds two values of that column. Rows come sorted, so a group's rows are adjacent."""
+    out: list[list[tuple[Any, ...]]] = []
+    for row in rows:
+        last = out[-1] if out else None
+        if last is None or len(last) >= per_call or (group is not None and last[0][group] != row[group]):
+            out.append([row])
+        else:
+            last.append(row)
+    return out
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict]:
+    """Celery beat entries: a dispatch per cadence and the flow sweeper."""
+    entries = {
+        f"dispatch-{name}": {"task": "harvester.dispatch", "schedule": when, "args": (name,)}
+        for name, when in CADENCES.items()
+    }
+    entries["sweep-flows"] = {"task": "harvester.sweep", "schedule": schedule(settings.sweep_interval)}
+    return entries

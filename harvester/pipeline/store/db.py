@@ -1,0 +1,62 @@
+"""Engine and sessions for the configured database (PostgreSQL in production, SQLite embedded).
+
+SQLite gets WAL and a busy timeout so several worker processes can write one file. The schema
+comes from migrations (`harvester.pipeline.store.migrate`), checked once per engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from harvester.core.settings import get_settings
+from harvester.pipeline.store.migrate import ensure_schema
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the per-dialect settings the harvester relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The process's engine for `url` (default: the configured database), its schema at head.
+
+    A fresh database is migrated; one behind raises `SchemaError` (run `harvester db upgrade`).
+    """
+    return _engine(url or get_settings().database_url)
+
+
+@lru_cache(maxsize=4)
+def _engine(url: str) -> Engine:
+    engine = make_engine(url)
+    ensure_schema(engine)
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error."""
+    with Session(engine or get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

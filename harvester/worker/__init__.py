@@ -1,0 +1,1 @@
+"""Worker plumbing: the Celery app, its tasks and queues, and the per-process runtime."""

@@ -1,0 +1,106 @@
+"""One attempt at a unit of work, and what its end means.
+
+The one place that turns what a harvest or a flow step raised into what the task does next:
+
+    Wait                         run again when the limiter (or a poll interval) says, with its booking
+    Retriable, database errors   run again after an exponential backoff, up to `max_retries`
+    HarvestError, TokenError     a final failure, recorded once; a refusal also blocks what it refused
+    anything else (a bug)        a final failure, logged with its traceback
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from sqlalchemy.exc import OperationalError
+
+from harvester.catalog.model import Endpoint
+from harvester.core.accounts import Account, TokenError, get_account
+from harvester.core.errors import Forbidden, HarvestError, Retriable, ScopeDenied, Unauthorized
+from harvester.core.settings import Settings, SettingsError
+from harvester.pipeline.gate import Gate, Wait
+from harvester.pipeline.store.accounts_state import block_feature, fingerprint, mark_token_invalid
+from harvester.pipeline.store.db import session_scope
+from harvester.worker.runtime import Runtime
+
+log = structlog.get_logger(__name__)
+
+# Failures worth another try (the API's or the database's), and those retrying cannot fix.
+RETRY = (Retriable, OperationalError)
+FINAL = (HarvestError, TokenError, SettingsError)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How an attempt ended: done, again after `countdown` seconds, or failed for good with `error`."""
+
+    countdown: float = 0.0
+    booking: dict[str, Any] | None = None  # a limiter token reserved for the next attempt (see gate.Wait)
+    failures: int = 0  # transient failures so far
+    error: str | None = None
+
+
+def attempt(rt: Runtime, account_id: str, endpoint: Endpoint, work: Callable[[Gate, Account], object],
+            failures: int, what: str) -> Outcome:
+    """Run `work` once with a fresh gate; its budgets are released whatever happens."""
+    gate = rt.gate()
+    account: Account | None = None
+    try:
+        account = get_account(account_id)
+        work(gate, account)
+        return Outcome(failures=failures)
+    except Wait as wait:
+        return Outcome(countdown=wait.countdown, booking=wait.booking, failures=failures)
+    except RETRY as exc:
+        if failures >= rt.settings.max_retries:
+            return Outcome(failures=failures, error=f"{exc} (after {failures} retries)")
+        countdown = backoff(rt.settings, failures)
+        log.warning(f"{what}_retry", error=str(exc), failures=failures + 1, countdown=countdown)
+        return Outcome(countdown=countdown, failures=failures + 1)
+    except FINAL as exc:
+        error = about(account_id, exc)
+        if account is not None:
+            note_refusal(exc, account, endpoint, error)
+        return Outcome(failures=failures, error=error)
+    except Exception as exc:  # a bug: recorded where ops look, instead of a task that vanished
+        log.exception(f"{what}_crashed")
+        return Outcome(failures=failures, error=f"account {account_id}: unexpected {type(exc).__name__}: {str(exc)[:300]}")
+    finally:
+        gate.close()
+
+
+def about(account_id: str, exc: Exception) -> str:
+    """The failure as the run log shows it, naming the account once."""
+    text = str(exc)
+    return text if text.startswith(f"account {account_id}") else f"account {account_id}: {text}"
+
+
+def backoff(settings: Settings, failures: int) -> float:
+    """Exponential backoff with jitter for transient failures, in real seconds."""
+    return min(settings.max_countdown, settings.scaled(5 * 2**failures)) * random.uniform(0.8, 1.2)
+
+
+def account_print(account: Account, token: str) -> str:
+    """Changes when the account's entry or its token does: either may lift a block."""
+    return fingerprint(account.settings_fingerprint() + fingerprint(token))
+
+
+def note_refusal(exc: Exception, account: Account, endpoint: Endpoint, error: str) -> None:
+    """What a refusal stops until the account changes: a 401 the whole token; a 401 for a
+    token category the token lacks (`ScopeDenied`) the endpoints of that category; a 403 the
+    endpoint, or the subscription it requires."""
+    if not isinstance(exc, Unauthorized | Forbidden):
+        return
+    with session_scope() as session:
+        if isinstance(exc, ScopeDenied):
+            feature = f"scope:{endpoint.scope}"
+        elif isinstance(exc, Unauthorized):
+            mark_token_invalid(session, account.id, account.token(), error)
+            return
+        else:
+            feature = endpoint.requires or endpoint.name
+        block_feature(session, account.id, feature, account_print(account, account.token()), error)

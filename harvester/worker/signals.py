@@ -1,0 +1,51 @@
+"""Celery signal handlers: logging set up once per process, and a log context that travels
+from the publisher to the task, so every line says which account, endpoint and dispatch it serves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from celery import Task
+from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
+
+from harvester.core.logs import configure
+from harvester.core.settings import get_settings
+
+
+def _setup_logging(**_: Any) -> None:
+    settings = get_settings()
+    configure(settings.log_format, settings.log_level)
+
+
+_CARRIED = ("task_id", "account", "endpoint", "job_id", "cadence", "queued_by")
+
+
+def _carry_context(headers: dict, **_: Any) -> None:
+    """The publisher's log context rides in the message, so a task's lines say who queued it."""
+    context = structlog.contextvars.get_contextvars()
+    carried = {k: v for k, v in context.items() if k in _CARRIED and v is not None}
+    if carried:
+        carried["queued_by"] = carried.pop("task_id", carried.get("queued_by"))
+        headers["harvester_context"] = carried
+
+
+def _bind_context(task_id: str, task: Task, args: tuple, kwargs: dict, **_: Any) -> None:
+    names = {"harvester.harvest": ("account", "endpoint", "start", "end"),
+             "harvester.flow_step": ("job_id", "account", "endpoint"),
+             "harvester.dispatch": ("cadence", "account", "endpoint")}.get(task.name, ())
+    inherited = getattr(task.request, "harvester_context", None) or {}
+    own = {k: v for k, v in zip(names, args) if v is not None}
+    structlog.contextvars.bind_contextvars(**{**inherited, "task_id": task_id, "task": task.name, **own})
+
+
+def _unbind_context(**_: Any) -> None:
+    structlog.contextvars.clear_contextvars()
+
+
+def connect() -> None:
+    """Connect the handlers; the Celery app does, so publishers and workers both have them."""
+    setup_logging.connect(_setup_logging)
+    before_task_publish.connect(_carry_context)
+    task_prerun.connect(_bind_context)
+    task_postrun.connect(_unbind_context)
