@@ -23,7 +23,7 @@ import yaml
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from harvester.emulator.server import Exchange
+from emulator.server import Exchange
 
 ROOT = Path(__file__).resolve().parent / "openapi"
 # Most specific first: an operation found in an earlier file wins.

@@ -18,7 +18,7 @@ from harvester.core.accounts import (
     load_accounts,
     wb_claims,
 )
-from harvester.emulator import make_wb_token
+from emulator import make_wb_token
 from harvester.core.settings import SettingsError, get_settings
 
 GOOD = """

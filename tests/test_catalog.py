@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from harvester.catalog import endpoints, endpoints_for, get_endpoint, limits
 from harvester.catalog.model import Endpoint, LimitGroup, Rate, RemoteStatus
 from harvester.ops.cli import app
-from harvester.emulator.tasks import Task, TaskStore
+from emulator.wb.state.async_tasks import Task, TaskStore
 from harvester.pipeline.flows.run import KINDS
 from harvester.models import JobStatus
 from harvester.worker.routing import QUEUES, route

@@ -30,7 +30,7 @@ from harvester.core.errors import (
 from harvester.core.request import Request
 from harvester.pipeline.client import Client, decode_json
 from harvester.catalog.paging import OffsetPaginator, PagePaginator, TokenPaginator
-from harvester.emulator import Emulator, make_wb_token
+from emulator import Emulator, make_wb_token
 from harvester.core.logs import register_secret
 from harvester.pipeline.parse import records_at
 from harvester.core.settings import Settings

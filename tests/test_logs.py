@@ -9,7 +9,7 @@ import structlog
 from structlog.testing import capture_logs
 
 from harvester.core.accounts import Account
-from harvester.emulator import make_wb_token
+from emulator import make_wb_token
 from harvester.core.logs import MASK, redact, register_secret, scrub
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from harvester.ops.cli import app
-from harvester.emulator import Emulator, make_wb_token, make_ym_key, ym_business_id
+from emulator import Emulator, make_wb_token, make_ym_key, ym_business_id
 from harvester.core.counters import count
 from harvester.ops.metrics import render
 from harvester.core.settings import get_settings

@@ -15,8 +15,8 @@ from harvester.core.accounts import Account
 from harvester.catalog.model import Window
 from harvester.core.errors import Transient
 from harvester.pipeline.client import decode_json
-from harvester.emulator import seller_id
-from harvester.emulator.data import stocks_products
+from emulator import seller_id
+from emulator.wb.data.seller import stocks_products
 from harvester.pipeline.parse import records_at, to_rows
 from harvester.pipeline.schedule import due_windows
 from harvester.ops.status import status_rows

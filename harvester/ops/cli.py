@@ -56,7 +56,7 @@ def emulator(
     """Serve the emulator on loopback until interrupted."""
     if ctx.invoked_subcommand is not None:
         return
-    from harvester.emulator import serve
+    from emulator import serve
 
     typer.echo(f"emulator on http://127.0.0.1:{port} (time scale {time_scale:g}, seed {seed})")
     serve(port, time_scale, seed)
@@ -70,7 +70,7 @@ def emulator_token(
     expires: float = typer.Option(180, help="Days until the token expires (negative: already expired)."),
 ) -> None:
     """Print a WB-shaped test token for the emulator."""
-    from harvester.emulator import make_wb_token
+    from emulator import make_wb_token
 
     typer.echo(make_wb_token(seller, [s.strip() for s in scopes.split(",") if s.strip()], type_, expires))
 

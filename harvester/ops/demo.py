@@ -15,7 +15,8 @@ import requests
 from rich.console import Console
 from rich.table import Table
 
-from harvester.emulator import Emulator, data, make_wb_token, make_ym_key, ym_business_id
+from emulator import Emulator, make_wb_token, make_ym_key, ym_business_id
+from emulator.wb.data.seller import small_sellers
 from harvester.ops.local import broker, due_targets, wait_settled, worker
 from harvester.core.settings import get_settings
 from harvester.models.state import utcnow
@@ -28,7 +29,7 @@ def _accounts_file(workdir: Path, sellers: int, env: dict[str, str]) -> Path:
     one Yandex Market cabinet with two stores."""
     lines = []
     # Small catalogues: per-product endpoints (sizes, search texts) finish in seconds, not hours.
-    for i, seller in enumerate(data.small_sellers(0, "demo-seller", sellers), start=1):
+    for i, seller in enumerate(small_sellers(0, "demo-seller", sellers), start=1):
         var = f"HARVESTER_DEMO_TOKEN_{i}"
         env[var] = make_wb_token(seller, ["analytics", "promotion"])
         generation = "seed" if i == sellers and sellers > 1 else "current"

@@ -27,7 +27,8 @@ import redis  # noqa: E402
 
 from harvester.catalog.wb import STOCKS_PRODUCTS  # noqa: E402
 from harvester.ops.embedded import embedded_redis  # noqa: E402
-from harvester.emulator import Emulator, data, seller_id  # noqa: E402
+from emulator import Emulator, seller_id  # noqa: E402
+from emulator.wb.data import seller as data  # noqa: E402
 from harvester.worker.runtime import redis_url  # noqa: E402
 from harvester.pipeline.schedule import today  # noqa: E402
 from harvester.core.settings import get_settings  # noqa: E402

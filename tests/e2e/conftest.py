@@ -23,7 +23,7 @@ import requests
 from sqlmodel import Session, select
 
 from harvester.pipeline.flows.jobs import ensure_job
-from harvester.emulator import Emulator, make_wb_token, make_ym_key, seller_id, ym_business_id
+from emulator import Emulator, make_wb_token, make_ym_key, seller_id, ym_business_id
 from harvester.worker.routing import QUEUES
 from harvester.worker.runtime import redis_url
 from harvester.core.settings import get_settings

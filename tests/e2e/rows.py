@@ -17,7 +17,7 @@ from sqlalchemy import Table, select
 
 from harvester.core.accounts import Account
 from harvester.catalog.model import Endpoint
-from harvester.emulator.server import Exchange
+from emulator.server import Exchange
 from harvester.pipeline.parse import records_at, tree_rows
 from harvester.models import HarvestRun
 

@@ -14,7 +14,7 @@ import pytest
 from harvester.core.accounts import get_account
 from harvester.catalog import endpoints, endpoints_for
 from harvester.catalog.model import Endpoint
-from harvester.emulator import data
+from emulator.wb.data import seller as data
 from harvester.models import AccountState, EndpointBlock, HarvestRun, Watermark
 from harvester.worker.tasks import dispatch, harvest
 from tests.openapi import check_exchange, spec_for

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from harvester.core.accounts import get_accounts
-from harvester.emulator import data
+from emulator.wb.data import seller as data
 from harvester.ops.status import status_rows
 from harvester.pipeline.store.db import get_engine
 

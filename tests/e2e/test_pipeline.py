@@ -8,7 +8,8 @@ import re
 
 from sqlmodel import select
 
-from harvester.emulator import data, make_wb_token
+from emulator import make_wb_token
+from emulator.wb.data import seller as data
 from harvester.pipeline.schedule import today
 from harvester.models import HarvestRun, JobStatus, ReportJob, WbPaidStorage, WbStocksProduct, Watermark
 from harvester.worker.tasks import dispatch, harvest

@@ -7,8 +7,8 @@ import time
 
 import pytest
 from harvester.catalog import get_endpoint
-from harvester.emulator.acceptance import acceptance
-from harvester.emulator.csvdata import csv_report
+from emulator.wb.data.acceptance import acceptance
+from emulator.wb.data.csv_files import csv_report
 from harvester.pipeline.schedule import today
 from harvester.models import JobStatus, ReportQuota, WbAcceptanceReport, WbFunnelDetailHistory, WbPaidStorage
 from harvester.worker.tasks import backfill, dispatch
@@ -102,7 +102,7 @@ def test_a_worker_killed_at_any_step_never_creates_a_second_report(harness: Harn
 
 
 def test_paid_storage_backfills_any_period_as_consecutive_8_day_tasks(harness: Harness) -> None:
-    from harvester.emulator.data import paid_storage
+    from emulator.wb.data.seller import paid_storage
 
     sid = harness.add_wb_account("history")
     harness.start_worker(concurrency=2)

@@ -15,9 +15,10 @@ import pytest
 
 from harvester.core.accounts import get_account
 from harvester.catalog import endpoints_for
-from harvester.emulator import ym_business_id, ym_campaign_ids
-from harvester.emulator import ym as ym_routes
-from harvester.emulator import ym_files, ymdata
+from emulator import ym_business_id, ym_campaign_ids
+from emulator.ym import host as ym_host
+from emulator.ym.data import catalogue as ymdata
+from emulator.ym.data import report_files as ym_files
 from harvester.pipeline.schedule import today
 from harvester.models import HarvestRun, JobStatus, Watermark
 from harvester.models.ym import (
@@ -72,7 +73,7 @@ def test_two_cabinets_of_2400_skus_land_what_was_served_with_four_workers_and_no
         assert len(skus) == 2 * 1200
         assert {c for c, _ in skus} == set(ym_campaign_ids(ym_business_id(account), 2))
 
-    day = ym_routes.today(harness.emulator)
+    day = ym_host.today(harness.emulator)
     for account in accounts:
         business = ym_business_id(account)
         stores = [c for c in ym_campaign_ids(business, 2) if ymdata.placement(business, c) not in ("FBY", "LAAS")]

@@ -10,8 +10,8 @@ from datetime import time as clock_time
 import pytest
 import requests
 
-from harvester.emulator import Emulator, make_wb_token
-from harvester.emulator.reportstore import MSK, msk_day
+from emulator import Emulator, make_wb_token
+from emulator.common.clock import MSK, msk_day
 
 STOCKS = "/api/v2/stocks-report/products/products"
 

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 import pytest
 import requests
 
-from harvester.emulator import Emulator, seller_id
-from harvester.emulator.acceptance import SHK_CYRILLIC, acceptance, sync_row
+from emulator import Emulator, seller_id
+from emulator.wb.data.acceptance import SHK_CYRILLIC, acceptance, sync_row
 
 from .conftest import WB
 

@@ -13,9 +13,10 @@ import json
 
 import pytest
 
-from harvester.emulator import reportdata, seller_id
-from harvester.emulator.reportdata import antifraud_week
-from harvester.emulator.wb_analytics import antifraud_published
+from emulator import seller_id
+from emulator.wb.data import analytics as reportdata
+from emulator.wb.data.analytics import antifraud_week
+from emulator.wb.routes.analytics import antifraud_published
 from tests.openapi import check_exchange, spec_for
 
 from .conftest import WB
@@ -342,7 +343,7 @@ def test_the_catalog_sends_legal_first_requests(fast_rec, name):
     endpoint = get_endpoint(name)
     today = fast_rec.clock.today()
     window = (today, today) if endpoint.window.history_days == 0 else (START, START + timedelta(days=6))
-    chunk = [(reportdata.data.products(0, SID)[0]["nmID"],)] if endpoint.ids else [()]
+    chunk = [(reportdata.seller.products(0, SID)[0]["nmID"],)] if endpoint.ids else [()]
     request = endpoint.paginator.first(Request.from_call(endpoint.fetch, **request_values(window, endpoint.ids, chunk)))
     resp = WB(fast_rec).http.request(request.method, fast_rec.url + request.path, params=request.params, json=request.json)
     assert resp.status_code == 200, resp.text

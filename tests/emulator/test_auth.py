@@ -3,7 +3,7 @@ import time
 import pytest
 import requests
 
-from harvester.emulator import make_wb_token
+from emulator import make_wb_token
 
 from .conftest import STOCKS, stocks_body
 

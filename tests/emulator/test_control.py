@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 import requests
 
-from harvester.emulator import Emulator, Faults, data, seller_id
+from emulator import Emulator, Faults, seller_id
+from emulator.wb.data import seller as data
 
 from .conftest import STOCKS, WB, stocks_body, to_moscow_morning
 

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from harvester.emulator import seller_id
-from harvester.emulator.csvdata import REPORT_TYPES, csv_bytes, csv_report, zip_report
-from harvester.emulator.csvstock import FBS_OFFICE
+from emulator import seller_id
+from emulator.wb.data.csv_files import REPORT_TYPES, csv_bytes, csv_report, zip_report
+from emulator.wb.data.csv_stock import FBS_OFFICE
 
 SID = seller_id("acme")
 CURRENT = {"start": "2026-09-20", "end": "2026-10-04"}

@@ -1,7 +1,8 @@
 from collections import Counter
 from datetime import date, timedelta
 
-from harvester.emulator import data, seller_id
+from emulator import seller_id
+from emulator.wb.data import seller as data
 
 START, END = date(2026, 9, 20), date(2026, 10, 19)
 

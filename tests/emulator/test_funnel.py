@@ -10,9 +10,10 @@ import pytest
 
 from harvester.catalog import get_endpoint
 from harvester.client.http import Request
-from harvester.emulator import Emulator, data, seller_id
-from harvester.emulator import funneldata as fd
-from harvester.emulator.reportstore import msk_day
+from emulator import Emulator, seller_id
+from emulator.wb.data import seller as data
+from emulator.wb.data import funnel as fd
+from emulator.common.clock import msk_day
 from harvester.parse import records_at, tree_rows
 from tests.openapi import check_exchange
 

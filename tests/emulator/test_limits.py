@@ -1,6 +1,6 @@
 import time
 
-from harvester.emulator.limits import LIMITS, Limiter, limit_for
+from emulator.wb.state.buckets import LIMITS, Limiter, limit_for
 
 from .conftest import STOCKS, WB, stocks_body
 
@@ -44,7 +44,7 @@ def test_limits_are_per_seller_and_per_group(emu):
 
 
 def test_refill_after_interval_with_a_base_token():
-    from harvester.emulator import Emulator
+    from emulator import Emulator
 
     with Emulator(time_scale=3600) as emu:  # base row: 3600 s / 2 / burst 1 -> a token per 1800 s = 0.5 s real
         wb = WB(emu, token_type="base")

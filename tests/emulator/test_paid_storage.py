@@ -3,7 +3,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from harvester.emulator import Emulator, data, seller_id
+from emulator import Emulator, seller_id
+from emulator.wb.data import seller as data
 
 from .conftest import WB
 

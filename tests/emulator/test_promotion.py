@@ -9,9 +9,11 @@ import pytest
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from harvester.emulator import Emulator, advdata, data, seller_id
-from harvester.emulator.server import Exchange
-from harvester.emulator.wb_promotion import CAMP_ORIGIN
+from emulator import Emulator, seller_id
+from emulator.wb.data import promotion as advdata
+from emulator.wb.data import seller as data
+from emulator.server import Exchange
+from emulator.wb.routes.promotion import CAMP_ORIGIN
 from harvester.catalog import wb_promotion as catalog
 from harvester.catalog.model import Endpoint
 from harvester.parse import records_at, tree_rows

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
-from harvester.emulator import Emulator, Faults, seller_id
-from harvester.emulator.csvdata import csv_report, zip_bytes, zip_report
-from harvester.emulator.reportstore import until_msk_midnight
+from emulator import Emulator, Faults, seller_id
+from emulator.wb.data.csv_files import csv_report, zip_bytes, zip_report
+from emulator.wb.state.report_store import until_msk_midnight
 
 from .conftest import WB, to_moscow_morning
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from harvester.emulator import Emulator, data, seller_id
+from emulator import Emulator, seller_id
+from emulator.wb.data import seller as data
 
 from .conftest import STOCKS, WB, stocks_body, to_moscow_morning
 

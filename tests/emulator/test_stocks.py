@@ -2,7 +2,8 @@ from datetime import timedelta
 
 import pytest
 
-from harvester.emulator import data, seller_id
+from emulator import seller_id
+from emulator.wb.data import seller as data
 
 from .conftest import STOCKS, WB, period, stocks_body
 

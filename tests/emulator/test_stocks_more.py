@@ -6,8 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from harvester.emulator import Emulator, data, seller_id
-from harvester.emulator.reportdata import FBS_OFFICE, MARKETPLACE, layout
+from emulator import Emulator, seller_id
+from emulator.wb.data import seller as data
+from emulator.wb.data.stocks import FBS_OFFICE, MARKETPLACE, layout
 from tests.openapi import check_all, check_exchange
 
 from .conftest import STOCKS, WB, period, stocks_body

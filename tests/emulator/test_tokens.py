@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
-from harvester.emulator import make_wb_token, seller_id
-from harvester.emulator.tokens import SCOPE_BITS, parse_wb_token, token_kind
+from emulator import make_wb_token, seller_id
+from emulator.wb.auth import SCOPE_BITS, parse_wb_token, token_kind
 
 
 def _segment(token: str, index: int) -> dict:

@@ -15,9 +15,11 @@ from email.utils import parsedate_to_datetime
 import pytest
 import requests
 
-from harvester.emulator import Emulator, make_ym_key, ym_business_id, ym_campaign_ids, ym_files, ymdata
-from harvester.emulator.routing import Response
-from harvester.emulator.ym import today as msk_today
+from emulator import Emulator, make_ym_key, ym_business_id, ym_campaign_ids
+from emulator.ym.data import catalogue as ymdata
+from emulator.ym.data import report_files as ym_files
+from emulator.common.router import Response
+from emulator.ym.host import today as msk_today
 from tests.openapi import check_exchange
 
 STATS = "/v2/campaigns/{}/stats/skus"

@@ -1,0 +1,13 @@
+"""An HTTP emulator of the Wildberries seller API and the Yandex Market partner API for tests,
+benchmarks and the demo (the harvester has no internet). Routes, limits, error bodies and data
+shapes follow shared/reference/wb-api.md, yandex-market-api.md and the marketplaces' OpenAPI
+files; data is synthetic and seeded."""
+
+from emulator.common.faults import Faults
+from emulator.server import Emulator, serve
+from emulator.wb.auth import make_wb_token, seller_id
+from emulator.ym.auth import make_ym_key, ym_business_id, ym_campaign_ids
+
+__all__ = [
+    "Emulator", "Faults", "make_wb_token", "make_ym_key", "seller_id", "serve", "ym_business_id", "ym_campaign_ids",
+]

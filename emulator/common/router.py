@@ -1,0 +1,99 @@
+"""A tiny router: handlers register with @route and get a parsed Request; keeping HTTP
+plumbing out of the handlers lets them read like the API description."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import Message
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emulator.server import Emulator
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: Message
+    body: bytes
+    params: dict[str, str] = field(default_factory=dict)
+    sid: str = ""
+    args: dict[str, list[str]] = field(default_factory=dict)  # every value of a repeated query parameter
+    key: Any = None  # a Yandex Market request's parsed Api-Key (ym.auth.YmKey)
+
+    def json(self) -> Any:
+        """The body as JSON; ValueError if it is not."""
+        return json.loads(self.body or b"null")
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def truncate(body: bytes) -> bytes:
+    """A valid prefix of a JSON document cut in half can never parse (the malformed-body fault)."""
+    return body[: len(body) // 2] if len(body) > 1 else b"{"
+
+
+def json_response(status: int, payload: Any, content_type: str = "application/json") -> Response:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(status, body, f"{content_type}; charset=utf-8")
+
+
+Handler = Callable[["Emulator", Request], Response]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    group: str | None
+    scope: str | None
+    marketplace: str = "wb"  # whose auth and limits apply: "wb" or "ym"
+
+    @property
+    def key(self) -> str:
+        """How stats name the route: method and path template."""
+        return f"{self.method} {self.template}"
+
+    @property
+    def is_control(self) -> bool:
+        """Control routes have no limit group: no auth, never rate limited."""
+        return self.group is None
+
+
+ROUTES: list[Route] = []
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>[^/]+)" for i, p in enumerate(parts))
+    return re.compile(f"^{regex}$")
+
+
+def route(method: str, template: str, group: str | None = None, scope: str | None = None, marketplace: str = "wb"):
+    """Register a handler; a data route names its limit group, token scope and marketplace."""
+
+    def register(handler: Handler) -> Handler:
+        ROUTES.append(Route(method, template, _compile(template), handler, group, scope, marketplace))
+        return handler
+
+    return register
+
+
+def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    for r in ROUTES:
+        if r.method == method and (m := r.pattern.match(path)):
+            return r, m.groupdict()
+    return None

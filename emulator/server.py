@@ -1,0 +1,318 @@
+"""The emulator's HTTP server: one loopback server answers for every WB host and for Yandex
+Market (their paths do not collide). Each WB data request goes auth -> rate limit -> fault
+injection -> handler; YM requests take their own pipeline (ym.http) with YM auth and limits."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from email.message import Message
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from emulator.common import control  # noqa: F401  (importing registers the routes)
+from emulator.common.clock import Clock
+from emulator.common.faults import Faults
+from emulator.common.router import Request, Response, Route, json_response, match, truncate
+from emulator.wb.auth import SCOPE_BITS, parse_wb_token, seller_id, token_kind
+from emulator.wb.error_bodies import gateway, path_not_found, too_many, unauthorized
+from emulator.wb.routes import (  # noqa: F401  (importing registers the routes)
+    acceptance,
+    analytics,
+    csv_reports,
+    funnel,
+    paid_storage,
+    ping,
+    promotion,
+    search,
+    stocks,
+)
+from emulator.wb.routes import control as wb_control  # noqa: F401  (importing registers the routes)
+from emulator.wb.state.async_tasks import Task, TaskStore
+from emulator.wb.state.buckets import LIMITS, Limiter
+from emulator.wb.state.report_store import ReportStore
+from emulator.ym.http import serve_ym
+from emulator.ym.routes import control as ym_control  # noqa: F401  (importing registers the routes)
+from emulator.ym.routes import offers, reports  # noqa: F401  (importing registers the routes)
+from emulator.ym.state import YmState
+from emulator.ym.state.reports import YmReports
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One data request as received and the answer sent, for schema checks in tests."""
+
+    route: str  # the route's "METHOD /template", e.g. "GET /adv/v3/fullstats"
+    request: Request
+    response: Response
+
+
+class Emulator:
+    """A WB API emulator on a real loopback port; see the package docs for the routes."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        time_scale: float = 1.0,
+        seed: int = 0,
+        faults: Faults | None = None,
+        task_new_s: float = 5.0,
+        task_ready_s: float = 60.0,
+        report_wait_s: float = 5.0,
+        report_ready_s: float = 60.0,
+        record: bool = False,
+    ) -> None:
+        self.seed = seed
+        # Data exchanges (request and answer) kept for tests that check both against the
+        # marketplace's OpenAPI files; off in production-like runs, where it would only grow.
+        self.record = record
+        self.exchanges: list[Exchange] = []
+        self.clock = Clock(time_scale)
+        self.faults = faults or Faults()
+        self.limiter = Limiter()
+        self.tasks = TaskStore(task_new_s, task_ready_s)
+        self.reports = ReportStore(report_wait_s, report_ready_s)
+        self.ym = YmState(reports=YmReports(report_wait_s, report_ready_s))
+        self._lock = threading.Lock()
+        self._rng = random.Random(seed)
+        self._stats: dict[str, dict] = {}
+        self._httpd = ThreadingHTTPServer((host, port), _Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.emulator = self  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> Emulator:
+        """Serve in a daemon thread."""
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="wb-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._httpd.server_close()
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted."""
+        try:
+            self._httpd.serve_forever()
+        finally:
+            self._httpd.server_close()
+
+    def __enter__(self) -> Emulator:
+        return self if self._thread else self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- state used by routes and control routes ------------------------------------------
+
+    def reset(self) -> None:
+        """Forget buckets, throttles, tasks, reports (with quotas, Jam and forced failures), counters
+        and faults; replay the seeded RNG."""
+        self.limiter.clear()
+        self.tasks.clear()
+        self.reports.clear()
+        self.ym.clear()
+        with self._lock:
+            self._stats.clear()
+            self.exchanges.clear()
+            self._rng = random.Random(self.seed)
+            self.faults = Faults()
+
+    def set_faults(self, **changes: float) -> Faults:
+        """Change some fault settings at run time; returns the current ones."""
+        with self._lock:
+            self.faults = self.faults.updated(changes)
+            return self.faults
+
+    def throttle(self, seller: str, group: str, retry_after: float) -> str:
+        """Refuse the seller's requests to a limit group for `retry_after` emulated seconds."""
+        if group not in LIMITS:
+            raise ValueError(f"unknown limit group {group!r}")
+        if not isinstance(retry_after, int | float) or isinstance(retry_after, bool) or retry_after < 0:
+            raise ValueError("retry_after must be a non-negative number")
+        sid = seller_id(seller)
+        self.limiter.throttle(sid, group, float(retry_after), self.clock.now())
+        return sid
+
+    def stats(self) -> dict:
+        with self._lock:
+            sellers = {sid: {**s, "by_route": dict(s["by_route"])} for sid, s in self._stats.items()}
+        return {"time_scale": self.clock.time_scale, "now": self.clock.now(), "sellers": sellers}
+
+    def create_task(self, sid: str, date_from: date, date_to: date, kind: str = "paid_storage") -> Task:
+        canceled = self.chance(self.faults.cancel_rate)
+        task = Task(str(uuid.uuid4()), sid, date_from, date_to, self.clock.now(), canceled, kind)
+        self.tasks.add(task)
+        self.count(sid, "tasks_created")
+        return task
+
+    def report_fails(self) -> bool:
+        """Whether a CSV report generation fails at random (Faults.report_fail_rate)."""
+        return self.chance(self.faults.report_fail_rate)
+
+    def count(self, sid: str, counter: str) -> None:
+        """Bump one of a seller's event counters in the stats."""
+        with self._lock:
+            self._seller(sid)[counter] += 1
+
+    def chance(self, rate: float) -> bool:
+        with self._lock:
+            return rate > 0 and self._rng.random() < rate
+
+    def _seller(self, sid: str) -> dict:
+        return self._stats.setdefault(
+            sid, {"requests": 0, "429": 0, "401": 0, "tasks_created": 0, "reports_created": 0, "by_route": {}}
+        )
+
+    def count_request(self, sid: str, key: str, limited: bool = False, unauthorized: bool = False) -> None:
+        with self._lock:
+            entry = self._seller(sid)
+            entry["requests"] += 1
+            entry["429"] += limited
+            entry["401"] += unauthorized
+            entry["by_route"][key] = entry["by_route"].get(key, 0) + 1
+
+    # --- request pipeline ------------------------------------------------------------------
+
+    def dispatch(self, method: str, target: str, headers: Message, body: bytes) -> Response:
+        parts = urlsplit(target)
+        found = match(method, parts.path)
+        if found is None:
+            return path_not_found(self.clock)
+        found_route, params = found
+        args = parse_qs(parts.query, keep_blank_values=True)
+        params = {k: unquote(v) for k, v in params.items()}
+        req = Request(method, parts.path, {k: v[0] for k, v in args.items()}, headers, body, params, args=args)
+        try:
+            if found_route.is_control:
+                return self._control(found_route, req)
+            resp = self._data(found_route, req)
+            if self.record:
+                with self._lock:
+                    self.exchanges.append(Exchange(found_route.key, req, resp))
+            return resp
+        except Exception as exc:  # a bug must surface as a 500, not as a dropped connection
+            return json_response(500, {"title": "internal error", "detail": f"emulator error: {exc!r}"})
+
+    def _control(self, found_route: Route, req: Request) -> Response:
+        try:
+            return found_route.handler(self, req)
+        except (ValueError, TypeError) as exc:
+            return json_response(400, {"error": str(exc)})
+
+    def _authorize(self, found_route: Route, req: Request) -> dict | Response:
+        raw = (req.headers.get("Authorization") or "").strip()
+        if raw[:7].lower() == "bearer ":
+            raw = raw[7:].strip()
+        if not raw:
+            return unauthorized(self.clock, "empty Authorization header")
+        try:
+            claims = parse_wb_token(raw)
+        except ValueError as exc:
+            return unauthorized(self.clock, f"token problem; token is malformed: {exc}")
+        problem = None
+        if claims["exp"] < time.time():
+            problem = "token problem; token is expired"
+        elif not claims["s"] >> SCOPE_BITS[found_route.scope or ""] & 1:
+            problem = "token scope not allowed for this API route"
+        if problem:  # the seller is known, so the refusal shows in its stats
+            self.count_request(claims["sid"], found_route.key, unauthorized=True)
+            return unauthorized(self.clock, problem)
+        return claims
+
+    def _data(self, found_route: Route, req: Request) -> Response:
+        if found_route.marketplace == "ym":
+            return serve_ym(self, found_route, req)
+        faults = self.faults
+        if faults.latency_ms:
+            time.sleep(faults.latency_ms / 1000)
+        claims = self._authorize(found_route, req)
+        if isinstance(claims, Response):
+            return claims
+        req.sid = claims["sid"]
+        decision = self.limiter.take(req.sid, found_route.group or "", token_kind(claims), self.clock.now())
+        self.count_request(req.sid, found_route.key, limited=not decision.allowed)
+        if not decision.allowed:
+            resp = too_many(self.clock)
+            resp.headers.update(
+                {
+                    "X-Ratelimit-Retry": str(decision.retry),
+                    "X-Ratelimit-Limit": str(decision.limit),
+                    "X-Ratelimit-Reset": str(decision.reset),
+                }
+            )
+            return resp
+        if self.chance(faults.error_rate):
+            resp = gateway(self.clock, 503, "service unavailable", "emulated fault: upstream service is unavailable")
+        else:
+            resp = found_route.handler(self, req)
+            if self.chance(faults.malformed_rate):
+                resp = Response(200, truncate(resp.body), resp.content_type or "application/json; charset=utf-8")
+        if resp.status == 429:  # a handler's own 429 (the daily CSV quota): no bucket header, but counted
+            self.count(req.sid, "429")
+        else:
+            resp.headers["X-Ratelimit-Remaining"] = str(decision.remaining)
+        return resp
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: every answer carries a Content-Length
+    server_version = "wb-emulator"
+    # Headers and body leave in one flush with no Nagle delay: otherwise delayed ACKs add
+    # ~40 ms to every keep-alive request.
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Silence the per-request stderr line."""
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header in emulated time: clients date YM's `X-RateLimit-Resource-Until` by it."""
+        return formatdate(self.server.emulator.clock.now() if timestamp is None else timestamp, usegmt=True)  # type: ignore[attr-defined]
+
+    def _serve(self) -> None:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self.close_connection = True
+            self._send(json_response(411, {"error": "send a Content-Length"}))
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        self._send(self.server.emulator.dispatch(self.command, self.path, self.headers, body))  # type: ignore[attr-defined]
+
+    def _send(self, resp: Response) -> None:
+        self.send_response(resp.status)
+        if resp.content_type:
+            self.send_header("Content-Type", resp.content_type)
+        self.send_header("Content-Length", str(len(resp.body)))
+        for name, value in resp.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if resp.body:
+            self.wfile.write(resp.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+
+def serve(port: int, time_scale: float, seed: int) -> None:
+    """Run the emulator on 127.0.0.1:port until interrupted (for the CLI)."""
+    emulator = Emulator(port=port, time_scale=time_scale, seed=seed)
+    with contextlib.suppress(KeyboardInterrupt):
+        emulator.serve_forever()

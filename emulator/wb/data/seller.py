@@ -1,0 +1,285 @@
+"""Deterministic synthetic seller data. Every value is a pure function of (seed, seller sid,
+...), so tests import these functions as the ground truth of what the emulator serves."""
+
+from __future__ import annotations
+
+import calendar
+import random
+from datetime import date, timedelta
+from functools import lru_cache
+
+from emulator.common.seeded import keyed_hash, keyed_rng
+from emulator.wb.auth import seller_id
+
+# (subjectID, subjectName, singular noun, has sizes, price range in RUB)
+SUBJECTS = [
+    (105, "Футболки", "Футболка", True, (490, 2490)),
+    (192, "Платья", "Платье", True, (1290, 6990)),
+    (69, "Кроссовки", "Кроссовки", True, (2490, 9990)),
+    (77, "Джинсы", "Джинсы", True, (1990, 5990)),
+    (2284, "Кружки", "Кружка", False, (290, 990)),
+    (5067, "Наушники", "Наушники", False, (990, 8990)),
+    (3979, "Рюкзаки", "Рюкзак", False, (1490, 5990)),
+    (1152, "Чехлы для телефонов", "Чехол", False, (190, 890)),
+    (469, "Полотенца", "Полотенце", False, (390, 1990)),
+    (2560, "Мягкие игрушки", "Игрушка", False, (490, 2990)),
+]
+BRANDS = ["Северный ветер", "Уютный дом", "ТехноЛайн", "Сибирь Стиль", "Ясная Поляна", "Добрый Мастер"]
+MODELS = ["Вега", "Алтай", "Бриз", "Заря", "Лада", "Нева", "Орион", "Сокол", "Тайга", "Урал", "Волна"]
+DETAILS = ["хлопок 100%", "оверсайз", "2 шт.", "в подарочной упаковке", "премиум", "базовая модель", "новинка"]
+SIZES = ["42", "44", "46", "48", "50", "S", "M", "L", "XL"]
+# (officeId, warehouse, warehouseCoef) of real-sounding WB warehouses.
+WAREHOUSES = [
+    (507, "Коледино", 1.7),
+    (117501, "Подольск", 1.6),
+    (120762, "Электросталь", 1.55),
+    (117986, "Казань", 1.25),
+    (206348, "Тула", 1.4),
+    (130744, "Краснодар", 1.2),
+    (1733, "Екатеринбург - Испытателей 14г", 1.15),
+    (686, "Новосибирск", 1.1),
+    (2737, "Санкт-Петербург Уткина Заводь", 1.45),
+]
+CALC_TYPES = ["короба: без габаритов", "короба: по обмерам", "монопаллеты: по количеству паллет"]
+
+
+def catalogue_size(seed: int, sid: str) -> int:
+    """How many products the seller has: 40 to 2,600."""
+    return 40 + keyed_hash(seed, sid, "catalogue-size") % 2561
+
+
+@lru_cache(maxsize=256)
+def _catalogue(seed: int, sid: str) -> tuple[dict, ...]:
+    rng = keyed_rng(seed, sid, "catalogue")
+    size = catalogue_size(seed, sid)
+    brands = rng.sample(BRANDS, rng.randint(1, 3))
+    prefix = "".join(rng.choice("ABCDEFGHKMNPRSTVWXZ") for _ in range(3))
+    nm = rng.randrange(10_000_000, 400_000_000)
+    items = []
+    for i in range(size):
+        nm += rng.randint(1, 50_000)
+        subject_id, subject, noun, sized, (low, high) = rng.choice(SUBJECTS)
+        vol, part = nm // 100_000, nm // 1_000
+        items.append(
+            {
+                "nmID": nm,
+                "vendorCode": f"{prefix}-{i + 1:05d}",
+                "name": f"{noun} «{rng.choice(MODELS)}» {rng.choice(DETAILS)}",
+                "subjectID": subject_id,
+                "subjectName": subject,
+                "brandName": rng.choice(brands),
+                "mainPhoto": f"https://basket-{1 + vol % 30:02d}.wbbasket.ru/vol{vol}/part{part}/{nm}"
+                "/images/c246x328/1.webp",
+                "hasSizes": sized,
+                "isDeleted": rng.random() < 0.03,
+                "price": rng.randrange(low, high, 10),
+            }
+        )
+    return tuple(items)
+
+
+def small_sellers(seed: int, prefix: str, count: int, most: int = 60) -> list[str]:
+    """Account names (`prefix-N`) whose sellers have at most `most` products: the demo and the
+    end-to-end tests harvest per-product endpoints in seconds, not hours."""
+    names = (f"{prefix}-{i}" for i in range(10_000))
+    return [n for n in names if catalogue_size(seed, seller_id(n)) <= most][:count]
+
+
+def products(seed: int, sid: str) -> list[dict]:
+    """The seller's catalogue (40..2,600 products, nmID ascending)."""
+    return [dict(p) for p in _catalogue(seed, sid)]
+
+
+def month_spans(start: date, end: date) -> list[tuple[date, date]]:
+    """(first day, last day) of every calendar month the period touches."""
+    months, day = [], start.replace(day=1)
+    while day <= end:
+        last = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+        months.append((day, last))
+        day = last + timedelta(days=1)
+    return months
+
+
+def _duration(hours: float) -> dict:
+    total = int(hours)
+    return {"days": total // 24, "hours": total % 24}
+
+
+def _availability(rng: random.Random, stock: int, demand: float, rate: dict) -> str:
+    if rate["hours"] == -3:
+        return "invalidData"
+    if stock == 0 or (rate["hours"] >= 0 and rate["days"] < 7):
+        return "deficient" if demand > 0 else "nonActual"
+    if demand == 0:
+        return "nonLiquid"
+    if rate["days"] < 60:
+        return "actual"
+    return rng.choice(["balanced", "nonActual", "nonLiquid"])
+
+
+def _metrics(seed: int, sid: str, product: dict, start: date, end: date) -> dict:
+    rng = keyed_rng(seed, sid, product["nmID"], start, end)
+    days = max(1, (end - start).days + 1)
+    price = product["price"]
+    deleted = product["isDeleted"]
+    demand = 0.0 if deleted or rng.random() < 0.06 else rng.lognormvariate(0.0, 1.1) * 2
+    orders = round(demand * days * rng.uniform(0.8, 1.2))
+    buyouts = orders * rng.randint(30, 95) // 100
+    stock = 0 if deleted or rng.random() < 0.12 else int(demand * rng.uniform(5, 90)) + rng.randint(0, 20)
+    avg_orders = round(orders / days, 2)
+    if stock == 0:
+        sale_rate = {"days": 0, "hours": -2}
+    elif rng.random() < 0.03:
+        sale_rate = {"days": 0, "hours": -3}
+    elif avg_orders == 0:
+        sale_rate = {"days": 0, "hours": -1}
+    else:
+        sale_rate = _duration(stock / avg_orders * 24)
+    turnover = _duration(stock * rng.uniform(0.7, 1.3) / avg_orders * 24) if avg_orders else {"days": 0, "hours": -1}
+    roll = rng.random()
+    if stock == 0 and roll < 0.5:
+        missing = {"days": 0, "hours": -4}
+    elif roll < 0.55:
+        missing = {"days": 0, "hours": -2}
+    elif roll < 0.6:
+        missing = {"days": 0, "hours": -3}
+    else:
+        missing = _duration(rng.randint(1, days * 24))
+    if missing["hours"] in (-2, -4) or demand == 0:
+        lost = [-2.0] * 4
+    elif missing["hours"] < 0:
+        lost = [-1.0] * 4
+    else:
+        lost_orders = round(demand * (missing["days"] + missing["hours"] / 24), 2)
+        lost_buyouts = round(lost_orders * 0.7, 2)
+        lost = [lost_orders, round(lost_orders * price, 2), lost_buyouts, round(lost_buyouts * price, 2)]
+    return {
+        "ordersCount": orders,
+        "ordersSum": orders * price,
+        "avgOrders": avg_orders,
+        "avgOrdersByMonth": [
+            {"start": a.isoformat(), "end": b.isoformat(), "value": round(demand * rng.uniform(0.7, 1.3), 2)}
+            for a, b in month_spans(start, end)
+        ],
+        "buyoutCount": buyouts,
+        "buyoutSum": buyouts * price,
+        "buyoutPercent": round(100 * buyouts / orders) if orders else 0,
+        "stockCount": stock,
+        "stockSum": stock * price,
+        "saleRate": sale_rate,
+        "avgStockTurnover": turnover,
+        "toClientCount": rng.randint(0, orders // 10 + 1) if orders else 0,
+        "fromClientCount": rng.randint(0, orders // 30 + 1) if orders else 0,
+        "officeMissingTime": missing,
+        "lostOrdersCount": lost[0],
+        "lostOrdersSum": lost[1],
+        "lostBuyoutsCount": lost[2],
+        "lostBuyoutsSum": lost[3],
+        "currentPrice": {
+            "minPrice": price,
+            "maxPrice": price + (rng.choice([0, 100, 200, 500]) if product["hasSizes"] else 0),
+        },
+        "availability": _availability(rng, stock, demand, sale_rate),
+    }
+
+
+_ITEM_FIELDS = ("nmID", "isDeleted", "subjectName", "name", "vendorCode", "brandName", "mainPhoto", "hasSizes")
+
+
+def stocks_products(seed: int, sid: str, start: date, end: date) -> list[dict]:
+    """One TableProductItemSt per product for the period, nmID ascending."""
+    return [
+        {**{k: p[k] for k in _ITEM_FIELDS}, "metrics": _metrics(seed, sid, p, start, end)}
+        for p in _catalogue(seed, sid)
+    ]
+
+
+@lru_cache(maxsize=256)
+def _placements(seed: int, sid: str) -> tuple[dict, ...]:
+    """Where the seller's goods lie in WB warehouses: product x 1-3 warehouses, one supply each."""
+    rng = keyed_rng(seed, sid, "storage")
+    if rng.random() < 0.04:  # FBS-only sellers store nothing at WB
+        return ()
+    catalogue = _catalogue(seed, sid)
+    chosen = sorted(rng.sample(catalogue, min(len(catalogue), rng.randint(8, 30))), key=lambda p: p["nmID"])
+    gi_id = rng.randint(10_000_000, 29_000_000)
+    placements = []
+    for p in chosen:
+        size = rng.choice(SIZES) if p["hasSizes"] else "0"
+        chrt_id = p["nmID"] * 10 + (SIZES.index(size) + 1 if p["hasSizes"] else 0)
+        volume = round(rng.uniform(0.3, 30.0), 2)
+        barcode = "" if rng.random() < 0.05 else str(rng.randint(2_000_000_000_000, 2_999_999_999_999))
+        for office_id, warehouse, coef in rng.sample(WAREHOUSES, rng.randint(1, 3)):
+            gi_id += rng.randint(1, 5_000)
+            calc = rng.choices(CALC_TYPES, weights=[6, 3, 1])[0]
+            placements.append(
+                {
+                    "product": p,
+                    "officeId": office_id,
+                    "warehouse": warehouse,
+                    "warehouseCoef": coef,
+                    "giId": gi_id,
+                    "chrtId": chrt_id,
+                    "size": size,
+                    "barcode": barcode,
+                    "calcType": calc,
+                    "volume": volume,
+                    "count": rng.randint(1, 200),
+                    "logWarehouseCoef": rng.choice([1, 1, 1, 1.1, 1.25]),
+                    "palletPlaceCode": rng.randint(1, 9_999) if calc.startswith("монопаллеты") else 0,
+                    "fixDays": rng.choice([None, 30, 60]),
+                }
+            )
+    return tuple(placements)
+
+
+def _storage_row(rng: random.Random, pl: dict, day: date, original: date) -> dict:
+    p = pl["product"]
+    count = max(1, pl["count"] + rng.randint(-5, 5))
+    coef = pl["warehouseCoef"] * pl["logWarehouseCoef"]
+    pallets = round(rng.uniform(0.1, 2.0), 2) if pl["palletPlaceCode"] else 0
+    price = pallets * 45 * coef if pallets else pl["volume"] * 0.08 * count * coef
+    fixed = original - timedelta(days=pl["fixDays"]) if pl["fixDays"] else None
+    return {
+        "date": day.isoformat(),
+        "logWarehouseCoef": pl["logWarehouseCoef"],
+        "officeId": pl["officeId"],
+        "warehouse": pl["warehouse"],
+        "warehouseCoef": pl["warehouseCoef"],
+        "giId": pl["giId"],
+        "chrtId": pl["chrtId"],
+        "size": pl["size"],
+        "barcode": pl["barcode"],
+        "subject": p["subjectName"],
+        "brand": p["brandName"],
+        "vendorCode": p["vendorCode"],
+        "nmId": p["nmID"],
+        "volume": pl["volume"],
+        "calcType": pl["calcType"],
+        "warehousePrice": round(price, 2),
+        "barcodesCount": count,
+        "palletPlaceCode": pl["palletPlaceCode"],
+        "palletCount": pallets,
+        "originalDate": original.isoformat(),
+        "loyaltyDiscount": round(price * 0.1, 2) if rng.random() < 0.2 else 0,
+        "tariffFixDate": fixed.isoformat() if fixed else "",
+        "tariffLowerDate": (fixed + timedelta(days=90)).isoformat() if fixed else "",
+    }
+
+
+def paid_storage(seed: int, sid: str, date_from: date, date_to: date) -> list[dict]:
+    """ResponsePaidStorage rows for each day of [date_from, date_to]: date, then placement order.
+    Occasional recalculation rows repeat a placement with an earlier originalDate."""
+    placements = _placements(seed, sid)
+    rows = []
+    day = date_from
+    while day <= date_to:
+        if keyed_rng(seed, sid, "storage-day", day).random() >= 0.05:
+            for pl in placements:
+                rng = keyed_rng(seed, sid, "storage-row", pl["giId"], day)
+                if rng.random() < 0.85:
+                    rows.append(_storage_row(rng, pl, day, day))
+                if rng.random() < 0.03:
+                    rows.append(_storage_row(rng, pl, day, day - timedelta(days=rng.randint(1, 30))))
+        day += timedelta(days=1)
+    return rows

@@ -1,0 +1,1 @@
+"""Wildberries route handlers, one module per API section."""

@@ -1,0 +1,340 @@
+"""Sales funnel routes (wb-api.md §5): the retired v2 `nm-report` quartet and its v3
+`sales-funnel` replacements, answering from `data.funnel`, so a period's figures are the sum of
+the per-day history and v2 and v3 tell the same story in their own field names.
+
+Both generations check a request the same way (funnel_checks) and only word the 400
+differently. Periods are Moscow dates; days after today have no data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from emulator.common.clock import msk_day
+from emulator.common.params import is_int
+from emulator.common.router import Request, Response, json_response, route
+from emulator.wb.data import funnel as fd
+from emulator.wb.data import seller
+from emulator.wb.data.csv_rows import bucket, days
+from emulator.wb.routes.funnel_checks import (
+    Problem,
+    checked_body,
+    filter_problems,
+    flag_problems,
+    groups_problems,
+    list_problems,
+    order_problems,
+    period_problems,
+    v2_day,
+    v2_error,
+    v3_error,
+)
+
+if TYPE_CHECKING:
+    from emulator.server import Emulator
+
+V2, V3 = "/api/v2/nm-report", "/api/analytics/v3/sales-funnel"
+DEPTH_DAYS = 365  # period reports reach a year back
+HISTORY_DAYS = 7  # per-day reports: at most a week long, starting at most a week back
+MAX_HISTORY_IDS = 20
+V2_PAGE_SIZE = 1000  # cards per v2 page: not documented; WB's v3 maximum assumed
+V3_MAX_LIMIT, V3_DEFAULT_LIMIT = 1000, 50
+
+V2_FILTERS = {"nm": "nmIDs", "subject": "objectIDs", "brand": "brandNames", "tag": "tagIDs"}
+V3_FILTERS = {"nm": "nmIds", "subject": "subjectIds", "brand": "brandNames", "tag": "tagIds", "skip": "skipDeletedNm"}
+
+
+# --- figures, filters, order ------------------------------------------------------------------
+
+
+def _today(emu: Emulator) -> date:
+    return msk_day(emu.clock.now())
+
+
+def _period(body: dict, name: str, keys: tuple[str, str]) -> tuple[date, date]:
+    """The dates of a checked period (v2 may add a time of day)."""
+    return date.fromisoformat(body[name][keys[0]][:10]), date.fromisoformat(body[name][keys[1]][:10])
+
+
+def past_period(start: date, end: date, today: date) -> tuple[date, date]:
+    """The comparison period: as long as the selected one, just before it, not over a year back."""
+    past_end = start - timedelta(days=1)
+    return max(past_end - (end - start), today - timedelta(days=DEPTH_DAYS)), past_end
+
+
+def figures(emu: Emulator, sid: str, start: date, end: date) -> dict[int, fd.Funnel]:
+    """Per-product funnels of a period; days after today have none yet."""
+    end = min(end, _today(emu))
+    if start > end:
+        return dict.fromkeys((p["nmID"] for p in seller.products(emu.seed, sid)), fd.ZERO)
+    return fd.period_funnel(emu.seed, sid, start, end)
+
+
+def history(emu: Emulator, sid: str, period: tuple[date, date], level: str) -> list[tuple[date, dict[int, fd.Funnel]]]:
+    """Per-product funnels per history row (a day, or a Monday-to-Sunday week labelled by its first day)."""
+    rows: dict[date, list[date]] = {}
+    for day in days(period[0], min(period[1], _today(emu))):
+        rows.setdefault(bucket(day, level, period[0]), []).append(day)
+    return [(label, fd.period_funnel(emu.seed, sid, group[0], group[-1])) for label, group in rows.items()]
+
+
+def matching(emu: Emulator, sid: str, body: dict, filters: dict[str, str]) -> list[dict]:
+    """The seller's products (nmID order) that pass every non-empty filter of the request."""
+    products = seller.products(emu.seed, sid)
+    for kind, column in (("nm", "nmID"), ("subject", "subjectID"), ("brand", "brandName")):
+        wanted = set(body.get(filters.get(kind, "")) or [])
+        if wanted:
+            products = [p for p in products if p[column] in wanted]
+    if body.get(filters["tag"]):
+        products = []  # emulated sellers put no tags on their cards
+    if body.get(filters.get("skip", "")):
+        products = [p for p in products if not p["isDeleted"]]
+    return products
+
+
+def groups_of(products: list[dict]) -> list[tuple[int, str, str]]:
+    """(subjectID, brandName, subjectName) of every funnel group the products fall into."""
+    return sorted({(*fd.group_key(p), p["subjectName"]) for p in products})
+
+
+def at(path: str) -> Callable[[dict], Any]:
+    """A getter for a dotted path: sort keys are data, not code."""
+    def get(item: dict) -> Any:
+        for part in path.split("."):
+            item = item[part]
+        return item
+    return get
+
+
+def ordered(items: list[dict], order: dict | None, keys: dict[str, Callable[[dict], Any]]) -> list[dict]:
+    """Sort by the asked field, default openCard descending; ties keep the nmID order."""
+    order = order or {}
+    key = keys[order.get("field") or "openCard"]
+    return sorted(items, key=key, reverse=(order.get("mode") or "desc") == "desc")
+
+
+# --- v2 nm-report -----------------------------------------------------------------------------
+
+_V2_SELECTED = {
+    "openCard": "openCardCount", "addToCart": "addToCartCount", "orders": "ordersCount",
+    "avgRubPrice": "avgPriceRub", "ordersSumRub": "ordersSumRub", "cancelSumRub": "cancelSumRub",
+    "cancelCount": "cancelCount", "buyoutCount": "buyoutsCount", "buyoutSumRub": "buyoutsSumRub",
+}
+V2_ORDER = {
+    **{k: at(f"statistics.selectedPeriod.{v}") for k, v in _V2_SELECTED.items()},
+    "stockMpQty": at("stocks.stocksMp"), "stockWbQty": at("stocks.stocksWb"),
+}
+# groups carry no stocks: a stock order leaves them in subject and brand order
+V2_GROUP_ORDER = {**V2_ORDER, "stockMpQty": lambda g: 0, "stockWbQty": lambda g: 0}
+
+
+def v2_envelope(payload: Any) -> Response:
+    return json_response(200, {"data": payload, "error": False, "errorText": "", "additionalErrors": None})
+
+
+def v2_period_check(emu: Emulator) -> Callable[[dict], list[Problem]]:
+    def check(body: dict) -> list[Problem]:
+        problems = period_problems(body.get("period"), "period", ("begin", "end"), _today(emu), DEPTH_DAYS,
+                                   parse=v2_day)
+        if not (is_int(body.get("page")) and body["page"] >= 1):
+            problems.append(("page", "required, an integer from 1"))
+        return problems + order_problems(body, tuple(V2_ORDER), False) + filter_problems(body, V2_FILTERS)
+    return check
+
+
+def v2_page(items: list[dict], page: int, key: str) -> Response:
+    chunk = items[(page - 1) * V2_PAGE_SIZE : page * V2_PAGE_SIZE]
+    more = len(items) > page * V2_PAGE_SIZE
+    return v2_envelope({"page": page if items else 0, "isNextPage": more, key: chunk})
+
+
+def v2_periods(emu: Emulator, body: dict) -> tuple[tuple[date, date], tuple[date, date]]:
+    selected = _period(body, "period", ("begin", "end"))
+    return selected, past_period(*selected, _today(emu))
+
+
+@route("POST", f"{V2}/detail", group="wb.funnel_v2", scope="analytics")
+def v2_detail(emu: Emulator, req: Request) -> Response:
+    body = checked_body(req, v2_period_check(emu), v2_error)
+    if isinstance(body, Response):
+        return body
+    selected, previous = v2_periods(emu, body)
+    now, past = figures(emu, req.sid, *selected), figures(emu, req.sid, *previous)
+    stock = fd.stocks(emu.seed, req.sid, _today(emu))
+    cards = [
+        {
+            "nmID": p["nmID"], "vendorCode": p["vendorCode"], "brandName": p["brandName"], "tags": [],
+            "object": {"id": p["subjectID"], "name": p["subjectName"]},
+            "statistics": fd.v2_statistics(now[p["nmID"]], past[p["nmID"]], selected, previous),
+            "stocks": {"stocksMp": stock[p["nmID"]][1], "stocksWb": stock[p["nmID"]][0]},
+        }
+        for p in matching(emu, req.sid, body, V2_FILTERS)
+    ]
+    return v2_page(ordered(cards, body.get("orderBy"), V2_ORDER), body["page"], "cards")
+
+
+@route("POST", f"{V2}/grouped", group="wb.funnel_v2", scope="analytics")
+def v2_grouped(emu: Emulator, req: Request) -> Response:
+    body = checked_body(req, v2_period_check(emu), v2_error)
+    if isinstance(body, Response):
+        return body
+    selected, previous = v2_periods(emu, body)
+    products = matching(emu, req.sid, body, V2_FILTERS)
+    now = fd.group_funnel(figures(emu, req.sid, *selected), products)
+    past = fd.group_funnel(figures(emu, req.sid, *previous), products)
+    groups = [
+        {"brandName": brand, "tags": [], "object": {"id": subject, "name": name},
+         "statistics": fd.v2_statistics(now[(subject, brand)], past[(subject, brand)], selected, previous)}
+        for subject, brand, name in groups_of(products)
+    ]
+    return v2_page(ordered(groups, body.get("orderBy"), V2_GROUP_ORDER), body["page"], "groups")
+
+
+def v2_history_check(emu: Emulator, extra: Callable[[dict], list[Problem]]) -> Callable[[dict], list[Problem]]:
+    def check(body: dict) -> list[Problem]:
+        period = period_problems(body.get("period"), "period", ("begin", "end"), _today(emu), HISTORY_DAYS,
+                                 HISTORY_DAYS)
+        return period + flag_problems(body) + extra(body)
+    return check
+
+
+def _level(body: dict) -> str:
+    return body.get("aggregationLevel") or "day"
+
+
+@route("POST", f"{V2}/detail/history", group="wb.funnel_v2", scope="analytics")
+def v2_detail_history(emu: Emulator, req: Request) -> Response:
+    ids = partial(list_problems, name="nmIDs", low=1, high=MAX_HISTORY_IDS, required=True)
+    body = checked_body(req, v2_history_check(emu, ids), v2_error)
+    if isinstance(body, Response):
+        return body
+    rows = history(emu, req.sid, _period(body, "period", ("begin", "end")), _level(body))
+    return v2_envelope([
+        {"nmID": p["nmID"], "imtName": p["name"], "vendorCode": p["vendorCode"],
+         "history": [fd.v2_history_row(label, per_nm[p["nmID"]], True) for label, per_nm in rows]}
+        for p in matching(emu, req.sid, body, V2_FILTERS)
+    ])
+
+
+@route("POST", f"{V2}/grouped/history", group="wb.funnel_v2", scope="analytics")
+def v2_grouped_history(emu: Emulator, req: Request) -> Response:
+    """Cards without tags come as one group with the zero tag, as WB's Go services write an empty struct."""
+    body = checked_body(req, v2_history_check(emu, partial(groups_problems, filters=V2_FILTERS)), v2_error)
+    if isinstance(body, Response):
+        return body
+    products = matching(emu, req.sid, body, V2_FILTERS)
+    rows = [(label, fd.group_funnel(per_nm, products))
+            for label, per_nm in history(emu, req.sid, _period(body, "period", ("begin", "end")), _level(body))]
+    return v2_envelope([
+        {"object": {"id": subject, "name": name}, "brandName": brand, "tag": {"id": 0, "name": ""},
+         "history": [fd.v2_history_row(label, groups[(subject, brand)], False) for label, groups in rows]}
+        for subject, brand, name in groups_of(products)
+    ])
+
+
+# --- v3 sales-funnel --------------------------------------------------------------------------
+
+_V3_SELECTED = {
+    "openCard": "openCount", "addToCart": "cartCount", "orderCount": "orderCount", "orderSum": "orderSum",
+    "buyoutCount": "buyoutCount", "buyoutSum": "buyoutSum", "cancelCount": "cancelCount", "cancelSum": "cancelSum",
+    "avgPrice": "avgPrice", "shareOrderPercent": "shareOrderPercent", "addToWishlist": "addToWishlist",
+    "localizationPercent": "localizationPercent",
+    **{f"wbClub.{k}": f"wbClub.{k}" for k in ("orderCount", "orderSum", "buyoutSum", "cancelSum", "buyoutCount",
+                                             "avgPrice", "buyoutPercent", "avgOrderCountPerDay", "cancelCount")},
+}
+V3_ORDER = {
+    **{k: at(f"statistic.selected.{v}") for k, v in _V3_SELECTED.items()},
+    "timeToReady": lambda i: fd.minutes(i["statistic"]["selected"]["timeToReady"]),
+    "stockMpQty": at("product.stocks.mp"), "stockWbQty": at("product.stocks.wb"),
+}
+
+
+def v3_products_check(emu: Emulator) -> Callable[[dict], list[Problem]]:
+    def check(body: dict) -> list[Problem]:
+        today = _today(emu)
+        problems = period_problems(body.get("selectedPeriod"), "selectedPeriod", ("start", "end"), today, DEPTH_DAYS)
+        if body.get("pastPeriod") is not None:  # a start over a year back is clipped, not refused
+            problems += period_problems(body["pastPeriod"], "pastPeriod", ("start", "end"), today, 100 * DEPTH_DAYS)
+        problems += list_problems(body, "nmIds", is_int, 0, V3_MAX_LIMIT)
+        problems += filter_problems(body, V3_FILTERS) + flag_problems(body) + order_problems(body, tuple(V3_ORDER), True)
+        for name, high in (("limit", V3_MAX_LIMIT), ("offset", 2**32 - 1)):
+            if body.get(name) is not None and not (is_int(body[name]) and 0 <= body[name] <= high):
+                problems.append((name, f"must be an integer from 0 to {high}"))
+        return problems
+    return check
+
+
+@route("POST", f"{V3}/products", group="wb.funnel", scope="analytics")
+def v3_products(emu: Emulator, req: Request) -> Response:
+    body = checked_body(req, v3_products_check(emu), v3_error)
+    if isinstance(body, Response):
+        return body
+    today = _today(emu)
+    selected = _period(body, "selectedPeriod", ("start", "end"))
+    past = _period(body, "pastPeriod", ("start", "end")) if body.get("pastPeriod") else past_period(*selected, today)
+    past = (max(past[0], today - timedelta(days=DEPTH_DAYS)), past[1])
+    now, before = figures(emu, req.sid, *selected), figures(emu, req.sid, *past)
+    all_now, all_before = fd.total(now.values()).orders, fd.total(before.values()).orders
+    stock = fd.stocks(emu.seed, req.sid, today)
+    items = []
+    for p in matching(emu, req.sid, body, V3_FILTERS):
+        nm, facts = p["nmID"], fd.card_facts(emu.seed, req.sid, p["nmID"])
+        wb, mp = stock[nm]
+        items.append({
+            "product": {"nmId": nm, "title": p["name"], "vendorCode": p["vendorCode"], "brandName": p["brandName"],
+                        "subjectId": p["subjectID"], "subjectName": p["subjectName"], "tags": [],
+                        "productRating": facts.product_rating, "feedbackRating": facts.feedback_rating,
+                        "stocks": {"wb": wb, "mp": mp, "balanceSum": (wb + mp) * p["price"]}},
+            "statistic": fd.v3_statistics(fd.v3_statistic(now[nm], *selected, facts, all_now),
+                                          fd.v3_statistic(before[nm], *past, facts, all_before)),
+        })
+    offset, limit = body.get("offset") or 0, body.get("limit")
+    limit = V3_DEFAULT_LIMIT if limit is None else limit
+    return json_response(200, {"data": {"products": ordered(items, body.get("orderBy"), V3_ORDER)[offset:offset + limit]}})
+
+
+def v3_history_check(emu: Emulator, extra: Callable[[dict], list[Problem]]) -> Callable[[dict], list[Problem]]:
+    def check(body: dict) -> list[Problem]:
+        period = period_problems(body.get("selectedPeriod"), "selectedPeriod", ("start", "end"), _today(emu),
+                                 HISTORY_DAYS, HISTORY_DAYS)
+        return period + flag_problems(body) + extra(body)
+    return check
+
+
+def v3_rows(emu: Emulator, sid: str, body: dict) -> list[tuple[date, dict[int, fd.Funnel]]]:
+    return history(emu, sid, _period(body, "selectedPeriod", ("start", "end")), _level(body))
+
+
+@route("POST", f"{V3}/products/history", group="wb.funnel", scope="analytics")
+def v3_products_history(emu: Emulator, req: Request) -> Response:
+    ids = partial(list_problems, name="nmIds", low=1, high=MAX_HISTORY_IDS, required=True)
+    body = checked_body(req, v3_history_check(emu, ids), v3_error)
+    if isinstance(body, Response):
+        return body
+    rows = v3_rows(emu, req.sid, body)
+    return json_response(200, [
+        {"product": {"nmId": p["nmID"], "title": p["name"], "vendorCode": p["vendorCode"],
+                     "brandName": p["brandName"], "subjectId": p["subjectID"], "subjectName": p["subjectName"]},
+         "history": [fd.v3_history_row(label, per_nm[p["nmID"]]) for label, per_nm in rows]}
+        for p in matching(emu, req.sid, body, V3_FILTERS)
+    ])
+
+
+@route("POST", f"{V3}/grouped/history", group="wb.funnel", scope="analytics")
+def v3_grouped_history(emu: Emulator, req: Request) -> Response:
+    """Groups come in the schema's per-product block (a quirk of WB's docs): subject and brand
+    filled in, the card fields empty."""
+    body = checked_body(req, v3_history_check(emu, partial(groups_problems, filters=V3_FILTERS)), v3_error)
+    if isinstance(body, Response):
+        return body
+    products = matching(emu, req.sid, body, V3_FILTERS)
+    rows = [(label, fd.group_funnel(per_nm, products)) for label, per_nm in v3_rows(emu, req.sid, body)]
+    return json_response(200, {"data": [
+        {"product": {"nmId": 0, "title": "", "vendorCode": "", "brandName": brand, "subjectId": subject,
+                     "subjectName": name},
+         "history": [fd.v3_history_row(label, groups[(subject, brand)]) for label, groups in rows]}
+        for subject, brand, name in groups_of(products)
+    ]})

@@ -1,0 +1,254 @@
+"""Stocks report routes (wb-api.md §7): products, groups, sizes and offices, with the validation
+and error bodies of the 2025-12 OpenAPI files. The products come from `seller.stocks_products`
+and the breakdowns from `data.stocks`, so the four answers agree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from emulator.common.params import is_int, months_before, period_errors
+from emulator.common.router import Request, Response, json_response, route
+from emulator.wb.data import seller
+from emulator.wb.data import stocks as stock_data
+from emulator.wb.data.csv_rows import period
+from emulator.wb.error_bodies import NOT_JSON, invalid_body, invalid_fields
+
+if TYPE_CHECKING:
+    from emulator.server import Emulator
+
+STOCK_TYPES = ("", "wb", "mp")
+AVAILABILITY = ("deficient", "actual", "balanced", "nonActual", "nonLiquid", "invalidData")
+ORDER_FIELDS = (
+    "ordersCount",
+    "ordersSum",
+    "avgOrders",
+    "buyoutCount",
+    "buyoutSum",
+    "buyoutPercent",
+    "stockCount",
+    "stockSum",
+    "saleRate",
+    "avgStockTurnover",
+    "toClientCount",
+    "fromClientCount",
+    "minPrice",
+    "maxPrice",
+    "officeMissingTime",
+    "lostOrdersCount",
+    "lostOrdersSum",
+    "lostBuyoutsCount",
+    "lostBuyoutsSum",
+)
+MAX_LIMIT, DEFAULT_LIMIT = 1000, 100
+
+
+def products_request_errors(body: object, today: date) -> list[str]:
+    """What is wrong with a TableProductRequest, in the gateway's 'field (reason)' style."""
+    if not isinstance(body, dict):
+        return ["body (must be a JSON object)"]
+    required = ("currentPeriod", "stockType", "skipDeletedNm", "orderBy", "availabilityFilters", "offset")
+    errors = [f"{name} (field required)" for name in required if body.get(name) is None]
+    if body.get("currentPeriod") is not None:
+        errors += period_errors(body["currentPeriod"], months_before(today, 3))
+    if body.get("stockType") is not None and body["stockType"] not in STOCK_TYPES:
+        errors.append("stockType (must be one of '', 'wb', 'mp')")
+    if body.get("skipDeletedNm") is not None and not isinstance(body["skipDeletedNm"], bool):
+        errors.append("skipDeletedNm (must be a boolean)")
+    order = body.get("orderBy")
+    if order is not None and not (
+        isinstance(order, dict) and order.get("field") in ORDER_FIELDS and order.get("mode") in ("asc", "desc")
+    ):
+        errors.append("orderBy (field must be a TableGroupField and mode asc or desc)")
+    filters = body.get("availabilityFilters")
+    if filters is not None and not (isinstance(filters, list) and all(f in AVAILABILITY for f in filters)):
+        errors.append("availabilityFilters (must be a list of " + ", ".join(AVAILABILITY) + ")")
+    offset = body.get("offset")
+    if offset is not None and not (is_int(offset) and 0 <= offset < 2**32):
+        errors.append("offset (must be a non-negative integer)")
+    limit = body.get("limit")
+    if limit is not None and not (is_int(limit) and 1 <= limit <= MAX_LIMIT):
+        errors.append(f"limit (must be an integer from 1 to {MAX_LIMIT})")
+    nm_ids = body.get("nmIDs")
+    if nm_ids is not None and not (isinstance(nm_ids, list) and all(is_int(n) for n in nm_ids)):
+        errors.append("nmIDs (must be a list of integers)")
+    for name in ("subjectID", "tagID"):
+        if body.get(name) is not None and not is_int(body[name]):
+            errors.append(f"{name} (must be an integer)")
+    if body.get("brandName") is not None and not isinstance(body["brandName"], str):
+        errors.append("brandName (must be a string)")
+    return errors
+
+
+@lru_cache(maxsize=64)
+def _stock_rows(seed: int, sid: str, start: date, end: date) -> tuple[dict, ...]:
+    """Cached because a full catalogue is paged through in several calls; rows are never mutated."""
+    return tuple(seller.stocks_products(seed, sid, start, end))
+
+
+def _sort_value(item: dict, field: str) -> float:
+    metrics = item["metrics"]
+    value = metrics["currentPrice"][field] if field in ("minPrice", "maxPrice") else metrics[field]
+    return value["days"] * 24 + value["hours"] if isinstance(value, dict) else value
+
+
+def select_products(seed: int, sid: str, body: dict) -> list[dict]:
+    """Filter, sort and page the report rows as a validated request asks."""
+    start, end = date.fromisoformat(body["currentPeriod"]["start"]), date.fromisoformat(body["currentPeriod"]["end"])
+    items: list[dict] = list(_stock_rows(seed, sid, start, end))
+    if body.get("nmIDs"):
+        wanted = set(body["nmIDs"])
+        items = [i for i in items if i["nmID"] in wanted]
+    if body.get("subjectID") is not None:
+        subject = {p["nmID"]: p["subjectID"] for p in seller.products(seed, sid)}
+        items = [i for i in items if subject[i["nmID"]] == body["subjectID"]]
+    if body.get("brandName"):
+        items = [i for i in items if i["brandName"] == body["brandName"]]
+    if body.get("tagID") is not None:
+        items = []  # emulated sellers have no tags
+    if body["skipDeletedNm"]:
+        items = [i for i in items if not i["isDeleted"]]
+    if body["availabilityFilters"]:
+        allowed = set(body["availabilityFilters"])
+        items = [i for i in items if i["metrics"]["availability"] in allowed]
+    order = body["orderBy"]
+    items.sort(key=lambda i: _sort_value(i, order["field"]), reverse=order["mode"] == "desc")  # stable: ties by nmID
+    offset, limit = body["offset"], body.get("limit") or DEFAULT_LIMIT
+    return items[offset : offset + limit]
+
+
+@route("POST", "/api/v2/stocks-report/products/products", group="wb.stocks_report", scope="analytics")
+def stocks_products(emu: Emulator, req: Request) -> Response:
+    try:
+        body = req.json()
+    except ValueError:
+        return invalid_body(NOT_JSON)
+    errors = products_request_errors(body, emu.clock.today())
+    if errors:
+        return invalid_fields(errors)
+    return json_response(200, {"data": {"items": select_products(emu.seed, req.sid, body)}})
+
+
+def _ints(v: object) -> bool:
+    return isinstance(v, list) and all(is_int(n) for n in v)
+
+
+def _order(v: object) -> bool:
+    return isinstance(v, dict) and v.get("field") in ORDER_FIELDS and v.get("mode") in ("asc", "desc")
+
+
+# field -> (check, reason), in the gateway's "field (reason)" wording
+_FIELDS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "stockType": (lambda v: v in STOCK_TYPES, "must be one of '', 'wb', 'mp'"),
+    "skipDeletedNm": (lambda v: isinstance(v, bool), "must be a boolean"),
+    "includeOffice": (lambda v: isinstance(v, bool), "must be a boolean"),
+    "orderBy": (_order, "field must be a TableGroupField and mode asc or desc"),
+    "availabilityFilters": (
+        lambda v: isinstance(v, list) and all(f in AVAILABILITY for f in v),
+        "must be a list of " + ", ".join(AVAILABILITY),
+    ),
+    "offset": (lambda v: is_int(v) and 0 <= v < 2**32, "must be a non-negative integer"),
+    "limit": (lambda v: is_int(v) and 1 <= v <= MAX_LIMIT, f"must be an integer from 1 to {MAX_LIMIT}"),
+    "nmID": (is_int, "must be an integer"),
+    "nmIDs": (_ints, "must be a list of integers"),
+    "subjectIDs": (_ints, "must be a list of integers"),
+    "tagIDs": (_ints, "must be a list of integers"),
+    "brandNames": (lambda v: isinstance(v, list) and all(isinstance(b, str) for b in v), "must be a list of strings"),
+}
+GROUPS_REQUIRED = ("currentPeriod", "stockType", "skipDeletedNm", "orderBy", "availabilityFilters", "offset")
+SIZES_REQUIRED = ("nmID", "currentPeriod", "stockType", "orderBy", "includeOffice")
+OFFICES_REQUIRED = ("currentPeriod", "stockType", "skipDeletedNm")
+
+
+def stock_body(req: Request, today: date, required: tuple[str, ...]) -> dict | Response:
+    """The request body if it is valid, else the analytics ErrorObject400 listing every problem."""
+    try:
+        body = req.json()
+    except ValueError:
+        return invalid_body(NOT_JSON)
+    if not isinstance(body, dict):
+        errors = ["body (must be a JSON object)"]
+    else:
+        errors = [f"{name} (field required)" for name in required if body.get(name) is None]
+        if body.get("currentPeriod") is not None:
+            errors += period_errors(body["currentPeriod"], months_before(today, 3))
+        errors += [f"{k} ({reason})" for k, (ok, reason) in _FIELDS.items() if body.get(k) is not None and not ok(body[k])]
+    if errors:
+        return invalid_fields(errors)
+    return body
+
+
+def matching_items(seed: int, sid: str, body: dict) -> list[dict]:
+    """The product items the list filters (nmIDs, subjectIDs, brandNames, tagIDs,
+    skipDeletedNm, availabilityFilters) keep; emulated sellers have no tags."""
+    subject = {p["nmID"]: p["subjectID"] for p in seller.products(seed, sid)}
+    items = list(_stock_rows(seed, sid, *period(body)))
+    keep: list[Callable[[dict], bool]] = []
+    if body.get("nmIDs"):
+        nm_ids = set(body["nmIDs"])
+        keep.append(lambda i: i["nmID"] in nm_ids)
+    if body.get("subjectIDs"):
+        subjects = set(body["subjectIDs"])
+        keep.append(lambda i: subject[i["nmID"]] in subjects)
+    if body.get("brandNames"):
+        brands = set(body["brandNames"])
+        keep.append(lambda i: i["brandName"] in brands)
+    if body.get("tagIDs"):
+        keep.append(lambda i: False)
+    if body.get("skipDeletedNm"):
+        keep.append(lambda i: not i["isDeleted"])
+    if body.get("availabilityFilters"):
+        allowed = set(body["availabilityFilters"])
+        keep.append(lambda i: i["metrics"]["availability"] in allowed)
+    return [i for i in items if all(k(i) for k in keep)]
+
+
+def order_value(metrics: dict, field: str) -> float:
+    """A sort value of a metrics block; durations in hours, absent prices as 0."""
+    value = metrics.get("currentPrice", {}).get(field, 0) if field in ("minPrice", "maxPrice") else metrics[field]
+    return value["days"] * 24 + value["hours"] if isinstance(value, dict) else value
+
+
+def ordered(rows: list[dict], order: dict) -> list[dict]:
+    """Sorted as `orderBy` asks; stable, so ties keep their order."""
+    return sorted(rows, key=lambda r: order_value(r["metrics"], order["field"]), reverse=order["mode"] == "desc")
+
+
+@route("POST", "/api/v2/stocks-report/products/groups", group="wb.stocks_report", scope="analytics")
+def stocks_groups(emu: Emulator, req: Request) -> Response:
+    body = stock_body(req, emu.clock.today(), GROUPS_REQUIRED)
+    if isinstance(body, Response):
+        return body
+    items = ordered(matching_items(emu.seed, req.sid, body), body["orderBy"])
+    found = ordered(stock_data.groups(emu.seed, req.sid, items, *period(body)), body["orderBy"])
+    offset, limit = body["offset"], body.get("limit") or DEFAULT_LIMIT
+    return json_response(200, {"data": {"groups": found[offset : offset + limit]}})
+
+
+@route("POST", "/api/v2/stocks-report/products/sizes", group="wb.stocks_report", scope="analytics")
+def stocks_sizes(emu: Emulator, req: Request) -> Response:
+    body = stock_body(req, emu.clock.today(), SIZES_REQUIRED)
+    if isinstance(body, Response):
+        return body
+    start, end = period(body)
+    item = next((i for i in _stock_rows(emu.seed, req.sid, start, end) if i["nmID"] == body["nmID"]), None)
+    if item is None:
+        return json_response(200, {"data": {}})
+    found = stock_data.sizes_answer(emu.seed, req.sid, item, start, end, body["stockType"], body["includeOffice"])
+    order = body["orderBy"]
+    for size in found.get("sizes", []):
+        if "offices" in size:
+            size["offices"] = ordered(size["offices"], order)
+    return json_response(200, {"data": {k: ordered(v, order) for k, v in found.items()}})
+
+
+@route("POST", "/api/v2/stocks-report/offices", group="wb.stocks_report", scope="analytics")
+def stocks_offices(emu: Emulator, req: Request) -> Response:
+    body = stock_body(req, emu.clock.today(), OFFICES_REQUIRED)
+    if isinstance(body, Response):
+        return body
+    items = matching_items(emu.seed, req.sid, {**body, "availabilityFilters": None})
+    found = stock_data.regions(emu.seed, req.sid, items, *period(body), body["stockType"])
+    return json_response(200, {"data": {"regions": found}})

@@ -1,0 +1,2 @@
+"""What the emulator remembers between Wildberries requests: token buckets, async tasks and CSV
+reports."""

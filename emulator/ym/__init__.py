@@ -1,0 +1,1 @@
+"""The Yandex Market partner API: Api-Keys, the request pipeline, checks, routes, data and state."""

@@ -1,0 +1,1 @@
+"""Deterministic synthetic Yandex Market data: stores, offers, stocks and report files."""
