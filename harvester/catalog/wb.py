@@ -1,6 +1,7 @@
 """Wildberries endpoints, declared as data (reference/wb-api.md; OpenAPI in reference/wb-openapi/2025-12)."""
 
 from dataclasses import replace
+from functools import partial
 
 from harvester.catalog import limits
 from harvester.catalog.model import SNAPSHOT, Call, CsvReportFlow, Endpoint, RemoteStatus, TaskFlow, Window
@@ -8,28 +9,32 @@ from harvester.catalog.paging import OffsetPaginator
 from harvester.models import wb_csv
 from harvester.models.wb import WbAcceptanceReport, WbPaidStorage, WbStocksProduct
 
+# The analytics-token families, shared with wb_analytics.py: reports (§8, §9) read daily, and
+# stock breakdowns (§7), snapshots of today re-read hourly. Partials, not base `Endpoint`s: the
+# catalog collects every module-level `Endpoint`.
+analytics_report = partial(Endpoint, marketplace="wb", scope="analytics", cadence="daily")
+stocks_snapshot = partial(analytics_report, cadence="hourly", window=SNAPSHOT)
+
 _ALL_AVAILABILITY = ["deficient", "actual", "balanced", "nonActual", "nonLiquid", "invalidData"]
 
 # §7.2. WB reports current stock only, so backfilling past days would file today's stock
 # under old dates: history_days=0 makes it a snapshot of today, re-read hourly (data is hourly).
-# §7: every stock breakdown (products, groups) asks for the same thing: today, every product.
-STOCKS_BODY = {
-    "currentPeriod": {"start": "{start}", "end": "{end}"},
-    "stockType": "",
-    "skipDeletedNm": False,
-    "orderBy": {"field": "stockCount", "mode": "desc"},
-    "availabilityFilters": _ALL_AVAILABILITY,
-}
-
-STOCKS_PRODUCTS = Endpoint(
+# §7: every stocks-report call is this one with its own path and records; the product
+# breakdowns (products, groups) ask for the same thing: today, every product.
+STOCKS_CALL = Call(
+    "POST", "/api/v2/stocks-report/products/products", limits.WB_STOCKS_REPORT, records="data.items",
+    body={
+        "currentPeriod": {"start": "{start}", "end": "{end}"},
+        "stockType": "",
+        "skipDeletedNm": False,
+        "orderBy": {"field": "stockCount", "mode": "desc"},
+        "availabilityFilters": _ALL_AVAILABILITY,
+    },
+)
+STOCKS_PRODUCTS = stocks_snapshot(
     name="wb.stocks_products",
-    marketplace="wb",
     model=WbStocksProduct,
-    scope="analytics",
-    cadence="hourly",
-    window=SNAPSHOT,
-    fetch=Call("POST", "/api/v2/stocks-report/products/products", limits.WB_STOCKS_REPORT, body=STOCKS_BODY,
-               records="data.items"),
+    fetch=STOCKS_CALL,
     paginator=OffsetPaginator(page_size=1000),
 )
 
@@ -44,12 +49,9 @@ _TASK_STATUSES = {
     "canceled": RemoteStatus.FAILED,
 }
 
-PAID_STORAGE = Endpoint(
+PAID_STORAGE = analytics_report(
     name="wb.paid_storage",
-    marketplace="wb",
     model=WbPaidStorage,
-    scope="analytics",
-    cadence="daily",
     window=Window(max_days=8, history_days=365, lookback_days=1, lag_days=1),
     flow=TaskFlow(
         create=Call("GET", "/api/v1/paid_storage", limits.WB_PAID_STORAGE_CREATE,
@@ -64,23 +66,17 @@ PAID_STORAGE = Endpoint(
 # async task with the paid-storage statuses. Both fill one table; the account's
 # `wb_api_generation` picks which one runs.
 _ACCEPTANCE_WINDOW = Window(max_days=31, history_days=365, lookback_days=1, lag_days=1)
-ACCEPTANCE_REPORT_SEED = Endpoint(
+ACCEPTANCE_REPORT_SEED = analytics_report(
     name="wb.acceptance_report.seed",
-    marketplace="wb",
     model=WbAcceptanceReport,
-    scope="analytics",
-    cadence="daily",
     window=_ACCEPTANCE_WINDOW,
     generation="seed",
     fetch=Call("GET", "/api/v1/analytics/acceptance-report", limits.WB_ACCEPTANCE_SYNC,
                query={"dateFrom": "{start}", "dateTo": "{end}"}, records="report"),
 )
-ACCEPTANCE_REPORT = Endpoint(
+ACCEPTANCE_REPORT = analytics_report(
     name="wb.acceptance_report",
-    marketplace="wb",
     model=WbAcceptanceReport,
-    scope="analytics",
-    cadence="daily",
     window=_ACCEPTANCE_WINDOW,
     generation="current",
     flow=TaskFlow(
@@ -123,23 +119,16 @@ _PERIOD_WINDOW = Window(max_days=7, history_days=90, lag_days=1)
 
 def _csv_report(name: str, model: type, report_type: str, params: dict, window: Window,
                 window_column: str = "period_start", requires: str = "") -> Endpoint:
-    return Endpoint(
-        name=f"wb.csv.{name}",
-        marketplace="wb",
-        model=model,
-        scope="analytics",
-        cadence="daily",
-        window=window,
-        flow=replace(_CSV, report_type=report_type, params=params, window_column=window_column),
-        requires=requires,
-    )
+    return analytics_report(name=f"wb.csv.{name}", model=model, window=window, requires=requires,
+                            flow=replace(_CSV, report_type=report_type, params=params, window_column=window_column))
 
 
 CSV_DETAIL_HISTORY = _csv_report("detail_history", wb_csv.WbFunnelDetailHistory, "DETAIL_HISTORY_REPORT",
                                  {"nmIDs": [], **_HISTORY}, _FUNNEL_WINDOW, "dt")
 CSV_GROUPED_HISTORY = _csv_report("grouped_history", wb_csv.WbFunnelGroupedHistory, "GROUPED_HISTORY_REPORT",
                                   _HISTORY, _FUNNEL_WINDOW, "dt")
-CSV_SEARCH_GROUP = _csv_report("search_queries_group", wb_csv.WbSearchQueriesGroup, "SEARCH_QUERIES_PREMIUM_REPORT_GROUP",
+CSV_SEARCH_GROUP = _csv_report("search_queries_group", wb_csv.WbSearchQueriesGroup,
+                               "SEARCH_QUERIES_PREMIUM_REPORT_GROUP",
                                {**_PERIOD, "subjectIds": [], "orderBy": _SEARCH_ORDER, "positionCluster": "all"},
                                _PERIOD_WINDOW, requires="jam")
 CSV_SEARCH_PRODUCT = _csv_report("search_queries_product", wb_csv.WbSearchQueriesProduct,

@@ -10,9 +10,7 @@ pages a day. The per-day history endpoints serve only the last week, 20 products
 their product ids taken from the same generation's period report.
 """
 
-from typing import Any, Literal
-
-from sqlmodel import SQLModel
+from functools import partial
 
 from harvester.catalog import limits
 from harvester.catalog.model import Call, Child, Endpoint, Ids, Window
@@ -38,65 +36,61 @@ _V3_ALL = {"brandNames": [], "subjectIds": [], "tagIds": [], "skipDeletedNm": Fa
 _V2_DAY = {"begin": "{start}", "end": "{end}"}
 _V3_DAY = {"start": "{start}", "end": "{end}"}
 
-
-def _funnel(name: str, model: type[SQLModel], window: Window, generation: Literal["seed", "current"], fetch: Call,
-            **more: Any) -> Endpoint:
-    """Every funnel endpoint: an analytics-token daily harvest of one generation."""
-    return Endpoint(name=name, marketplace="wb", model=model, scope="analytics", cadence="daily",
-                    window=window, generation=generation, fetch=fetch, **more)
-
+# Every funnel endpoint: an analytics-token daily harvest of one generation.
+_funnel = partial(Endpoint, marketplace="wb", scope="analytics", cadence="daily")
 
 FUNNEL_PRODUCTS_SEED = _funnel(
-    "wb.funnel.products.seed", WbFunnelProduct, _DAILY, "seed",
-    Call("POST", f"{_V2}/detail", limits.WB_FUNNEL_V2,
-         body={**_V2_ALL, "nmIDs": [], "period": _V2_DAY, "orderBy": _BY_OPENS}, records="data.cards"),
+    name="wb.funnel.products.seed", model=WbFunnelProduct, window=_DAILY, generation="seed",
+    fetch=Call("POST", f"{_V2}/detail", limits.WB_FUNNEL_V2,
+               body={**_V2_ALL, "nmIDs": [], "period": _V2_DAY, "orderBy": _BY_OPENS}, records="data.cards"),
     paginator=PagePaginator(),
 )
 FUNNEL_PRODUCTS = _funnel(
-    "wb.funnel.products", WbFunnelProduct, _DAILY, "current",
-    Call("POST", f"{_V3}/products", limits.WB_FUNNEL,
-         body={**_V3_ALL, "nmIds": [], "selectedPeriod": _V3_DAY, "orderBy": _BY_OPENS}, records="data.products"),
+    name="wb.funnel.products", model=WbFunnelProduct, window=_DAILY, generation="current",
+    fetch=Call("POST", f"{_V3}/products", limits.WB_FUNNEL,
+               body={**_V3_ALL, "nmIds": [], "selectedPeriod": _V3_DAY, "orderBy": _BY_OPENS}, records="data.products"),
     paginator=OffsetPaginator(page_size=1000),
 )
 
 # v2 grouped has no v3 twin; v3 products filtered by subject or brand come closest.
 FUNNEL_GROUPED_SEED = _funnel(
-    "wb.funnel.grouped.seed", WbFunnelGrouped, _DAILY, "seed",
-    Call("POST", f"{_V2}/grouped", limits.WB_FUNNEL_V2,
-         body={**_V2_ALL, "period": _V2_DAY, "orderBy": _BY_OPENS}, records="data.groups"),
+    name="wb.funnel.grouped.seed", model=WbFunnelGrouped, window=_DAILY, generation="seed",
+    fetch=Call("POST", f"{_V2}/grouped", limits.WB_FUNNEL_V2,
+               body={**_V2_ALL, "period": _V2_DAY, "orderBy": _BY_OPENS}, records="data.groups"),
     paginator=PagePaginator(),
 )
 
-_NM = "nmID|product.nmId"
+# Both generations' card history; the card's id is nmID (v2) or product.nmId (v3).
+_PRODUCT_HISTORY = (Child(WbFunnelProductHistory, "history", carry={"nm_id": "nmID|product.nmId"}),)
 FUNNEL_PRODUCT_HISTORY_SEED = _funnel(
-    "wb.funnel.product_history.seed", WbFunnelCard, _LAST_WEEK, "seed",
-    Call("POST", f"{_V2}/detail/history", limits.WB_FUNNEL_V2,
-         body={"nmIDs": "{ids.nm_id}", "period": _V2_DAY, "timezone": "Europe/Moscow", "aggregationLevel": "day"},
-         records="data"),
+    name="wb.funnel.product_history.seed", model=WbFunnelCard, window=_LAST_WEEK, generation="seed",
+    fetch=Call("POST", f"{_V2}/detail/history", limits.WB_FUNNEL_V2,
+               body={"nmIDs": "{ids.nm_id}", "period": _V2_DAY, "timezone": "Europe/Moscow", "aggregationLevel": "day"},
+               records="data"),
     ids=Ids(source="wb.funnel.products.seed", columns=("nm_id",), per_call=20),
-    children=(Child(WbFunnelProductHistory, "history", carry={"nm_id": _NM}),),
+    children=_PRODUCT_HISTORY,
 )
 FUNNEL_PRODUCT_HISTORY = _funnel(
-    "wb.funnel.product_history", WbFunnelCard, _LAST_WEEK, "current",
-    Call("POST", f"{_V3}/products/history", limits.WB_FUNNEL,
-         body={"nmIds": "{ids.nm_id}", "selectedPeriod": _V3_DAY, "skipDeletedNm": False, "aggregationLevel": "day"},
-         records=""),
+    name="wb.funnel.product_history", model=WbFunnelCard, window=_LAST_WEEK, generation="current",
+    fetch=Call("POST", f"{_V3}/products/history", limits.WB_FUNNEL,
+               body={"nmIds": "{ids.nm_id}", "selectedPeriod": _V3_DAY, "skipDeletedNm": False,
+                     "aggregationLevel": "day"}, records=""),
     ids=Ids(source="wb.funnel.products", columns=("nm_id",), per_call=20),
-    children=(Child(WbFunnelProductHistory, "history", carry={"nm_id": _NM}),),
+    children=_PRODUCT_HISTORY,
 )
 
 # Grouped history with no filters: every subject x brand (x tag in v2) group of the seller.
 FUNNEL_GROUPED_HISTORY_SEED = _funnel(
-    "wb.funnel.grouped_history.seed", WbFunnelGroupV2, _LAST_WEEK, "seed",
-    Call("POST", f"{_V2}/grouped/history", limits.WB_FUNNEL_V2,
-         body={**_V2_ALL, "period": _V2_DAY, "aggregationLevel": "day"}, records="data"),
+    name="wb.funnel.grouped_history.seed", model=WbFunnelGroupV2, window=_LAST_WEEK, generation="seed",
+    fetch=Call("POST", f"{_V2}/grouped/history", limits.WB_FUNNEL_V2,
+               body={**_V2_ALL, "period": _V2_DAY, "aggregationLevel": "day"}, records="data"),
     children=(Child(WbFunnelGroupHistoryV2, "history",
                     carry={"subject_id": "object.id", "brand_name": "brandName", "tag_id": "tag.id"}),),
 )
 FUNNEL_GROUPED_HISTORY = _funnel(
-    "wb.funnel.grouped_history", WbFunnelGroup, _LAST_WEEK, "current",
-    Call("POST", f"{_V3}/grouped/history", limits.WB_FUNNEL,
-         body={**_V3_ALL, "selectedPeriod": _V3_DAY, "aggregationLevel": "day"}, records="data"),
+    name="wb.funnel.grouped_history", model=WbFunnelGroup, window=_LAST_WEEK, generation="current",
+    fetch=Call("POST", f"{_V3}/grouped/history", limits.WB_FUNNEL,
+               body={**_V3_ALL, "selectedPeriod": _V3_DAY, "aggregationLevel": "day"}, records="data"),
     children=(Child(WbFunnelGroupHistory, "history",
                     carry={"subject_id": "product.subjectId", "brand_name": "product.brandName"}),),
 )

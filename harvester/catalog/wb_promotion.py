@@ -6,6 +6,8 @@ paused). Day-level figures are the durable data: WB revises the last days, so fu
 re-reads three of them every hour.
 """
 
+from functools import partial
+
 from harvester.catalog import limits
 from harvester.catalog.model import SNAPSHOT, Call, Child, Endpoint, Ids, Window
 from harvester.catalog.paging import OffsetPaginator
@@ -31,15 +33,16 @@ STAT_STATUSES = (7, 9, 11)
 MEDIA_STAT_STATUSES = (6, 7, 9, 10, 11)  # WB Media: running, finished, paused (three kinds)
 _INTERVAL_ITEM = {"id": "{id.advert_id}", "interval": {"begin": "{start}", "end": "{end}"}}
 
+# Every promotion endpoint (hourly unless it says otherwise) and every call to advert-api.
+_promotion = partial(Endpoint, marketplace="wb", scope="promotion", cadence="hourly")
+_advert = partial(Call, host="wb.advert")
+
 # §4.8. The campaign list is a snapshot: groups by (type, status), campaigns inside.
-CAMPAIGNS = Endpoint(
+CAMPAIGNS = _promotion(
     name="wb.adv.campaigns",
-    marketplace="wb",
     model=WbAdvCampaignGroup,
-    scope="promotion",
-    cadence="hourly",
     window=SNAPSHOT,
-    fetch=Call("GET", "/adv/v1/promotion/count", limits.WB_ADV_COUNT, host="wb.advert", records="adverts"),
+    fetch=_advert("GET", "/adv/v1/promotion/count", limits.WB_ADV_COUNT, records="adverts"),
     children=(Child(WbAdvCampaign, "advert_list", carry={"type": "type", "status": "status"}),),
 )
 
@@ -66,71 +69,57 @@ def _fullstats_days(products: str) -> tuple[Child, ...]:
 # §4.1, §4.2. The retired POST v2 (≤100 campaigns, an interval each) and its GET v3
 # replacement (≤50 ids, ≤31 days) fill the same tables.
 _FULLSTATS_WINDOW = Window(max_days=31, history_days=90, lookback_days=3, lag_days=0)
-FULLSTATS_SEED = Endpoint(
+FULLSTATS_SEED = _promotion(
     name="wb.adv.fullstats.seed",
-    marketplace="wb",
     model=WbAdvFullstats,
-    scope="promotion",
-    cadence="hourly",
     window=_FULLSTATS_WINDOW,
     generation="seed",
-    fetch=Call("POST", "/adv/v2/fullstats", limits.WB_ADV_FULLSTATS_V2, host="wb.advert", body="{items}"),
+    fetch=_advert("POST", "/adv/v2/fullstats", limits.WB_ADV_FULLSTATS_V2, body="{items}"),
     ids=_campaign_ids(per_call=100, item=_INTERVAL_ITEM),
     children=_fullstats_days("nm"),
 )
-FULLSTATS = Endpoint(
+FULLSTATS = _promotion(
     name="wb.adv.fullstats",
-    marketplace="wb",
     model=WbAdvFullstats,
-    scope="promotion",
-    cadence="hourly",
     window=_FULLSTATS_WINDOW,
     generation="current",
-    fetch=Call("GET", "/adv/v3/fullstats", limits.WB_ADV_FULLSTATS, host="wb.advert",
-               query={"ids": "{ids.advert_id}", "beginDate": "{start}", "endDate": "{end}"}),
+    fetch=_advert("GET", "/adv/v3/fullstats", limits.WB_ADV_FULLSTATS,
+                  query={"ids": "{ids.advert_id}", "beginDate": "{start}", "endDate": "{end}"}),
     ids=_campaign_ids(per_call=50),
     children=_fullstats_days("nms"),
 )
 
 # §4.3. Phrase clusters of unified-bid (type 8) campaigns; updated every 15 minutes.
-STAT_WORDS = Endpoint(
+STAT_WORDS = _promotion(
     name="wb.adv.stat_words",
-    marketplace="wb",
     model=WbAdvStatWordsCluster,
-    scope="promotion",
     cadence="15min",
     window=SNAPSHOT,
     generation="seed",
-    fetch=Call("GET", "/adv/v2/auto/stat-words", limits.WB_ADV_STAT_WORDS, host="wb.advert",
-               query={"id": "{id.advert_id}"}, records="clusters"),
+    fetch=_advert("GET", "/adv/v2/auto/stat-words", limits.WB_ADV_STAT_WORDS, query={"id": "{id.advert_id}"},
+                  records="clusters"),
     ids=_campaign_ids(per_call=1, types=(8,)),
 )
 
 # §4.4. Keyword statistics of search and manual-bid campaigns (types 6, 9); every 30 minutes.
-WORDS = Endpoint(
+WORDS = _promotion(
     name="wb.adv.words",
-    marketplace="wb",
     model=WbAdvStatWords,
-    scope="promotion",
     cadence="30min",
     window=SNAPSHOT,
     generation="seed",
-    fetch=Call("GET", "/adv/v1/stat/words", limits.WB_ADV_WORDS, host="wb.advert",
-               query={"id": "{id.advert_id}"}, records="stat"),
+    fetch=_advert("GET", "/adv/v1/stat/words", limits.WB_ADV_WORDS, query={"id": "{id.advert_id}"}, records="stat"),
     ids=_campaign_ids(per_call=1, types=(6, 9)),
 )
 
 # §4.5. Per-day keyword statistics, ≤7 days a request, data hourly.
-KEYWORDS = Endpoint(
+KEYWORDS = _promotion(
     name="wb.adv.keywords",
-    marketplace="wb",
     model=WbAdvKeywordsDay,
-    scope="promotion",
-    cadence="hourly",
     window=Window(max_days=7, history_days=30, lookback_days=2, lag_days=0),
     generation="seed",
-    fetch=Call("GET", "/adv/v0/stats/keywords", limits.WB_ADV_KEYWORDS, host="wb.advert",
-               query={"advert_id": "{id.advert_id}", "from": "{start}", "to": "{end}"}, records="keywords"),
+    fetch=_advert("GET", "/adv/v0/stats/keywords", limits.WB_ADV_KEYWORDS,
+                  query={"advert_id": "{id.advert_id}", "from": "{start}", "to": "{end}"}, records="keywords"),
     ids=_campaign_ids(per_call=1),
     children=(Child(WbAdvKeyword, "stats", carry={"date": "date"}),),
 )
@@ -138,16 +127,13 @@ KEYWORDS = Endpoint(
 # §4.6. Search-cluster statistics per day (v1, 2026-02) for the campaign and product pairs
 # fullstats reported; ≤100 pairs a request. The period form (v0) gives window totals of
 # the same figures, so only the per-day form is harvested.
-NORMQUERY = Endpoint(
+NORMQUERY = _promotion(
     name="wb.adv.normquery",
-    marketplace="wb",
     model=WbAdvNormqueryPair,
-    scope="promotion",
-    cadence="hourly",
     window=Window(max_days=7, history_days=30, lookback_days=3, lag_days=0),
     generation="current",
-    fetch=Call("POST", "/adv/v1/normquery/stats", limits.WB_ADV_NORMQUERY_DAILY, host="wb.advert",
-               body={"from": "{start}", "to": "{end}", "items": "{items}"}, records="items"),
+    fetch=_advert("POST", "/adv/v1/normquery/stats", limits.WB_ADV_NORMQUERY_DAILY,
+                  body={"from": "{start}", "to": "{end}", "items": "{items}"}, records="items"),
     ids=Ids(source="wb.adv.fullstats", table=WbAdvFullstatsNm.__tablename__, columns=("advert_id", "nm_id"),
             per_call=100,
             item={"advertId": "{id.advert_id}", "nmId": "{id.nm_id}"}),
@@ -155,11 +141,9 @@ NORMQUERY = Endpoint(
 )
 
 # §4.8 (media). WB Media campaigns live on advert-media-api, apart from the campaign list.
-MEDIA_CAMPAIGNS = Endpoint(
+MEDIA_CAMPAIGNS = _promotion(
     name="wb.adv.media_campaigns",
-    marketplace="wb",
     model=WbAdvMediaCampaign,
-    scope="promotion",
     cadence="daily",
     window=SNAPSHOT,
     fetch=Call("GET", "/adv/v1/adverts", limits.WB_ADV_MEDIA_STATS, host="wb.advert_media",
@@ -169,11 +153,9 @@ MEDIA_CAMPAIGNS = Endpoint(
 
 # §4.7. The answer names banners, not campaigns, so a request covers one day and the day
 # is the window's: banner and day make the key.
-MEDIA_STATS = Endpoint(
+MEDIA_STATS = _promotion(
     name="wb.adv.media_stats",
-    marketplace="wb",
     model=WbAdvMediaStat,
-    scope="promotion",
     cadence="daily",
     window=Window(max_days=1, history_days=90, lookback_days=2, lag_days=0),
     fetch=Call("POST", "/adv/v1/stats", limits.WB_ADV_MEDIA_STATS, host="wb.advert_media", body="{items}",

@@ -11,6 +11,9 @@ Not harvested: POST /table/groups pages through the groups the main page already
 (up to 1,000 of them) and is legal only with a subject, brand or tag filter, so it adds nothing.
 """
 
+from dataclasses import replace
+from functools import partial
+
 from harvester.catalog import limits
 from harvester.catalog.model import Call, Child, Endpoint, Ids, Window
 from harvester.catalog.paging import OffsetPaginator
@@ -30,20 +33,15 @@ _LIMIT = limits.WB_SEARCH_REPORT
 _DAY = {"start": "{start}", "end": "{end}"}
 _BOTH = {"includeSubstitutedSKUs": True, "includeSearchTexts": True}  # the defaults, said out loud
 _BY_OPENS = {"field": "openCard", "mode": "desc"}
+_DAILY = Window(max_days=1, history_days=365, lookback_days=2, lag_days=1)
 
+# Every Jam endpoint: an analytics-token daily harvest, a day a request, a year back unless it
+# says otherwise; a seller without Jam gets 403, which pauses it.
+_jam = partial(Endpoint, marketplace="wb", scope="analytics", cadence="daily", window=_DAILY, requires="jam")
 
-def _daily(history_days: int) -> Window:
-    return Window(max_days=1, history_days=history_days, lookback_days=2, lag_days=1)
-
-
-SEARCH_REPORT = Endpoint(
+SEARCH_REPORT = _jam(
     name="wb.search_report",
-    marketplace="wb",
     model=WbSearchReport,
-    scope="analytics",
-    cadence="daily",
-    window=_daily(365),
-    requires="jam",
     fetch=Call("POST", f"{_PATH}/report", _LIMIT,
                body={"currentPeriod": _DAY, "positionCluster": "all", "orderBy": _BY_OPENS, **_BOTH,
                      "limit": 1000, "offset": 0},
@@ -52,14 +50,9 @@ SEARCH_REPORT = Endpoint(
 )
 
 # /table/details with no group filter pages through every product found in search that day.
-SEARCH_REPORT_PRODUCTS = Endpoint(
+SEARCH_REPORT_PRODUCTS = _jam(
     name="wb.search_report.products",
-    marketplace="wb",
     model=WbSearchReportProduct,
-    scope="analytics",
-    cadence="daily",
-    window=_daily(365),
-    requires="jam",
     fetch=Call("POST", f"{_PATH}/table/details", _LIMIT,
                body={"currentPeriod": _DAY, "positionCluster": "all", "orderBy": _BY_OPENS, **_BOTH},
                records="data.products"),
@@ -68,14 +61,10 @@ SEARCH_REPORT_PRODUCTS = Endpoint(
 
 # Top 30 texts (the standard Jam tariff's most) of every live product in the newest stock
 # snapshot: that table lists the whole catalogue, the search tables only what was found.
-SEARCH_TEXTS = Endpoint(
+SEARCH_TEXTS = _jam(
     name="wb.search_report.texts",
-    marketplace="wb",
     model=WbSearchText,
-    scope="analytics",
-    cadence="daily",
-    window=_daily(30),
-    requires="jam",
+    window=replace(_DAILY, history_days=30),
     fetch=Call("POST", f"{_PATH}/product/search-texts", _LIMIT,
                body={"currentPeriod": _DAY, "nmIds": "{ids.nm_id}", "topOrderBy": "openCard",
                      "orderBy": _BY_OPENS, **_BOTH, "limit": 30},
@@ -86,14 +75,10 @@ SEARCH_TEXTS = Endpoint(
 
 # One product and up to 30 of its texts a request, for up to 7 days: the lookback days in one call.
 # Only the newest snapshot's texts: products nobody searched for yesterday cost no request.
-SEARCH_ORDERS = Endpoint(
+SEARCH_ORDERS = _jam(
     name="wb.search_report.orders",
-    marketplace="wb",
     model=WbSearchOrders,
-    scope="analytics",
-    cadence="daily",
-    window=Window(max_days=7, history_days=7, lookback_days=2, lag_days=1),
-    requires="jam",
+    window=replace(_DAILY, max_days=7, history_days=7),
     fetch=Call("POST", f"{_PATH}/product/orders", _LIMIT,
                body={"period": _DAY, "nmId": "{id.nm_id}", "searchTexts": "{ids.text}"},
                records="data", single=True),

@@ -6,50 +6,43 @@ stats/skus requests ask for in batches of 500. Every call keeps to YM's 4 reques
 per entity; stats/skus is charged by the products in its answer.
 """
 
+from functools import partial
+
 from harvester.catalog import limits
 from harvester.catalog.model import SNAPSHOT, Call, Child, Endpoint, FileReportFlow, Ids, RemoteStatus, Window
 from harvester.catalog.paging import TokenPaginator
 from harvester.models import ym
 
-_PARALLEL = limits.YM_PARALLEL
+# Every YM endpoint (offers, a daily snapshot, unless it says otherwise) and every call to the
+# Partner API, at most YM_PARALLEL requests in flight per entity.
+_ym = partial(Endpoint, marketplace="ym", scope="offers", cadence="daily", window=SNAPSHOT)
+_call = partial(Call, host="ym.api", parallel=limits.YM_PARALLEL)
 
-CAMPAIGNS = Endpoint(
+CAMPAIGNS = _ym(
     name="ym.campaigns",
-    marketplace="ym",
     model=ym.YmCampaign,
     scope="any",
-    cadence="daily",
-    window=SNAPSHOT,
-    fetch=Call("GET", "/v2/campaigns", limits.YM_CAMPAIGNS, host="ym.api", query={"limit": "100"},
-               records="campaigns", parallel=_PARALLEL),
+    fetch=_call("GET", "/v2/campaigns", limits.YM_CAMPAIGNS, query={"limit": "100"}, records="campaigns"),
     paginator=TokenPaginator(param="page_token", next_token="paging.nextPageToken"),
 )
 
-OFFER_MAPPINGS = Endpoint(
+OFFER_MAPPINGS = _ym(
     name="ym.offer_mappings",
-    marketplace="ym",
     model=ym.YmOffer,
-    scope="offers",
-    cadence="daily",
-    window=SNAPSHOT,
-    fetch=Call("POST", "/v2/businesses/{business_id}/offer-mappings", limits.YM_OFFER_MAPPINGS, host="ym.api",
-               query={"limit": "100"}, body={}, records="result.offerMappings", parallel=_PARALLEL),
+    fetch=_call("POST", "/v2/businesses/{business_id}/offer-mappings", limits.YM_OFFER_MAPPINGS,
+                query={"limit": "100"}, body={}, records="result.offerMappings"),
     paginator=TokenPaginator(param="page_token", next_token="result.paging.nextPageToken"),
     children=(Child(ym.YmOfferCampaign, "offer.campaigns", carry={"shop_sku": "offer.offerId"}),),
 )
 
 # A snapshot of each placed SKU per store and day: stocks per warehouse and type, tariffs
 # (several of one type may come, hence their position), pictures.
-STATS_SKUS = Endpoint(
+STATS_SKUS = _ym(
     name="ym.stats_skus",
-    marketplace="ym",
     model=ym.YmStatsSku,
-    scope="offers",
     cadence="hourly",
-    window=SNAPSHOT,
-    fetch=Call("POST", "/v2/campaigns/{id.campaign_id}/stats/skus", limits.YM_STATS_SKUS, host="ym.api",
-               body={"shopSkus": "{ids.shop_sku}"}, records="result.shopSkus", cost="shopSkus",
-               parallel=_PARALLEL),
+    fetch=_call("POST", "/v2/campaigns/{id.campaign_id}/stats/skus", limits.YM_STATS_SKUS,
+                body={"shopSkus": "{ids.shop_sku}"}, records="result.shopSkus", cost="shopSkus"),
     ids=Ids(source="ym.offer_mappings", table="ym_offer_mapping_campaigns", columns=("campaign_id", "shop_sku"),
             group="campaign_id", per_call=500),
     children=(
@@ -67,40 +60,30 @@ _REPORT_STATUSES = {
     "DONE": RemoteStatus.READY,
     "FAILED": RemoteStatus.FAILED,
 }
-_INFO = Call("GET", "/v2/reports/info/{task_id}", limits.YM_REPORT_INFO, host="ym.api", parallel=_PARALLEL)
+# Every report: generate, then info (status and a fresh file link) until it is done.
+_report = partial(FileReportFlow, status=_call("GET", "/v2/reports/info/{task_id}", limits.YM_REPORT_INFO),
+                  statuses=_REPORT_STATUSES)
 
 # §4.2: by business (every store but FBY/LaaS), today's stock; one report a day, replaced whole.
-STOCKS_ON_WAREHOUSES = Endpoint(
+STOCKS_ON_WAREHOUSES = _ym(
     name="ym.report.stocks_on_warehouses",
-    marketplace="ym",
     model=ym.YmStocksOnWarehouses,
-    scope="offers",
-    cadence="daily",
-    window=SNAPSHOT,
-    flow=FileReportFlow(
-        create=Call("POST", "/v2/reports/stocks-on-warehouses/generate", limits.YM_STOCKS_REPORT, host="ym.api",
-                    query={"format": "CSV"}, body={"businessId": "{business_id}"}, parallel=_PARALLEL),
-        status=_INFO,
-        statuses=_REPORT_STATUSES,
+    flow=_report(
+        create=_call("POST", "/v2/reports/stocks-on-warehouses/generate", limits.YM_STOCKS_REPORT,
+                     query={"format": "CSV"}, body={"businessId": "{business_id}"}),
         window_column="stock_date",
     ),
 )
 
 # §4.2: charges by accrual date, ≤ 3 months a report, 90 days back without a subscription;
 # Yandex books late corrections, so the last week is read again.
-UNITED_MARKETPLACE_SERVICES = Endpoint(
+UNITED_MARKETPLACE_SERVICES = _ym(
     name="ym.report.united_marketplace_services",
-    marketplace="ym",
     model=ym.YmMarketplaceServicePlacement,
-    scope="offers",
-    cadence="daily",
     window=Window(max_days=31, history_days=90, lookback_days=7, lag_days=1),
-    flow=FileReportFlow(
-        create=Call("POST", "/v2/reports/united-marketplace-services/generate", limits.YM_SERVICES_REPORT,
-                    host="ym.api", query={"format": "CSV", "language": "RU"},
-                    body={"businessId": "{business_id}", "dateFrom": "{start}", "dateTo": "{end}"},
-                    parallel=_PARALLEL),
-        status=_INFO,
-        statuses=_REPORT_STATUSES,
+    flow=_report(
+        create=_call("POST", "/v2/reports/united-marketplace-services/generate", limits.YM_SERVICES_REPORT,
+                     query={"format": "CSV", "language": "RU"},
+                     body={"businessId": "{business_id}", "dateFrom": "{start}", "dateTo": "{end}"}),
     ),
 )
