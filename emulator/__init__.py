@@ -1,7 +1,13 @@
 """An HTTP emulator of the Wildberries seller API and the Yandex Market partner API for tests,
 benchmarks and the demo (the harvester has no internet). Routes, limits, error bodies and data
 shapes follow shared/reference/wb-api.md, yandex-market-api.md and the marketplaces' OpenAPI
-files; data is synthetic and seeded."""
+files; data is synthetic and seeded.
+
+Layout: `server` (the HTTP server, which joins every route table), `common` (router, clock,
+faults, parameter helpers, seeded randomness, control routes, the `Host` protocol handlers are
+typed against), and per marketplace `wb` / `ym`: auth, the request pipeline (`http`), `host`,
+then `routes`, `data` (the ground truth tests import) and `state`. The emulator imports nothing
+of the harvester."""
 
 from emulator.common.faults import Faults
 from emulator.server import Emulator, serve

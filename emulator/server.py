@@ -1,13 +1,14 @@
 """The emulator's HTTP server: one loopback server answers for every WB host and for Yandex
-Market (their paths do not collide). Each WB data request goes auth -> rate limit -> fault
-injection -> handler; YM requests take their own pipeline (ym.http) with YM auth and limits."""
+Market (their paths do not collide). It serves the route tables joined in ROUTES; each WB data
+request goes through WB's pipeline (wb.http: auth -> rate limit -> fault injection -> handler),
+each YM one through YM's (ym.http), control routes straight to their handler. The server is the
+state the handlers are typed against (common.host, wb.host, ym.host)."""
 
 from __future__ import annotations
 
 import contextlib
 import random
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -16,32 +17,31 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from emulator.common import control  # noqa: F401  (importing registers the routes)
+from emulator.common import control
 from emulator.common.clock import Clock
 from emulator.common.faults import Faults
-from emulator.common.router import Request, Response, Route, json_response, match, truncate
-from emulator.wb.auth import SCOPE_BITS, parse_wb_token, seller_id, token_kind
-from emulator.wb.error_bodies import gateway, path_not_found, too_many, unauthorized
-from emulator.wb.routes import (  # noqa: F401  (importing registers the routes)
-    acceptance,
-    analytics,
-    csv_reports,
-    funnel,
-    paid_storage,
-    ping,
-    promotion,
-    search,
-    stocks,
-)
-from emulator.wb.routes import control as wb_control  # noqa: F401  (importing registers the routes)
+from emulator.common.router import Request, Response, Route, Router, json_response
+from emulator.wb.auth import seller_id
+from emulator.wb.error_bodies import path_not_found
+from emulator.wb.http import serve_wb
+from emulator.wb.routes import acceptance, analytics, csv_reports, funnel, paid_storage, ping, promotion, search, stocks
+from emulator.wb.routes import control as wb_control
 from emulator.wb.state.async_tasks import Task, TaskStore
 from emulator.wb.state.buckets import LIMITS, Limiter
 from emulator.wb.state.report_store import ReportStore
 from emulator.ym.http import serve_ym
-from emulator.ym.routes import control as ym_control  # noqa: F401  (importing registers the routes)
-from emulator.ym.routes import offers, reports  # noqa: F401  (importing registers the routes)
+from emulator.ym.routes import control as ym_control
+from emulator.ym.routes import offers, reports
 from emulator.ym.state import YmState
 from emulator.ym.state.reports import YmReports
+
+# Every route the server answers, and the only place routes are put together.
+ROUTES = Router.join(
+    control.router,
+    stocks.router, paid_storage.router, acceptance.router, ping.router, analytics.router, csv_reports.router,
+    funnel.router, promotion.router, search.router, wb_control.router,
+    offers.router, reports.router, ym_control.router,
+)
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ class Emulator:
 
     def dispatch(self, method: str, target: str, headers: Message, body: bytes) -> Response:
         parts = urlsplit(target)
-        found = match(method, parts.path)
+        found = ROUTES.match(method, parts.path)
         if found is None:
             return path_not_found(self.clock)
         found_route, params = found
@@ -218,59 +218,10 @@ class Emulator:
         except (ValueError, TypeError) as exc:
             return json_response(400, {"error": str(exc)})
 
-    def _authorize(self, found_route: Route, req: Request) -> dict | Response:
-        raw = (req.headers.get("Authorization") or "").strip()
-        if raw[:7].lower() == "bearer ":
-            raw = raw[7:].strip()
-        if not raw:
-            return unauthorized(self.clock, "empty Authorization header")
-        try:
-            claims = parse_wb_token(raw)
-        except ValueError as exc:
-            return unauthorized(self.clock, f"token problem; token is malformed: {exc}")
-        problem = None
-        if claims["exp"] < time.time():
-            problem = "token problem; token is expired"
-        elif not claims["s"] >> SCOPE_BITS[found_route.scope or ""] & 1:
-            problem = "token scope not allowed for this API route"
-        if problem:  # the seller is known, so the refusal shows in its stats
-            self.count_request(claims["sid"], found_route.key, unauthorized=True)
-            return unauthorized(self.clock, problem)
-        return claims
-
     def _data(self, found_route: Route, req: Request) -> Response:
         if found_route.marketplace == "ym":
             return serve_ym(self, found_route, req)
-        faults = self.faults
-        if faults.latency_ms:
-            time.sleep(faults.latency_ms / 1000)
-        claims = self._authorize(found_route, req)
-        if isinstance(claims, Response):
-            return claims
-        req.sid = claims["sid"]
-        decision = self.limiter.take(req.sid, found_route.group or "", token_kind(claims), self.clock.now())
-        self.count_request(req.sid, found_route.key, limited=not decision.allowed)
-        if not decision.allowed:
-            resp = too_many(self.clock)
-            resp.headers.update(
-                {
-                    "X-Ratelimit-Retry": str(decision.retry),
-                    "X-Ratelimit-Limit": str(decision.limit),
-                    "X-Ratelimit-Reset": str(decision.reset),
-                }
-            )
-            return resp
-        if self.chance(faults.error_rate):
-            resp = gateway(self.clock, 503, "service unavailable", "emulated fault: upstream service is unavailable")
-        else:
-            resp = found_route.handler(self, req)
-            if self.chance(faults.malformed_rate):
-                resp = Response(200, truncate(resp.body), resp.content_type or "application/json; charset=utf-8")
-        if resp.status == 429:  # a handler's own 429 (the daily CSV quota): no bucket header, but counted
-            self.count(req.sid, "429")
-        else:
-            resp.headers["X-Ratelimit-Remaining"] = str(decision.remaining)
-        return resp
+        return serve_wb(self, found_route, req)
 
 
 class _Handler(BaseHTTPRequestHandler):

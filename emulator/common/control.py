@@ -4,12 +4,25 @@ read counters, reset the emulator, and force faults and 429s; each marketplace a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from emulator.common.router import Request, Response, json_response, route
+from emulator.common.faults import Faults
+from emulator.common.router import Request, Response, Router, json_response
 
-if TYPE_CHECKING:
-    from emulator.server import Emulator
+
+class Controls(Protocol):
+    """What the control routes use of the emulator (server.Emulator is one)."""
+
+    def stats(self) -> dict: ...
+
+    def reset(self) -> None: ...
+
+    def set_faults(self, **changes: float) -> Faults: ...
+
+    def throttle(self, seller: str, group: str, retry_after: float) -> str: ...
+
+
+router = Router()
 
 
 def json_object(req: Request) -> dict:
@@ -25,24 +38,24 @@ def required_fields(body: dict, *names: str) -> None:
         raise ValueError(f"missing fields: {sorted(missing)}")
 
 
-@route("GET", "/__emulator/stats")
-def stats(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/__emulator/stats")
+def stats(emu: Controls, req: Request) -> Response:
     return json_response(200, emu.stats())
 
 
-@route("POST", "/__emulator/reset")
-def reset(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/__emulator/reset")
+def reset(emu: Controls, req: Request) -> Response:
     emu.reset()
     return json_response(200, {"ok": True})
 
 
-@route("POST", "/__emulator/faults")
-def faults(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/__emulator/faults")
+def faults(emu: Controls, req: Request) -> Response:
     return json_response(200, emu.set_faults(**json_object(req)).as_dict())
 
 
-@route("POST", "/__emulator/throttle")
-def throttle(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/__emulator/throttle")
+def throttle(emu: Controls, req: Request) -> Response:
     body = json_object(req)
     required_fields(body, "seller", "group", "retry_after")
     sid = emu.throttle(body["seller"], body["group"], body["retry_after"])

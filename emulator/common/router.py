@@ -1,17 +1,15 @@
-"""A tiny router: handlers register with @route and get a parsed Request; keeping HTTP
-plumbing out of the handlers lets them read like the API description."""
+"""A tiny router: each routes module fills its own `Router` with the @router.route decorator and
+the server joins those tables explicitly; handlers get a parsed Request. Keeping HTTP plumbing
+out of the handlers lets them read like the API description."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.message import Message
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from emulator.server import Emulator
+from typing import Any
 
 
 @dataclass
@@ -49,7 +47,9 @@ def json_response(status: int, payload: Any, content_type: str = "application/js
     return Response(status, body, f"{content_type}; charset=utf-8")
 
 
-Handler = Callable[["Emulator", Request], Response]
+# The first argument is the emulator serving the request, as the handler's module types it: a
+# protocol of common.host (Host) or of the marketplace's host module, never the server itself.
+Handler = Callable[[Any, Request], Response]
 
 
 @dataclass(frozen=True)
@@ -73,27 +73,35 @@ class Route:
         return self.group is None
 
 
-ROUTES: list[Route] = []
-
-
 def _compile(template: str) -> re.Pattern[str]:
     parts = re.split(r"\{(\w+)\}", template)
     regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>[^/]+)" for i, p in enumerate(parts))
     return re.compile(f"^{regex}$")
 
 
-def route(method: str, template: str, group: str | None = None, scope: str | None = None, marketplace: str = "wb"):
-    """Register a handler; a data route names its limit group, token scope and marketplace."""
+class Router:
+    """An ordered route table. Importing a routes module registers nothing outside its own table."""
 
-    def register(handler: Handler) -> Handler:
-        ROUTES.append(Route(method, template, _compile(template), handler, group, scope, marketplace))
-        return handler
+    def __init__(self, routes: Iterable[Route] = ()) -> None:
+        self.routes: list[Route] = list(routes)
 
-    return register
+    @classmethod
+    def join(cls, *routers: Router) -> Router:
+        """One table holding the routes of several, in order."""
+        return cls(r for router in routers for r in router.routes)
 
+    def route(self, method: str, template: str, group: str | None = None, scope: str | None = None,
+              marketplace: str = "wb"):
+        """Register a handler; a data route names its limit group, token scope and marketplace."""
 
-def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-    for r in ROUTES:
-        if r.method == method and (m := r.pattern.match(path)):
-            return r, m.groupdict()
-    return None
+        def register(handler: Handler) -> Handler:
+            self.routes.append(Route(method, template, _compile(template), handler, group, scope, marketplace))
+            return handler
+
+        return register
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        for r in self.routes:
+            if r.method == method and (m := r.pattern.match(path)):
+                return r, m.groupdict()
+        return None

@@ -1,16 +1,23 @@
-"""What Yandex Market routes use of the emulator serving them."""
+"""What Yandex Market handlers and the YM request pipeline use of the emulator serving them."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from emulator.common.clock import msk_day
+from emulator.common.host import Host
+from emulator.ym.state import YmState
 
-if TYPE_CHECKING:
-    from emulator.server import Emulator
+
+class YmHost(Host, Protocol):
+    ym: YmState
+
+    @property
+    def url(self) -> str:
+        """The server's base URL (file links when a request names no Host)."""
 
 
-def today(emu: Emulator) -> date:
+def today(emu: YmHost) -> date:
     """The Moscow date, the day Yandex Market's snapshots belong to."""
     return msk_day(emu.clock.now())

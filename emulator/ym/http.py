@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING
 
 from emulator.common.router import Request, Response, Route, json_response, truncate
 from emulator.ym.auth import ROUTE_SCOPES, YmKey, parse_ym_key
+from emulator.ym.host import YmHost
 from emulator.ym.state.quotas import QUOTAS
-
-if TYPE_CHECKING:
-    from emulator.server import Emulator
 
 
 def ok(result: object) -> Response:
@@ -71,7 +68,7 @@ def _cost(route: Route, resp: Response) -> int:
     return len(found) if isinstance(found, list) else 0
 
 
-def serve_ym(emu: Emulator, route: Route, req: Request) -> Response:
+def serve_ym(emu: YmHost, route: Route, req: Request) -> Response:
     """Run one YM data request through auth, limits and faults."""
     key = _key(req)
     if isinstance(key, Response):
@@ -96,7 +93,7 @@ def serve_ym(emu: Emulator, route: Route, req: Request) -> Response:
         ym.limiter.leave(entity)
 
 
-def _limited(emu: Emulator, route: Route, req: Request, key: YmKey, entity: str) -> Response:
+def _limited(emu: YmHost, route: Route, req: Request, key: YmKey, entity: str) -> Response:
     faults = emu.faults
     if faults.latency_ms:
         time.sleep(faults.latency_ms / 1000)

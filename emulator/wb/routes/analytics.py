@@ -7,18 +7,18 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.common.clock import MSK
 from emulator.common.params import parse_day
-from emulator.common.router import Request, Response, json_response, route
+from emulator.common.router import Request, Response, Router, json_response
 from emulator.wb.data import analytics as reportdata
 from emulator.wb.error_bodies import STATISTICS, bad_request, problem
+from emulator.wb.host import WbHost
 from emulator.wb.routes.report_tasks import ACCEPTANCE_WINDOW, WindowRule, parse_report_window
 from emulator.wb.routes.stocks import MAX_LIMIT
 
-if TYPE_CHECKING:
-    from emulator.server import Emulator
+router = Router()
 
 TARIFFS, PENALTIES = "tariffs", "dimension-penalty"
 COUNTRY_CODES = ("AM", "BY", "KG", "KZ", "RU", "UZ")
@@ -50,8 +50,8 @@ def parse_date_time(raw: str | None) -> datetime | None:
         return None
 
 
-@route("POST", "/api/v1/analytics/excise-report", group="wb.excise", scope="analytics")
-def excise_report(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/api/v1/analytics/excise-report", group="wb.excise", scope="analytics")
+def excise_report(emu: WbHost, req: Request) -> Response:
     window = parse_report_window(req.query, EXCISE_WINDOW)
     if isinstance(window, str):
         return problem_json(window, TARIFFS)
@@ -82,8 +82,8 @@ def antifraud_published(week_end: date, now: float) -> bool:
     return now >= out.timestamp()
 
 
-@route("GET", "/api/v1/analytics/antifraud-details", group="wb.antifraud", scope="analytics")
-def antifraud_details(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/api/v1/analytics/antifraud-details", group="wb.antifraud", scope="analytics")
+def antifraud_details(emu: WbHost, req: Request) -> Response:
     now = emu.clock.now()
     if "date" in req.query:
         day = parse_day(req.query["date"])
@@ -112,20 +112,20 @@ def month_report(
     return json_response(200, {"report": rows(*window)})
 
 
-@route("GET", "/api/v1/analytics/incorrect-attachments", group="wb.incorrect_attachments", scope="analytics")
-def incorrect_attachments(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/api/v1/analytics/incorrect-attachments", group="wb.incorrect_attachments", scope="analytics")
+def incorrect_attachments(emu: WbHost, req: Request) -> Response:
     return month_report(
         req, lambda a, b: reportdata.incorrect_attachments(emu.seed, req.sid, a, b), reportdata.SUBSTITUTIONS_FROM
     )
 
 
-@route("GET", "/api/v1/analytics/goods-labeling", group="wb.goods_labeling", scope="analytics")
-def goods_labeling(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/api/v1/analytics/goods-labeling", group="wb.goods_labeling", scope="analytics")
+def goods_labeling(emu: WbHost, req: Request) -> Response:
     return month_report(req, lambda a, b: reportdata.goods_labeling(emu.seed, req.sid, a, b))
 
 
-@route("GET", "/api/v1/analytics/storage-coefficient", group="wb.storage_coefficient", scope="analytics")
-def storage_coefficient(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/api/v1/analytics/storage-coefficient", group="wb.storage_coefficient", scope="analytics")
+def storage_coefficient(emu: WbHost, req: Request) -> Response:
     """2024 errors are {errors: [...]}; a week not begun yet has no report."""
     today = emu.clock.today()
     day = parse_day(req.query["date"]) if "date" in req.query else today
@@ -164,8 +164,8 @@ def retention_page(
     return json_response(200, {"data": {"reports": page, "total": len(found)}})
 
 
-@route("GET", "/api/analytics/v1/deductions", group="wb.deductions", scope="analytics")
-def deductions(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/api/analytics/v1/deductions", group="wb.deductions", scope="analytics")
+def deductions(emu: WbHost, req: Request) -> Response:
     sort = req.query.get("sort", "dtBonus")
     if sort not in DEDUCTION_SORTS:
         return retention_error("invalid parameter: sort")
@@ -177,8 +177,8 @@ def deductions(emu: Emulator, req: Request) -> Response:
     )
 
 
-@route("GET", "/api/analytics/v1/measurement-penalties", group="wb.measurements", scope="analytics")
-def measurement_penalties(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/api/analytics/v1/measurement-penalties", group="wb.measurements", scope="analytics")
+def measurement_penalties(emu: WbHost, req: Request) -> Response:
     return retention_page(
         req,
         reportdata.MEASUREMENTS_FROM,
@@ -187,8 +187,8 @@ def measurement_penalties(emu: Emulator, req: Request) -> Response:
     )
 
 
-@route("GET", "/api/analytics/v1/warehouse-measurements", group="wb.measurements", scope="analytics")
-def warehouse_measurements(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/api/analytics/v1/warehouse-measurements", group="wb.measurements", scope="analytics")
+def warehouse_measurements(emu: WbHost, req: Request) -> Response:
     return retention_page(
         req,
         reportdata.MEASUREMENTS_FROM,

@@ -4,20 +4,19 @@ report failures, and fetch the ground-truth rows of the data routes."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from emulator.common.control import json_object, required_fields
 from emulator.common.params import parse_day
-from emulator.common.router import Request, Response, json_response, route
+from emulator.common.router import Request, Response, Router, json_response
 from emulator.wb.auth import seller_id
 from emulator.wb.data import seller
 from emulator.wb.data.acceptance import acceptance
 from emulator.wb.data.csv_files import csv_report
+from emulator.wb.host import WbHost
 from emulator.wb.routes.csv_reports import request_errors
 from emulator.wb.routes.report_tasks import ACCEPTANCE_WINDOW, parse_report_window
 
-if TYPE_CHECKING:
-    from emulator.server import Emulator
+router = Router()
 
 
 def _sid(query: dict[str, str]) -> str:
@@ -26,24 +25,24 @@ def _sid(query: dict[str, str]) -> str:
     return query["sid"]
 
 
-@route("GET", "/__emulator/truth/wb/stocks_products")
-def truth_stocks(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/__emulator/truth/wb/stocks_products")
+def truth_stocks(emu: WbHost, req: Request) -> Response:
     start, end = parse_day(req.query.get("start")), parse_day(req.query.get("end"))
     if not start or not end:
         raise ValueError("start and end must be dates YYYY-MM-DD")
     return json_response(200, seller.stocks_products(emu.seed, _sid(req.query), start, end))
 
 
-@route("GET", "/__emulator/truth/wb/paid_storage")
-def truth_paid_storage(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/__emulator/truth/wb/paid_storage")
+def truth_paid_storage(emu: WbHost, req: Request) -> Response:
     window = parse_report_window(req.query)
     if isinstance(window, str):
         raise ValueError(window)
     return json_response(200, seller.paid_storage(emu.seed, _sid(req.query), *window))
 
 
-@route("POST", "/__emulator/sellers")
-def sellers(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/__emulator/sellers")
+def sellers(emu: WbHost, req: Request) -> Response:
     """{"seller", "jam": bool}: give or take a seller's Jam subscription (every seller has it by default)."""
     body = json_object(req)
     required_fields(body, "seller", "jam")
@@ -54,8 +53,8 @@ def sellers(emu: Emulator, req: Request) -> Response:
     return json_response(200, {"seller": sid, "jam": body["jam"]})
 
 
-@route("POST", "/__emulator/report_faults")
-def report_faults(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/__emulator/report_faults")
+def report_faults(emu: WbHost, req: Request) -> Response:
     """{"seller", "fail_times": n}: the seller's next n CSV report generations (retries count) fail."""
     body = json_object(req)
     required_fields(body, "seller", "fail_times")
@@ -67,8 +66,8 @@ def report_faults(emu: Emulator, req: Request) -> Response:
     return json_response(200, {"seller": sid, "fail_times": times})
 
 
-@route("GET", "/__emulator/truth/wb/csv")
-def truth_csv(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/__emulator/truth/wb/csv")
+def truth_csv(emu: WbHost, req: Request) -> Response:
     """?sid=&reportType=&params=<json>: the header and rows a report of these params holds."""
     body = {"id": "00000000-0000-0000-0000-000000000000", "reportType": req.query.get("reportType")}
     body["params"] = json.loads(req.query.get("params") or "null")
@@ -79,8 +78,8 @@ def truth_csv(emu: Emulator, req: Request) -> Response:
     return json_response(200, {"header": header, "rows": rows})
 
 
-@route("GET", "/__emulator/truth/wb/acceptance")
-def truth_acceptance(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/__emulator/truth/wb/acceptance")
+def truth_acceptance(emu: WbHost, req: Request) -> Response:
     """?sid=&dateFrom=&dateTo=: the paid-acceptance rows (async download shape)."""
     window = parse_report_window(req.query, ACCEPTANCE_WINDOW)
     if isinstance(window, str):

@@ -9,18 +9,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from emulator.common.params import is_int, months_before, parse_day, period_errors
-from emulator.common.router import Request, Response, json_response, route
+from emulator.common.router import Request, Response, Router, json_response
 from emulator.wb.data import csv_rows
 from emulator.wb.data.csv_files import csv_report, zip_bytes
 from emulator.wb.error_bodies import ANALYTICS_CSV, analytics_error, invalid_body
+from emulator.wb.host import WbHost
 from emulator.wb.routes.stocks import AVAILABILITY, ORDER_FIELDS, STOCK_TYPES
 from emulator.wb.state.report_store import DAILY_QUOTA, Report, msk_text, until_msk_midnight
 
-if TYPE_CHECKING:
-    from emulator.server import Emulator
+router = Router()
 
 PATH = "/api/v2/nm-report/downloads"
 GROUP = "wb.nm_report_downloads"
@@ -181,7 +180,7 @@ def _invalid(detail: str) -> Response:
     return invalid_body(detail, ANALYTICS_CSV)
 
 
-def _payload(emu: Emulator, report: Report) -> tuple[bytes, int]:
+def _payload(emu: WbHost, report: Report) -> tuple[bytes, int]:
     """The report's ZIP and data-row count, built at first need (two racing builds agree)."""
     if report.payload is None:
         header, rows = csv_report(emu.seed, report.sid, report.report_type, report.params)
@@ -189,8 +188,8 @@ def _payload(emu: Emulator, report: Report) -> tuple[bytes, int]:
     return report.payload
 
 
-@route("POST", PATH, group=GROUP, scope="analytics")
-def create(emu: Emulator, req: Request) -> Response:
+@router.route("POST", PATH, group=GROUP, scope="analytics")
+def create(emu: WbHost, req: Request) -> Response:
     try:
         body = req.json()
     except ValueError:
@@ -218,8 +217,8 @@ def create(emu: Emulator, req: Request) -> Response:
     return json_response(200, {"data": "Created"})
 
 
-@route("GET", PATH, group=GROUP, scope="analytics")
-def listing(emu: Emulator, req: Request) -> Response:
+@router.route("GET", PATH, group=GROUP, scope="analytics")
+def listing(emu: WbHost, req: Request) -> Response:
     """filter[downloadIds] may be repeated or comma-separated; no filter lists every live report."""
     wanted: set[str] = set()
     for value in req.args.get("filter[downloadIds]", []):
@@ -246,8 +245,8 @@ def listing(emu: Emulator, req: Request) -> Response:
     return json_response(200, {"data": items})
 
 
-@route("POST", f"{PATH}/retry", group=GROUP, scope="analytics")
-def retry(emu: Emulator, req: Request) -> Response:
+@router.route("POST", f"{PATH}/retry", group=GROUP, scope="analytics")
+def retry(emu: WbHost, req: Request) -> Response:
     try:
         body = req.json()
     except ValueError:
@@ -262,8 +261,8 @@ def retry(emu: Emulator, req: Request) -> Response:
     return json_response(200, {"data": "Retry"})
 
 
-@route("GET", f"{PATH}/file/{{downloadId}}", group=GROUP, scope="analytics")
-def download(emu: Emulator, req: Request) -> Response:
+@router.route("GET", f"{PATH}/file/{{downloadId}}", group=GROUP, scope="analytics")
+def download(emu: WbHost, req: Request) -> Response:
     report_id = _uuid(req.params["downloadId"])
     found = emu.reports.get(req.sid, report_id, emu.clock.now()) if report_id else None
     if report_id and found is None:

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.common.clock import msk_day
 from emulator.common.params import is_int
-from emulator.common.router import Request, Response, json_response, route
+from emulator.common.router import Request, Response, Router, json_response
 from emulator.wb.data import funnel as fd
 from emulator.wb.data import seller
 from emulator.wb.data.csv_rows import bucket, days
+from emulator.wb.host import WbHost
 from emulator.wb.routes.funnel_checks import (
     Problem,
     checked_body,
@@ -33,8 +34,7 @@ from emulator.wb.routes.funnel_checks import (
     v3_error,
 )
 
-if TYPE_CHECKING:
-    from emulator.server import Emulator
+router = Router()
 
 V2, V3 = "/api/v2/nm-report", "/api/analytics/v3/sales-funnel"
 DEPTH_DAYS = 365  # period reports reach a year back
@@ -50,7 +50,7 @@ V3_FILTERS = {"nm": "nmIds", "subject": "subjectIds", "brand": "brandNames", "ta
 # --- figures, filters, order ------------------------------------------------------------------
 
 
-def _today(emu: Emulator) -> date:
+def _today(emu: WbHost) -> date:
     return msk_day(emu.clock.now())
 
 
@@ -65,7 +65,7 @@ def past_period(start: date, end: date, today: date) -> tuple[date, date]:
     return max(past_end - (end - start), today - timedelta(days=DEPTH_DAYS)), past_end
 
 
-def figures(emu: Emulator, sid: str, start: date, end: date) -> dict[int, fd.Funnel]:
+def figures(emu: WbHost, sid: str, start: date, end: date) -> dict[int, fd.Funnel]:
     """Per-product funnels of a period; days after today have none yet."""
     end = min(end, _today(emu))
     if start > end:
@@ -73,7 +73,7 @@ def figures(emu: Emulator, sid: str, start: date, end: date) -> dict[int, fd.Fun
     return fd.period_funnel(emu.seed, sid, start, end)
 
 
-def history(emu: Emulator, sid: str, period: tuple[date, date], level: str) -> list[tuple[date, dict[int, fd.Funnel]]]:
+def history(emu: WbHost, sid: str, period: tuple[date, date], level: str) -> list[tuple[date, dict[int, fd.Funnel]]]:
     """Per-product funnels per history row (a day, or a Monday-to-Sunday week labelled by its first day)."""
     rows: dict[date, list[date]] = {}
     for day in days(period[0], min(period[1], _today(emu))):
@@ -81,7 +81,7 @@ def history(emu: Emulator, sid: str, period: tuple[date, date], level: str) -> l
     return [(label, fd.period_funnel(emu.seed, sid, group[0], group[-1])) for label, group in rows.items()]
 
 
-def matching(emu: Emulator, sid: str, body: dict, filters: dict[str, str]) -> list[dict]:
+def matching(emu: WbHost, sid: str, body: dict, filters: dict[str, str]) -> list[dict]:
     """The seller's products (nmID order) that pass every non-empty filter of the request."""
     products = seller.products(emu.seed, sid)
     for kind, column in (("nm", "nmID"), ("subject", "subjectID"), ("brand", "brandName")):
@@ -135,7 +135,7 @@ def v2_envelope(payload: Any) -> Response:
     return json_response(200, {"data": payload, "error": False, "errorText": "", "additionalErrors": None})
 
 
-def v2_period_check(emu: Emulator) -> Callable[[dict], list[Problem]]:
+def v2_period_check(emu: WbHost) -> Callable[[dict], list[Problem]]:
     def check(body: dict) -> list[Problem]:
         problems = period_problems(body.get("period"), "period", ("begin", "end"), _today(emu), DEPTH_DAYS,
                                    parse=v2_day)
@@ -151,13 +151,13 @@ def v2_page(items: list[dict], page: int, key: str) -> Response:
     return v2_envelope({"page": page if items else 0, "isNextPage": more, key: chunk})
 
 
-def v2_periods(emu: Emulator, body: dict) -> tuple[tuple[date, date], tuple[date, date]]:
+def v2_periods(emu: WbHost, body: dict) -> tuple[tuple[date, date], tuple[date, date]]:
     selected = _period(body, "period", ("begin", "end"))
     return selected, past_period(*selected, _today(emu))
 
 
-@route("POST", f"{V2}/detail", group="wb.funnel_v2", scope="analytics")
-def v2_detail(emu: Emulator, req: Request) -> Response:
+@router.route("POST", f"{V2}/detail", group="wb.funnel_v2", scope="analytics")
+def v2_detail(emu: WbHost, req: Request) -> Response:
     body = checked_body(req, v2_period_check(emu), v2_error)
     if isinstance(body, Response):
         return body
@@ -176,8 +176,8 @@ def v2_detail(emu: Emulator, req: Request) -> Response:
     return v2_page(ordered(cards, body.get("orderBy"), V2_ORDER), body["page"], "cards")
 
 
-@route("POST", f"{V2}/grouped", group="wb.funnel_v2", scope="analytics")
-def v2_grouped(emu: Emulator, req: Request) -> Response:
+@router.route("POST", f"{V2}/grouped", group="wb.funnel_v2", scope="analytics")
+def v2_grouped(emu: WbHost, req: Request) -> Response:
     body = checked_body(req, v2_period_check(emu), v2_error)
     if isinstance(body, Response):
         return body
@@ -193,7 +193,7 @@ def v2_grouped(emu: Emulator, req: Request) -> Response:
     return v2_page(ordered(groups, body.get("orderBy"), V2_GROUP_ORDER), body["page"], "groups")
 
 
-def v2_history_check(emu: Emulator, extra: Callable[[dict], list[Problem]]) -> Callable[[dict], list[Problem]]:
+def v2_history_check(emu: WbHost, extra: Callable[[dict], list[Problem]]) -> Callable[[dict], list[Problem]]:
     def check(body: dict) -> list[Problem]:
         period = period_problems(body.get("period"), "period", ("begin", "end"), _today(emu), HISTORY_DAYS,
                                  HISTORY_DAYS)
@@ -205,8 +205,8 @@ def _level(body: dict) -> str:
     return body.get("aggregationLevel") or "day"
 
 
-@route("POST", f"{V2}/detail/history", group="wb.funnel_v2", scope="analytics")
-def v2_detail_history(emu: Emulator, req: Request) -> Response:
+@router.route("POST", f"{V2}/detail/history", group="wb.funnel_v2", scope="analytics")
+def v2_detail_history(emu: WbHost, req: Request) -> Response:
     ids = partial(list_problems, name="nmIDs", low=1, high=MAX_HISTORY_IDS, required=True)
     body = checked_body(req, v2_history_check(emu, ids), v2_error)
     if isinstance(body, Response):
@@ -219,8 +219,8 @@ def v2_detail_history(emu: Emulator, req: Request) -> Response:
     ])
 
 
-@route("POST", f"{V2}/grouped/history", group="wb.funnel_v2", scope="analytics")
-def v2_grouped_history(emu: Emulator, req: Request) -> Response:
+@router.route("POST", f"{V2}/grouped/history", group="wb.funnel_v2", scope="analytics")
+def v2_grouped_history(emu: WbHost, req: Request) -> Response:
     """Cards without tags come as one group with the zero tag, as WB's Go services write an empty struct."""
     body = checked_body(req, v2_history_check(emu, partial(groups_problems, filters=V2_FILTERS)), v2_error)
     if isinstance(body, Response):
@@ -252,7 +252,7 @@ V3_ORDER = {
 }
 
 
-def v3_products_check(emu: Emulator) -> Callable[[dict], list[Problem]]:
+def v3_products_check(emu: WbHost) -> Callable[[dict], list[Problem]]:
     def check(body: dict) -> list[Problem]:
         today = _today(emu)
         problems = period_problems(body.get("selectedPeriod"), "selectedPeriod", ("start", "end"), today, DEPTH_DAYS)
@@ -267,8 +267,8 @@ def v3_products_check(emu: Emulator) -> Callable[[dict], list[Problem]]:
     return check
 
 
-@route("POST", f"{V3}/products", group="wb.funnel", scope="analytics")
-def v3_products(emu: Emulator, req: Request) -> Response:
+@router.route("POST", f"{V3}/products", group="wb.funnel", scope="analytics")
+def v3_products(emu: WbHost, req: Request) -> Response:
     body = checked_body(req, v3_products_check(emu), v3_error)
     if isinstance(body, Response):
         return body
@@ -296,7 +296,7 @@ def v3_products(emu: Emulator, req: Request) -> Response:
     return json_response(200, {"data": {"products": ordered(items, body.get("orderBy"), V3_ORDER)[offset:offset + limit]}})
 
 
-def v3_history_check(emu: Emulator, extra: Callable[[dict], list[Problem]]) -> Callable[[dict], list[Problem]]:
+def v3_history_check(emu: WbHost, extra: Callable[[dict], list[Problem]]) -> Callable[[dict], list[Problem]]:
     def check(body: dict) -> list[Problem]:
         period = period_problems(body.get("selectedPeriod"), "selectedPeriod", ("start", "end"), _today(emu),
                                  HISTORY_DAYS, HISTORY_DAYS)
@@ -304,12 +304,12 @@ def v3_history_check(emu: Emulator, extra: Callable[[dict], list[Problem]]) -> C
     return check
 
 
-def v3_rows(emu: Emulator, sid: str, body: dict) -> list[tuple[date, dict[int, fd.Funnel]]]:
+def v3_rows(emu: WbHost, sid: str, body: dict) -> list[tuple[date, dict[int, fd.Funnel]]]:
     return history(emu, sid, _period(body, "selectedPeriod", ("start", "end")), _level(body))
 
 
-@route("POST", f"{V3}/products/history", group="wb.funnel", scope="analytics")
-def v3_products_history(emu: Emulator, req: Request) -> Response:
+@router.route("POST", f"{V3}/products/history", group="wb.funnel", scope="analytics")
+def v3_products_history(emu: WbHost, req: Request) -> Response:
     ids = partial(list_problems, name="nmIds", low=1, high=MAX_HISTORY_IDS, required=True)
     body = checked_body(req, v3_history_check(emu, ids), v3_error)
     if isinstance(body, Response):
@@ -323,8 +323,8 @@ def v3_products_history(emu: Emulator, req: Request) -> Response:
     ])
 
 
-@route("POST", f"{V3}/grouped/history", group="wb.funnel", scope="analytics")
-def v3_grouped_history(emu: Emulator, req: Request) -> Response:
+@router.route("POST", f"{V3}/grouped/history", group="wb.funnel", scope="analytics")
+def v3_grouped_history(emu: WbHost, req: Request) -> Response:
     """Groups come in the schema's per-product block (a quirk of WB's docs): subject and brand
     filled in, the card fields empty."""
     body = checked_body(req, v3_history_check(emu, partial(groups_problems, filters=V3_FILTERS)), v3_error)

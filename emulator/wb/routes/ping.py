@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from emulator.common.clock import MSK
-from emulator.common.router import Request, Response, json_response, route
+from emulator.common.router import Request, Response, Router, json_response
+from emulator.wb.host import WbHost
 
-if TYPE_CHECKING:
-    from emulator.server import Emulator
+router = Router()
 
 
-@route("GET", "/ping", group="wb.ping", scope="analytics")
-def ping(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/ping", group="wb.ping", scope="analytics")
+def ping(emu: WbHost, req: Request) -> Response:
     """Connection and token check (01-general.yaml): the token must carry this host's category."""
     moscow = datetime.fromtimestamp(emu.clock.now(), tz=MSK)
     return json_response(200, {"TS": moscow.isoformat(timespec="seconds"), "Status": "OK"})

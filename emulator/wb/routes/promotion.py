@@ -8,14 +8,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.common.params import is_int, parse_day
-from emulator.common.router import Request, Response, json_response, route
+from emulator.common.router import Request, Response, Router, json_response
 from emulator.wb.data import promotion as advdata
+from emulator.wb.host import WbHost
 
-if TYPE_CHECKING:
-    from emulator.server import Emulator
+router = Router()
 
 SCOPE = "promotion"
 CAMP_ORIGIN = "camp-api-public-cache"
@@ -56,16 +56,16 @@ def _json(req: Request) -> Any:
         return None
 
 
-@route("GET", "/adv/v1/promotion/count", group="wb.adv.count", scope=SCOPE)
-def promotion_count(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/adv/v1/promotion/count", group="wb.adv.count", scope=SCOPE)
+def promotion_count(emu: WbHost, req: Request) -> Response:
     return json_response(200, advdata.campaign_count(emu.seed, req.sid))
 
 
 # --- fullstats -----------------------------------------------------------------------------------
 
 
-@route("GET", "/adv/v3/fullstats", group="wb.adv.fullstats", scope=SCOPE)
-def fullstats_v3(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/adv/v3/fullstats", group="wb.adv.fullstats", scope=SCOPE)
+def fullstats_v3(emu: WbHost, req: Request) -> Response:
     raw = [part.strip() for part in req.query.get("ids", "").split(",")]
     if not all(part.isdigit() for part in raw) or len(raw) > MAX_V3_IDS:
         return camp_error("invalid ids")
@@ -101,7 +101,7 @@ def _v2_days(item: object, today: date) -> list[date] | str:
     return advdata.days(begin, end)
 
 
-def _v2_items(emu: Emulator, req: Request, error: str | None = None) -> list[tuple[dict, list[date]]] | Response:
+def _v2_items(emu: WbHost, req: Request, error: str | None = None) -> list[tuple[dict, list[date]]] | Response:
     """The items of a v2-style body (fullstats v2, media stats) with their days, or the error
     answer; `error` replaces the per-item text where the method gives one message for all."""
     body = _json(req)
@@ -116,8 +116,8 @@ def _v2_items(emu: Emulator, req: Request, error: str | None = None) -> list[tup
     return items
 
 
-@route("POST", "/adv/v2/fullstats", group="wb.adv.fullstats_v2", scope=SCOPE)
-def fullstats_v2(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/adv/v2/fullstats", group="wb.adv.fullstats_v2", scope=SCOPE)
+def fullstats_v2(emu: WbHost, req: Request) -> Response:
     items = _v2_items(emu, req)
     if isinstance(items, Response):
         return items
@@ -133,8 +133,8 @@ def fullstats_v2(emu: Emulator, req: Request) -> Response:
 # --- keywords (retired) and search clusters ----------------------------------------------------
 
 
-@route("GET", "/adv/v2/auto/stat-words", group="wb.adv.stat_words", scope=SCOPE)
-def auto_stat_words(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/adv/v2/auto/stat-words", group="wb.adv.stat_words", scope=SCOPE)
+def auto_stat_words(emu: WbHost, req: Request) -> Response:
     advert_id = _query_int(req, "id")
     if advert_id is None:
         return adv_error(BAD_ID)
@@ -146,8 +146,8 @@ def auto_stat_words(emu: Emulator, req: Request) -> Response:
     return json_response(200, advdata.stat_words(emu.seed, req.sid, advert_id))
 
 
-@route("GET", "/adv/v1/stat/words", group="wb.adv.words", scope=SCOPE)
-def stat_words(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/adv/v1/stat/words", group="wb.adv.words", scope=SCOPE)
+def stat_words(emu: WbHost, req: Request) -> Response:
     advert_id = _query_int(req, "id")
     if advert_id is None:
         return adv_error(BAD_ID)
@@ -159,8 +159,8 @@ def stat_words(emu: Emulator, req: Request) -> Response:
     return json_response(200, advdata.stat_words_manual(emu.seed, req.sid, advert_id))
 
 
-@route("GET", "/adv/v0/stats/keywords", group="wb.adv.keywords", scope=SCOPE)
-def stats_keywords(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/adv/v0/stats/keywords", group="wb.adv.keywords", scope=SCOPE)
+def stats_keywords(emu: WbHost, req: Request) -> Response:
     advert_id = _query_int(req, "advert_id")
     begin, end = parse_day(req.query.get("from")), parse_day(req.query.get("to"))
     if advert_id is None or begin is None or end is None or begin > end:
@@ -190,7 +190,7 @@ def _normquery_request(req: Request, advert_key: str, nm_key: str) -> tuple[date
     return begin, end, [(i[advert_key], i[nm_key]) for i in items]
 
 
-def _normquery(emu: Emulator, req: Request, advert_key: str, nm_key: str, answer_key: str, stats_key: str,
+def _normquery(emu: WbHost, req: Request, advert_key: str, nm_key: str, answer_key: str, stats_key: str,
                stats: Callable[..., list]) -> Response:
     """v0 and v1 differ only in spelling (advert_id / advertId) and in totals versus days."""
     parsed = _normquery_request(req, advert_key, nm_key)
@@ -201,13 +201,13 @@ def _normquery(emu: Emulator, req: Request, advert_key: str, nm_key: str, answer
     return json_response(200, {answer_key: items})
 
 
-@route("POST", "/adv/v0/normquery/stats", group="wb.adv.normquery", scope=SCOPE)
-def normquery_stats(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/adv/v0/normquery/stats", group="wb.adv.normquery", scope=SCOPE)
+def normquery_stats(emu: WbHost, req: Request) -> Response:
     return _normquery(emu, req, "advert_id", "nm_id", "stats", "stats", advdata.normquery_v0)
 
 
-@route("POST", "/adv/v1/normquery/stats", group="wb.adv.normquery_daily", scope=SCOPE)
-def normquery_daily(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/adv/v1/normquery/stats", group="wb.adv.normquery_daily", scope=SCOPE)
+def normquery_daily(emu: WbHost, req: Request) -> Response:
     """Added 2026-02, after the vendored 2025-12 spec: shaped as wb-api.md §4.6 describes."""
     return _normquery(emu, req, "advertId", "nmId", "items", "dailyStats", advdata.normquery_v1)
 
@@ -217,8 +217,8 @@ def normquery_daily(emu: Emulator, req: Request) -> Response:
 # statistics bucket, whose published row (1 s / 10 / burst 10; Base 1 h / 1) it repeats.
 
 
-@route("GET", "/adv/v1/adverts", group="wb.adv.media_stats", scope=SCOPE)
-def media_adverts(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/adv/v1/adverts", group="wb.adv.media_stats", scope=SCOPE)
+def media_adverts(emu: WbHost, req: Request) -> Response:
     numbers = {name: _query_int(req, name) for name in ("status", "type", "limit", "offset")}
     if any(numbers[n] is None for n in numbers if n in req.query) or req.query.get("order", "id") not in (
         "create", "id") or req.query.get("direction", "asc") not in ("asc", "desc"):
@@ -232,8 +232,8 @@ def media_adverts(emu: Emulator, req: Request) -> Response:
     return json_response(200, page) if page else Response(204, content_type="")
 
 
-@route("POST", "/adv/v1/stats", group="wb.adv.media_stats", scope=SCOPE)
-def media_stats(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/adv/v1/stats", group="wb.adv.media_stats", scope=SCOPE)
+def media_stats(emu: WbHost, req: Request) -> Response:
     items = _v2_items(emu, req, error=BAD_BODY)
     if isinstance(items, Response):
         return items

@@ -9,15 +9,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from emulator.common.params import parse_day
 from emulator.common.router import Request, Response, json_response
 from emulator.wb.error_bodies import bad_request, not_found
+from emulator.wb.host import WbHost
 from emulator.wb.state.async_tasks import Task
-
-if TYPE_CHECKING:
-    from emulator.server import Emulator
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$")
 
@@ -69,7 +66,7 @@ def parse_report_window(query: dict[str, str], rule: WindowRule = PAID_STORAGE_W
     return start.date(), end.date()
 
 
-def create_task(emu: Emulator, req: Request, kind: str, rule: WindowRule) -> Response:
+def create_task(emu: WbHost, req: Request, kind: str, rule: WindowRule) -> Response:
     """The create call of an async report: check the window, answer {data: {taskId}}."""
     window = parse_report_window(req.query, rule)
     if isinstance(window, str):
@@ -89,7 +86,7 @@ def _uuid_problem(raw: str) -> str | None:
     return None
 
 
-def _find_task(emu: Emulator, req: Request, kind: str) -> Task | Response:
+def _find_task(emu: WbHost, req: Request, kind: str) -> Task | Response:
     raw = req.params["task_id"]
     problem = _uuid_problem(raw)
     if problem:
@@ -99,7 +96,7 @@ def _find_task(emu: Emulator, req: Request, kind: str) -> Task | Response:
     return emu.tasks.get(str(uuid.UUID(raw)), req.sid, kind) or not_found()
 
 
-def task_status(emu: Emulator, req: Request, kind: str) -> Response:
+def task_status(emu: WbHost, req: Request, kind: str) -> Response:
     """The status call of an async report: {data: {id, status}}."""
     task = _find_task(emu, req, kind)
     if isinstance(task, Response):
@@ -109,7 +106,7 @@ def task_status(emu: Emulator, req: Request, kind: str) -> Response:
 
 
 def task_download(
-    emu: Emulator, req: Request, kind: str, rows: Callable[[int, str, date, date], list[dict]]
+    emu: WbHost, req: Request, kind: str, rows: Callable[[int, str, date, date], list[dict]]
 ) -> Response:
     """The download call of an async report: the bare row array once done, 204 if it is empty."""
     task = _find_task(emu, req, kind)

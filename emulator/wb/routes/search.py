@@ -7,17 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.common.params import is_int, parse_day, period_errors
-from emulator.common.router import Request, Response, json_response, route
+from emulator.common.router import Request, Response, Router, json_response
 from emulator.wb.data import csv_rows
 from emulator.wb.data import search as searchdata
 from emulator.wb.error_bodies import NOT_JSON, analytics_error, invalid_body, invalid_fields
+from emulator.wb.host import WbHost
 from emulator.wb.routes.csv_reports import GR_TE_ORDER, PRODUCT_ORDER, TOP_ORDER
 
-if TYPE_CHECKING:
-    from emulator.server import Emulator
+router = Router()
 
 BASE = "/api/v2/search-report"
 GROUP = "wb.search_report"
@@ -131,7 +131,7 @@ def request_errors(rules: Rules, body: object, today: date) -> list[str]:
     return errors
 
 
-def _serve(emu: Emulator, req: Request, rules: Rules, answer: Callable[[int, str, dict], Any]) -> Response:
+def _serve(emu: WbHost, req: Request, rules: Rules, answer: Callable[[int, str, dict], Any]) -> Response:
     """Jam, then the body, then `{"data": answer}`."""
     if not emu.reports.has_jam(req.sid):
         return analytics_error(403, "Authorization error", "Authorization error")
@@ -149,28 +149,28 @@ def _page(items: list[dict], body: dict) -> list[dict]:
     return items[body["offset"] : body["offset"] + body["limit"]]
 
 
-@route("POST", f"{BASE}/report", group=GROUP, scope="analytics")
-def report(emu: Emulator, req: Request) -> Response:
+@router.route("POST", f"{BASE}/report", group=GROUP, scope="analytics")
+def report(emu: WbHost, req: Request) -> Response:
     return _serve(emu, req, REPORT, searchdata.main_page)
 
 
-@route("POST", f"{BASE}/table/groups", group=GROUP, scope="analytics")
-def table_groups(emu: Emulator, req: Request) -> Response:
+@router.route("POST", f"{BASE}/table/groups", group=GROUP, scope="analytics")
+def table_groups(emu: WbHost, req: Request) -> Response:
     return _serve(emu, req, GROUPS, lambda seed, sid, body: {"groups": _page(searchdata.groups(seed, sid, body), body)})
 
 
-@route("POST", f"{BASE}/table/details", group=GROUP, scope="analytics")
-def table_details(emu: Emulator, req: Request) -> Response:
+@router.route("POST", f"{BASE}/table/details", group=GROUP, scope="analytics")
+def table_details(emu: WbHost, req: Request) -> Response:
     return _serve(
         emu, req, DETAILS, lambda seed, sid, body: {"products": _page(searchdata.products(seed, sid, body), body)}
     )
 
 
-@route("POST", f"{BASE}/product/search-texts", group=GROUP, scope="analytics")
-def search_texts(emu: Emulator, req: Request) -> Response:
+@router.route("POST", f"{BASE}/product/search-texts", group=GROUP, scope="analytics")
+def search_texts(emu: WbHost, req: Request) -> Response:
     return _serve(emu, req, TEXTS, lambda seed, sid, body: {"items": searchdata.search_texts(seed, sid, body)})
 
 
-@route("POST", f"{BASE}/product/orders", group=GROUP, scope="analytics")
-def product_orders(emu: Emulator, req: Request) -> Response:
+@router.route("POST", f"{BASE}/product/orders", group=GROUP, scope="analytics")
+def product_orders(emu: WbHost, req: Request) -> Response:
     return _serve(emu, req, ORDERS, searchdata.product_orders)

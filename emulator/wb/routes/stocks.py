@@ -7,17 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from emulator.common.params import is_int, months_before, period_errors
-from emulator.common.router import Request, Response, json_response, route
+from emulator.common.router import Request, Response, Router, json_response
 from emulator.wb.data import seller
 from emulator.wb.data import stocks as stock_data
 from emulator.wb.data.csv_rows import period
 from emulator.wb.error_bodies import NOT_JSON, invalid_body, invalid_fields
+from emulator.wb.host import WbHost
 
-if TYPE_CHECKING:
-    from emulator.server import Emulator
+router = Router()
 
 STOCK_TYPES = ("", "wb", "mp")
 AVAILABILITY = ("deficient", "actual", "balanced", "nonActual", "nonLiquid", "invalidData")
@@ -119,8 +118,8 @@ def select_products(seed: int, sid: str, body: dict) -> list[dict]:
     return items[offset : offset + limit]
 
 
-@route("POST", "/api/v2/stocks-report/products/products", group="wb.stocks_report", scope="analytics")
-def stocks_products(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/api/v2/stocks-report/products/products", group="wb.stocks_report", scope="analytics")
+def stocks_products(emu: WbHost, req: Request) -> Response:
     try:
         body = req.json()
     except ValueError:
@@ -216,8 +215,8 @@ def ordered(rows: list[dict], order: dict) -> list[dict]:
     return sorted(rows, key=lambda r: order_value(r["metrics"], order["field"]), reverse=order["mode"] == "desc")
 
 
-@route("POST", "/api/v2/stocks-report/products/groups", group="wb.stocks_report", scope="analytics")
-def stocks_groups(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/api/v2/stocks-report/products/groups", group="wb.stocks_report", scope="analytics")
+def stocks_groups(emu: WbHost, req: Request) -> Response:
     body = stock_body(req, emu.clock.today(), GROUPS_REQUIRED)
     if isinstance(body, Response):
         return body
@@ -227,8 +226,8 @@ def stocks_groups(emu: Emulator, req: Request) -> Response:
     return json_response(200, {"data": {"groups": found[offset : offset + limit]}})
 
 
-@route("POST", "/api/v2/stocks-report/products/sizes", group="wb.stocks_report", scope="analytics")
-def stocks_sizes(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/api/v2/stocks-report/products/sizes", group="wb.stocks_report", scope="analytics")
+def stocks_sizes(emu: WbHost, req: Request) -> Response:
     body = stock_body(req, emu.clock.today(), SIZES_REQUIRED)
     if isinstance(body, Response):
         return body
@@ -244,8 +243,8 @@ def stocks_sizes(emu: Emulator, req: Request) -> Response:
     return json_response(200, {"data": {k: ordered(v, order) for k, v in found.items()}})
 
 
-@route("POST", "/api/v2/stocks-report/offices", group="wb.stocks_report", scope="analytics")
-def stocks_offices(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/api/v2/stocks-report/offices", group="wb.stocks_report", scope="analytics")
+def stocks_offices(emu: WbHost, req: Request) -> Response:
     body = stock_body(req, emu.clock.today(), OFFICES_REQUIRED)
     if isinstance(body, Response):
         return body

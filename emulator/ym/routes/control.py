@@ -3,15 +3,13 @@ and force report failures."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from emulator.common.control import json_object
 from emulator.common.params import is_int
-from emulator.common.router import Request, Response, json_response, route
+from emulator.common.router import Request, Response, Router, json_response
 from emulator.ym.auth import ym_business_id
+from emulator.ym.host import YmHost
 
-if TYPE_CHECKING:
-    from emulator.server import Emulator
+router = Router()
 
 
 def _business(body: dict) -> int:
@@ -23,8 +21,8 @@ def _business(body: dict) -> int:
     raise ValueError("name the cabinet by account (string) or business_id (integer)")
 
 
-@route("POST", "/__emulator/ym/throttle")
-def ym_throttle(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/__emulator/ym/throttle")
+def ym_throttle(emu: YmHost, req: Request) -> Response:
     """{"account"|"business_id", "group", "until": emulated epoch seconds}: answer 420 until then."""
     body = json_object(req)
     until = body.get("until")
@@ -35,8 +33,8 @@ def ym_throttle(emu: Emulator, req: Request) -> Response:
     return json_response(200, {"business_id": business, "group": body["group"], "until": until})
 
 
-@route("POST", "/__emulator/ym/novel_enums")
-def ym_novel_enums(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/__emulator/ym/novel_enums")
+def ym_novel_enums(emu: YmHost, req: Request) -> Response:
     """{"tariff_type", "stock_type"}: serve these values outside the spec's enums in stats/skus
     (on every tariff list and warehouse); {} switches it off."""
     body = json_object(req)
@@ -50,8 +48,8 @@ def ym_novel_enums(emu: Emulator, req: Request) -> Response:
     return json_response(200, {"novel": emu.ym.novel})
 
 
-@route("POST", "/__emulator/ym/report_faults")
-def ym_report_faults(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/__emulator/ym/report_faults")
+def ym_report_faults(emu: YmHost, req: Request) -> Response:
     """{"account"|"business_id", "fail_times": n, "no_data_status": "DONE"|"FAILED"}: the cabinet's
     next n reports end FAILED; empty reports end with the given status (DONE by default)."""
     body = json_object(req)

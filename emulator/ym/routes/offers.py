@@ -4,21 +4,18 @@ data.catalogue's."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from emulator.common.router import Request, Response, json_response, route
+from emulator.common.router import Request, Response, Router, json_response
 from emulator.ym import checks
 from emulator.ym.auth import YmKey
 from emulator.ym.data import catalogue as ymdata
-from emulator.ym.host import today
+from emulator.ym.host import YmHost, today
 from emulator.ym.http import bad_request, ok
 
-if TYPE_CHECKING:
-    from emulator.server import Emulator
+router = Router()
 
 
-@route("GET", "/v2/campaigns", group="ym.campaigns", scope="any", marketplace="ym")
-def get_campaigns(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/v2/campaigns", group="ym.campaigns", scope="any", marketplace="ym")
+def get_campaigns(emu: YmHost, req: Request) -> Response:
     """Token paging (pageToken + limit, no default: all at once) or the legacy page/pageSize pager."""
     key: YmKey = req.key
     limit, page, size = (checks.int_param(req, *spec) for spec in
@@ -54,9 +51,9 @@ def _offer_filter(body: dict) -> str | None:
     return None
 
 
-@route("POST", "/v2/businesses/{businessId}/offer-mappings", group="ym.offer_mappings", scope="offers",
+@router.route("POST", "/v2/businesses/{businessId}/offer-mappings", group="ym.offer_mappings", scope="offers",
        marketplace="ym")
-def offer_mappings(emu: Emulator, req: Request) -> Response:
+def offer_mappings(emu: YmHost, req: Request) -> Response:
     """By offerIds (up to 100, one answer) or by filters, paged by page_token; limit over 100 is truncated."""
     key: YmKey = req.key
     body = checks.body_object(req, required=False)
@@ -99,8 +96,8 @@ def _matches(seed: int, business_id: int, sku: str, body: dict) -> bool:
     )
 
 
-@route("POST", "/v2/campaigns/{campaignId}/stats/skus", group="ym.stats_skus", scope="offers", marketplace="ym")
-def stats_skus(emu: Emulator, req: Request) -> Response:
+@router.route("POST", "/v2/campaigns/{campaignId}/stats/skus", group="ym.stats_skus", scope="offers", marketplace="ym")
+def stats_skus(emu: YmHost, req: Request) -> Response:
     """Up to 500 unique shopSkus; unknown ones are left out of the answer (and so not charged)."""
     key: YmKey = req.key
     body = checks.body_object(req, required=True)

@@ -6,27 +6,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from emulator.common.params import is_int
-from emulator.common.router import Request, Response, route
+from emulator.common.router import Request, Response, Router
 from emulator.ym import checks
 from emulator.ym.auth import YmKey
 from emulator.ym.data import catalogue as ymdata
 from emulator.ym.data import report_files as ym_files
-from emulator.ym.host import today
+from emulator.ym.host import YmHost, today
 from emulator.ym.http import bad_request, ok, ym_error
 from emulator.ym.state.quotas import http_date
 from emulator.ym.state.reports import LINK_TTL_S, YmReport
 
-if TYPE_CHECKING:
-    from emulator.server import Emulator
+router = Router()
 
 FILES = "/ym-files/{reportId}"
 
 
 
-def _generated(emu: Emulator, key: YmKey, sheet: str, columns: tuple[str, ...], rows: list[dict],
+def _generated(emu: YmHost, key: YmKey, sheet: str, columns: tuple[str, ...], rows: list[dict],
                file_format: str) -> Response:
     report = YmReport(str(uuid.uuid4()), key.business_id, sheet, columns, rows, file_format, emu.clock.now(), False)
     emu.ym.reports.add(report, emu.report_fails())
@@ -34,9 +32,9 @@ def _generated(emu: Emulator, key: YmKey, sheet: str, columns: tuple[str, ...], 
     return ok({"reportId": report.id, "estimatedGenerationTime": int(emu.ym.reports.ready_s * 1000)})
 
 
-@route("POST", "/v2/reports/stocks-on-warehouses/generate", group="ym.report.stocks_on_warehouses",
+@router.route("POST", "/v2/reports/stocks-on-warehouses/generate", group="ym.report.stocks_on_warehouses",
        scope="offers", marketplace="ym")
-def stocks_on_warehouses(emu: Emulator, req: Request) -> Response:
+def stocks_on_warehouses(emu: YmHost, req: Request) -> Response:
     """campaignId (that store's warehouses; reportDate = stock of the day before) or businessId
     (every store but FBY/LaaS, filtered by campaignIds), not both."""
     key: YmKey = req.key
@@ -85,9 +83,9 @@ def _stocks_problem(body: dict) -> str | None:
     return found if isinstance(found, str) else None
 
 
-@route("POST", "/v2/reports/united-marketplace-services/generate", group="ym.report.united_marketplace_services",
+@router.route("POST", "/v2/reports/united-marketplace-services/generate", group="ym.report.united_marketplace_services",
        scope="finance", marketplace="ym")
-def united_marketplace_services(emu: Emulator, req: Request) -> Response:
+def united_marketplace_services(emu: YmHost, req: Request) -> Response:
     """businessId with dateFrom+dateTo (accrual days, at most 3 months) or yearFrom/monthFrom/
     yearTo/monthTo (act months), not both; filters placementPrograms, inns, campaignIds."""
     key: YmKey = req.key
@@ -125,7 +123,7 @@ def _services_filter_problem(body: dict) -> str | None:
     return None
 
 
-def _services_days(emu: Emulator, key: YmKey, body: dict) -> list | str:
+def _services_days(emu: YmHost, key: YmKey, body: dict) -> list | str:
     """The accrual days a services report covers, or what is wrong with its period."""
     months = ("yearFrom", "monthFrom", "yearTo", "monthTo")
     by_day = body.get("dateFrom") is not None or body.get("dateTo") is not None
@@ -145,8 +143,8 @@ def _services_days(emu: Emulator, key: YmKey, body: dict) -> list | str:
     return checks.period_problem(start, end, now, key.tier) or ym_files.service_days(start, end, now)
 
 
-@route("GET", "/v2/reports/info/{reportId}", group="ym.report_info", scope="any", marketplace="ym")
-def report_info(emu: Emulator, req: Request) -> Response:
+@router.route("GET", "/v2/reports/info/{reportId}", group="ym.report_info", scope="any", marketplace="ym")
+def report_info(emu: YmHost, req: Request) -> Response:
     """Status, and once DONE a freshly minted file link valid for 60 emulated minutes."""
     problem = checks.enum_param(req, "sourceType", ("SELLER", "ADVERTISER"))
     if problem:
@@ -182,8 +180,8 @@ def _storage_error(status: int, code: str, message: str) -> Response:
     return Response(status, body.encode(), "application/xml")
 
 
-@route("GET", FILES, marketplace="ym")
-def report_file(emu: Emulator, req: Request) -> Response:
+@router.route("GET", FILES, marketplace="ym")
+def report_file(emu: YmHost, req: Request) -> Response:
     """A finished report's ZIP, for anyone holding a link that has not expired."""
     now = emu.clock.now()
     report_id = req.params["reportId"]
