@@ -8,12 +8,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from emulator import Emulator, seller_id
+from emulator.common.clock import msk_day
+from emulator.wb.data import funnel as fd
+from emulator.wb.data import seller as data
 from harvester.catalog import get_endpoint
 from harvester.client.http import Request
-from emulator import Emulator, seller_id
-from emulator.wb.data import seller as data
-from emulator.wb.data import funnel as fd
-from emulator.common.clock import msk_day
 from harvester.parse import records_at, tree_rows
 from tests.openapi import check_exchange
 

@@ -10,9 +10,9 @@ from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
 from emulator import Emulator, seller_id
+from emulator.server import Exchange
 from emulator.wb.data import promotion as advdata
 from emulator.wb.data import seller as data
-from emulator.server import Exchange
 from emulator.wb.routes.promotion import CAMP_ORIGIN
 from harvester.catalog import wb_promotion as catalog
 from harvester.catalog.model import Endpoint

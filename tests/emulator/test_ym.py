@@ -16,9 +16,9 @@ import pytest
 import requests
 
 from emulator import Emulator, make_ym_key, ym_business_id, ym_campaign_ids
+from emulator.common.router import Response
 from emulator.ym.data import catalogue as ymdata
 from emulator.ym.data import report_files as ym_files
-from emulator.common.router import Response
 from emulator.ym.host import today as msk_today
 from tests.openapi import check_exchange
 

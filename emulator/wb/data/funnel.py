@@ -165,7 +165,8 @@ def stocks(seed: int, sid: str, day: date) -> dict[int, tuple[int, int]]:
     for p in seller.products(seed, sid):
         rng = random.Random(keyed_hash(seed, sid, p["nmID"], "fbs-stock"))
         own[p["nmID"]] = 0 if p["isDeleted"] or rng.random() < 0.7 else rng.randint(1, 300)
-    return {i["nmID"]: (i["metrics"]["stockCount"], own[i["nmID"]]) for i in seller.stocks_products(seed, sid, day, day)}
+    return {i["nmID"]: (i["metrics"]["stockCount"], own[i["nmID"]])
+            for i in seller.stocks_products(seed, sid, day, day)}
 
 
 # --- the answers' blocks, in each generation's field names -----------------------------------

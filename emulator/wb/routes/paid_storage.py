@@ -20,6 +20,7 @@ def paid_storage_status(emu: WbHost, req: Request) -> Response:
     return task_status(emu, req, "paid_storage")
 
 
-@router.route("GET", "/api/v1/paid_storage/tasks/{task_id}/download", group="wb.paid_storage.download", scope="analytics")
+@router.route("GET", "/api/v1/paid_storage/tasks/{task_id}/download", group="wb.paid_storage.download",
+               scope="analytics")
 def paid_storage_download(emu: WbHost, req: Request) -> Response:
     return task_download(emu, req, "paid_storage", seller.paid_storage)
