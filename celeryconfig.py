@@ -1,8 +1,8 @@
 """Celery configuration, as ops read it. Every value comes from `harvester.core.settings` (HARVESTER_* env)."""
 
-from harvester.worker.routing import TASK_QUEUES
-from harvester.pipeline.schedule import beat_schedule
 from harvester.core.settings import SettingsError, get_settings
+from harvester.pipeline.schedule import beat_schedule
+from harvester.worker.routing import TASK_QUEUES
 
 _settings = get_settings()
 if not _settings.broker_url:

@@ -17,10 +17,10 @@ import redis
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from harvester.ops.embedded import embedded_redis
-from harvester.worker.runtime import redis_url
 from harvester.core.settings import Settings
+from harvester.ops.embedded import embedded_redis
 from harvester.pipeline.store.db import make_engine
+from harvester.worker.runtime import redis_url
 
 REAL_REDIS = os.environ.get("HARVESTER_TEST_REDIS_URL")
 REAL_DATABASE = os.environ.get("HARVESTER_TEST_DATABASE_URL")

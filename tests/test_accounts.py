@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from emulator import make_wb_token
 from harvester.core.accounts import (
     Account,
     TokenError,
@@ -18,7 +19,6 @@ from harvester.core.accounts import (
     load_accounts,
     wb_claims,
 )
-from emulator import make_wb_token
 from harvester.core.settings import SettingsError, get_settings
 
 GOOD = """
@@ -189,7 +189,8 @@ def test_get_account_names_a_missing_file_or_an_unknown_account(accounts_file: P
         get_account("nope")
 
 
-def test_a_token_rotated_in_the_env_file_is_read_without_a_restart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_token_rotated_in_the_env_file_is_read_without_a_restart(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     env_file = tmp_path / "harvester.env"
     env_file.write_text("SHOP_TOKEN=first-token-value\n")
     monkeypatch.setenv("HARVESTER_ENV_FILE", str(env_file))

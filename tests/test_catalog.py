@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from emulator.wb.state.async_tasks import Task, TaskStore
 from harvester.catalog import endpoints, endpoints_for, get_endpoint, limits
 from harvester.catalog.model import Endpoint, LimitGroup, Rate, RemoteStatus
-from harvester.ops.cli import app
-from emulator.wb.state.async_tasks import Task, TaskStore
-from harvester.pipeline.flows.run import KINDS
 from harvester.models import JobStatus
+from harvester.ops.cli import app
+from harvester.pipeline.flows.run import KINDS
 from harvester.worker.routing import QUEUES, route
 
 ENDPOINTS = list(endpoints().values())
@@ -26,7 +26,7 @@ def test_the_registry_finds_both_wb_endpoints() -> None:
 
 
 def test_get_endpoint_names_the_known_ones_for_an_unknown_name() -> None:
-    with pytest.raises(KeyError, match="wb.paid_storage"):
+    with pytest.raises(KeyError, match=r"wb.paid_storage"):
         get_endpoint("wb.nope")
 
 
@@ -78,7 +78,8 @@ def test_catalog_json_prints_one_object_per_endpoint() -> None:
 
 @pytest.mark.parametrize(
     ("token_type", "expected"),
-    [("personal", Rate(60.0, 3, 3)), ("service", Rate(60.0, 3, 3)), ("base", Rate(3600.0, 2, 1)), ("test", Rate(3600.0, 2, 1))],
+    [("personal", Rate(60.0, 3, 3)), ("service", Rate(60.0, 3, 3)), ("base", Rate(3600.0, 2, 1)),
+     ("test", Rate(3600.0, 2, 1))],
 )
 def test_limit_group_rate_picks_the_base_row_for_base_and_test_tokens(token_type: Any, expected: Rate) -> None:
     assert limits.WB_STOCKS_REPORT.rate(token_type) == expected

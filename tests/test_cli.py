@@ -10,12 +10,12 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from harvester.core.accounts import wb_claims
 from harvester.catalog import endpoints_for
-from harvester.ops.cli import app
+from harvester.core.accounts import wb_claims
 from harvester.core.settings import get_settings
-from harvester.pipeline.store.db import get_engine
 from harvester.models import HarvestRun, Watermark
+from harvester.ops.cli import app
+from harvester.pipeline.store.db import get_engine
 
 runner = CliRunner()
 
@@ -33,9 +33,10 @@ def configured(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatc
 
 
 def test_status_json_has_one_object_per_account_and_endpoint(configured: Path) -> None:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with Session(get_engine()) as session:
-        session.add(Watermark(account_id="shop", endpoint="wb.stocks_products", complete_until=now.date(), last_success_at=now))
+        session.add(Watermark(account_id="shop", endpoint="wb.stocks_products", complete_until=now.date(),
+                              last_success_at=now))
         session.add(HarvestRun(account_id="shop", endpoint="wb.paid_storage", window_start=now.date(),
                                window_end=now.date(), status="failed", error="account shop: HTTP 401: token expired"))
         session.commit()

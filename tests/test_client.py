@@ -13,10 +13,12 @@ import pytest
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from harvester.core.accounts import Account
+from emulator import Emulator, make_wb_token
 from harvester.catalog import get_endpoint
 from harvester.catalog.limits import WB_STOCKS_REPORT
 from harvester.catalog.model import Call
+from harvester.catalog.paging import OffsetPaginator, PagePaginator, TokenPaginator
+from harvester.core.accounts import Account
 from harvester.core.errors import (
     BadRequest,
     Forbidden,
@@ -27,13 +29,11 @@ from harvester.core.errors import (
     Unauthorized,
     error_for,
 )
-from harvester.core.request import Request
-from harvester.pipeline.client import Client, decode_json
-from harvester.catalog.paging import OffsetPaginator, PagePaginator, TokenPaginator
-from emulator import Emulator, make_wb_token
 from harvester.core.logs import register_secret
-from harvester.pipeline.parse import records_at
+from harvester.core.request import Request
 from harvester.core.settings import Settings
+from harvester.pipeline.client import Client, decode_json
+from harvester.pipeline.parse import records_at
 
 
 def answer(status: int, body: Any = None, headers: dict[str, str] | None = None) -> requests.Response:
@@ -67,7 +67,8 @@ def test_error_for_a_success_is_none(status: int) -> None:
     [("wb", 429, {"X-Ratelimit-Retry": "7"}, 7.0), ("wb", 429, {"Retry-After": "3"}, 3.0),
      ("wb", 429, {"X-Ratelimit-Retry": "soon"}, 60.0), ("wb", 429, {}, 60.0)],
 )
-def test_rate_limited_waits_as_the_headers_say(marketplace: str, status: int, headers: dict[str, str], wait: float) -> None:
+def test_rate_limited_waits_as_the_headers_say(marketplace: str, status: int, headers: dict[str, str],
+                                               wait: float) -> None:
     error = error_for(marketplace, answer(status, headers=headers), "GET /x")
     assert isinstance(error, RateLimited) and error.wait == wait
 
@@ -87,8 +88,9 @@ def test_ym_420_waits_until_x_ratelimit_resource_until() -> None:
 
 @pytest.mark.parametrize(
     ("body", "detail"),
-    [({"title": "unauthorized", "detail": "token is expired"}, "token is expired"), ({"errorText": "bad dates"}, "bad dates"),
-     ({"errors": [{"code": "X1"}]}, "X1"), (b"upstream said no", "upstream said no")],
+    [({"title": "unauthorized", "detail": "token is expired"}, "token is expired"),
+     ({"errorText": "bad dates"}, "bad dates"), ({"errors": [{"code": "X1"}]}, "X1"),
+     (b"upstream said no", "upstream said no")],
 )
 def test_the_message_names_the_call_the_status_and_the_detail(body: Any, detail: str) -> None:
     message = str(error_for("wb", answer(400, body), "GET /api/v1/paid_storage"))
@@ -114,7 +116,8 @@ def test_request_from_call_fills_path_query_and_nested_body() -> None:
                 body={"period": {"start": "{start}", "list": [{"end": "{end}"}, "{task_id}"]}, "keep": "{other}"})
     request = Request.from_call(call, start="2024-03-01", end="2024-03-02", task_id="t-1")
     assert (request.path, request.params) == ("/tasks/t-1/x", {"from": "2024-03-01", "n": "5"})
-    assert request.json == {"period": {"start": "2024-03-01", "list": [{"end": "2024-03-02"}, "t-1"]}, "keep": "{other}"}
+    assert request.json == {"period": {"start": "2024-03-01", "list": [{"end": "2024-03-02"}, "t-1"]},
+                            "keep": "{other}"}
     assert request.label == "POST /tasks/t-1/x"
 
 
@@ -212,4 +215,5 @@ def test_request_from_call_joins_id_lists_in_a_query_and_keeps_them_lists_in_a_b
     call = Call("GET", "/v2/campaigns/{id.campaign_id}/x", WB_STOCKS_REPORT,
                 query={"ids": "{ids.advert_id}"}, body={"nmIDs": "{ids.advert_id}"})
     request = Request.from_call(call, **{"ids.advert_id": [1, 2, 3], "id.campaign_id": 77})
-    assert (request.path, request.params, request.json) == ("/v2/campaigns/77/x", {"ids": "1,2,3"}, {"nmIDs": [1, 2, 3]})
+    assert (request.path, request.params, request.json) == (
+        "/v2/campaigns/77/x", {"ids": "1,2,3"}, {"nmIDs": [1, 2, 3]})

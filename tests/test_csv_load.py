@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 from structlog.testing import capture_logs
 
 from harvester.core.errors import Transient
+from harvester.models.wb_csv import WbFunnelDetailHistory, WbSearchQueriesText, WbStockDaily, WbStockHistory
 from harvester.pipeline.parse import CsvReport, SchemaDrift, read_report
 from harvester.pipeline.store.load import load_csv_report
-from harvester.models.wb_csv import WbFunnelDetailHistory, WbSearchQueriesText, WbStockDaily, WbStockHistory
 
 DETAIL = "nmID,dt,openCardCount,ordersCount,ordersSumRub,buyoutPercent,currency"
 DAY = dt.date(2026, 11, 1)
@@ -61,7 +61,8 @@ def test_rows_outside_the_window_and_of_other_accounts_are_kept(engine: Engine, 
         load_csv_report(session, WbFunnelDetailHistory.__table__, report,  # type: ignore[attr-defined]
                         {**CONTEXT, "window_start": dt.date(2026, 11, 5), "window_end": dt.date(2026, 11, 5)}, "dt")
         load_csv_report(session, WbFunnelDetailHistory.__table__, report,  # type: ignore[attr-defined]
-                        {**CONTEXT, "account_id": "a2", "window_start": dt.date(2026, 11, 5), "window_end": dt.date(2026, 11, 5)}, "dt")
+                        {**CONTEXT, "account_id": "a2", "window_start": dt.date(2026, 11, 5),
+                         "window_end": dt.date(2026, 11, 5)}, "dt")
         session.commit()
     _load(engine, WbFunnelDetailHistory, _zip(tmp_path, f"{DETAIL}\n"))
     assert len(_all(engine, WbFunnelDetailHistory)) == 2
@@ -97,7 +98,8 @@ def test_unknown_columns_are_kept_in_extras_and_logged_once(engine: Engine, tmp_
         _load(engine, WbFunnelDetailHistory, _zip(tmp_path, text))
         _load(engine, WbFunnelDetailHistory, _zip(tmp_path, text + "2,2026-11-01,5,2,1,40,RUB,43\n"))
     assert [e["columns"] for e in logs if e["event"] == "csv_unknown_columns"] == [["newMetric"]]
-    assert {r.nm_id: r.extras for r in _all(engine, WbFunnelDetailHistory)} == {1: {"newMetric": "42"}, 2: {"newMetric": "43"}}
+    assert {r.nm_id: r.extras for r in _all(engine, WbFunnelDetailHistory)} == {
+        1: {"newMetric": "42"}, 2: {"newMetric": "43"}}
 
 
 def test_a_missing_key_column_fails_and_loads_nothing(engine: Engine, tmp_path: Path) -> None:

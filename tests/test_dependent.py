@@ -14,10 +14,10 @@ from sqlmodel import Session
 
 from harvester.catalog import check_overrides, endpoints, tuned
 from harvester.catalog.model import CADENCE_NAMES, Ids
+from harvester.core.settings import Settings, SettingsError
 from harvester.pipeline.harvest import request_values
 from harvester.pipeline.parse import records_at, to_rows, tree_rows
 from harvester.pipeline.schedule import CADENCES, chunks, split
-from harvester.core.settings import Settings, SettingsError
 from harvester.pipeline.store.accounts_state import block_feature, blocked_features
 
 D = dt.date
@@ -86,8 +86,9 @@ def test_nested_lists_become_child_rows_that_carry_their_parents_key() -> None:
     days = _table(md, "d", _col("account_id", String, ctx="account_id", key=True),
                   _col("advert_id", Integer, ctx="advert_id", key=True), _col("date", Date, src="date", key=True),
                   _col("at", DateTime(timezone=True), src="date"))
-    apps = _table(md, "a", _col("advert_id", Integer, ctx="advert_id", key=True), _col("date", Date, ctx="date", key=True),
-                  _col("app_type", Integer, src="appType", key=True), _col("clicks", Integer, src="clicks"))
+    apps = _table(md, "a", _col("advert_id", Integer, ctx="advert_id", key=True),
+                  _col("date", Date, ctx="date", key=True), _col("app_type", Integer, src="appType", key=True),
+                  _col("clicks", Integer, src="clicks"))
     child = SimpleNamespace(model=SimpleNamespace(__table__=days), path="days", carry={"advert_id": "advertId"},
                             children=(SimpleNamespace(model=SimpleNamespace(__table__=apps), path="apps",
                                                       carry={"date": "date"}, children=()),))
@@ -100,7 +101,8 @@ def test_nested_lists_become_child_rows_that_carry_their_parents_key() -> None:
     assert [r["advert_id"] for r in out[campaigns]] == [7, 8]
     assert out[days][0] == {"account_id": "a1", "advert_id": 7, "date": D(2026, 1, 1),
                             "at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)}
-    assert [(r["advert_id"], r["date"], r["app_type"]) for r in out[apps]] == [(7, D(2026, 1, 1), 1), (7, D(2026, 1, 1), 32)]
+    assert [(r["advert_id"], r["date"], r["app_type"]) for r in out[apps]] == [
+        (7, D(2026, 1, 1), 1), (7, D(2026, 1, 1), 32)]
 
 
 def test_every_catalog_cadence_has_a_beat_schedule() -> None:
@@ -148,9 +150,10 @@ def test_a_blocked_feature_stays_blocked_until_the_accounts_settings_change(engi
 def test_child_elements_know_their_position_and_plain_values_are_read_as_value() -> None:
     md = MetaData()
     top = _table(md, "p", _col("sku", String, src="shopSku", key=True))
-    pictures = _table(md, "pp", _col("sku", String, ctx="sku", key=True), _col("position", Integer, src="@index", key=True),
-                      _col("url", String, src="@value"))
-    child = SimpleNamespace(model=SimpleNamespace(__table__=pictures), path="pictures", carry={"sku": "shopSku"}, children=())
+    pictures = _table(md, "pp", _col("sku", String, ctx="sku", key=True),
+                      _col("position", Integer, src="@index", key=True), _col("url", String, src="@value"))
+    child = SimpleNamespace(model=SimpleNamespace(__table__=pictures), path="pictures", carry={"sku": "shopSku"},
+                            children=())
     out = tree_rows(top, [child], [{"shopSku": "A", "pictures": ["u0", "u1"]}, {"shopSku": "B"}], {}, "t")
     assert out[pictures] == [{"sku": "A", "position": 0, "url": "u0"}, {"sku": "A", "position": 1, "url": "u1"}]
 
@@ -164,10 +167,10 @@ def test_date_time_strings_become_date_times_for_sqlmodels_utc_column() -> None:
 
 
 def test_a_ym_account_that_names_its_stores_gets_only_their_skus(engine: Engine) -> None:
-    from harvester.core.accounts import Account
     from harvester.catalog import get_endpoint, source_table
-    from harvester.pipeline.store.ids import id_rows
+    from harvester.core.accounts import Account
     from harvester.models.ym import YmOfferCampaign
+    from harvester.pipeline.store.ids import id_rows
 
     with Session(engine) as session:
         for campaign, sku in [(1, "a"), (2, "b"), (1, "c")]:

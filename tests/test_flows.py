@@ -13,16 +13,16 @@ import pytest
 import requests
 from sqlmodel import Session, select
 
-from harvester.core.accounts import Account
 from harvester.catalog import get_endpoint
-from harvester.pipeline.flows.jobs import ensure_job, save
-from harvester.pipeline.client import decode_json
-from harvester.pipeline.flows.run import run_step
-from harvester.pipeline.flows.steps import StepContext
+from harvester.core.accounts import Account
 from harvester.core.settings import Settings, get_settings
-from harvester.pipeline.store.db import get_engine, session_scope
 from harvester.models import HarvestRun, JobStatus, ReportJob
 from harvester.models.state import utcnow
+from harvester.pipeline.client import decode_json
+from harvester.pipeline.flows.jobs import ensure_job, save
+from harvester.pipeline.flows.run import run_step
+from harvester.pipeline.flows.steps import StepContext
+from harvester.pipeline.store.db import get_engine, session_scope
 
 WINDOW = (dt.date(2026, 11, 1), dt.date(2026, 11, 2))
 

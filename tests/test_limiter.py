@@ -8,8 +8,8 @@ import time
 import pytest
 
 from harvester.catalog.model import LimitGroup, Rate
-from harvester.pipeline.limiter import Limiter
 from harvester.core.settings import Settings
+from harvester.pipeline.limiter import Limiter
 
 # 3 a minute, burst 3, scaled 600× so an Interval is 1/30 s of real time.
 GROUP = LimitGroup("test.group", Rate(60, 3, 3), base=Rate(3600, 2, 1))
@@ -205,7 +205,8 @@ def test_a_window_admits_items_up_to_its_budget_and_counts_a_charge_from_its_ans
 
 
 def test_the_medium_subscription_gets_the_larger_budget(limiter: Limiter) -> None:
-    assert [limiter.acquire_window("ym", "a1", ITEMS, "medium", "c", 500).go for _ in range(11)] == [True] * 10 + [False]
+    decisions = [limiter.acquire_window("ym", "a1", ITEMS, "medium", "c", 500) for _ in range(11)]
+    assert [d.go for d in decisions] == [True] * 10 + [False]
 
 
 def test_a_request_that_can_never_fit_is_a_catalog_error(limiter: Limiter) -> None:

@@ -8,8 +8,8 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
-from harvester.core.accounts import Account
 from emulator import make_wb_token
+from harvester.core.accounts import Account
 from harvester.core.logs import MASK, redact, register_secret, scrub
 
 
@@ -40,7 +40,8 @@ def test_a_jwt_shaped_string_is_masked_without_being_registered() -> None:
         structlog.get_logger().info("call", header=f"Bearer {token}", nested=[{"t": token}], exc=RuntimeError(token))
     [event] = logs
     assert token not in repr(event)
-    assert (event["header"], event["nested"], event["exc"]) == (f"Bearer {MASK}", [{"t": MASK}], f"RuntimeError: {MASK}")
+    assert (event["header"], event["nested"], event["exc"]) == (
+        f"Bearer {MASK}", [{"t": MASK}], f"RuntimeError: {MASK}")
 
 
 def test_a_token_read_by_an_account_is_masked_from_then_on(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 from structlog.testing import capture_logs
 
+from harvester.models import JobStatus
 from harvester.pipeline.store import migrate
 from harvester.pipeline.store.db import make_engine
 from harvester.pipeline.store.migrate import (
@@ -30,7 +31,6 @@ from harvester.pipeline.store.migrate import (
     head,
     upgrade,
 )
-from harvester.models import JobStatus
 
 
 def _drop_everything(engine: Engine) -> None:
@@ -122,7 +122,7 @@ def test_ensure_schema_refuses_a_revision_it_does_not_know(bare_engine: Engine) 
     with bare_engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
 
-    with pytest.raises(SchemaError, match="revision 0099, which this harvester .* upgrade the harvester"):
+    with pytest.raises(SchemaError, match=r"revision 0099, which this harvester .* upgrade the harvester"):
         ensure_schema(bare_engine)
 
 
@@ -166,7 +166,7 @@ def test_a_create_all_database_that_differs_from_the_models_is_refused(bare_engi
     with bare_engine.begin() as conn:
         conn.execute(text("ALTER TABLE harvest_run ADD COLUMN legacy INTEGER"))
 
-    with pytest.raises(SchemaError, match="differ from the models.*legacy"):
+    with pytest.raises(SchemaError, match=r"differ from the models.*legacy"):
         ensure_schema(bare_engine)
     assert current(bare_engine) is None
 
@@ -178,7 +178,7 @@ def _start(url: str, ready: Any, results: Any) -> None:
     try:
         ensure_schema(engine)
         results.put(current(engine))
-    except Exception as exc:  # noqa: BLE001  (reported to the test, not lost in the child)
+    except Exception as exc:
         results.put(repr(exc))
 
 

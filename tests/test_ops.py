@@ -12,13 +12,13 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from harvester.ops.cli import app
 from emulator import Emulator, make_wb_token, make_ym_key, ym_business_id
 from harvester.core.counters import count
-from harvester.ops.metrics import render
 from harvester.core.settings import get_settings
-from harvester.pipeline.store.db import get_engine
 from harvester.models import Watermark
+from harvester.ops.cli import app
+from harvester.ops.metrics import render
+from harvester.pipeline.store.db import get_engine
 
 runner = CliRunner()
 
@@ -50,7 +50,8 @@ def test_accounts_check_reports_each_token_and_never_prints_one(configure, monke
     for name, token in tokens.items():
         monkeypatch.setenv(f"T_{name.upper()}", token)
     with Emulator(port=0, time_scale=600) as emulator:
-        configure("".join(_account(n, f"T_{n.upper()}") for n in [*tokens, "missing"]), HARVESTER_EMULATOR_URL=emulator.url)
+        configure("".join(_account(n, f"T_{n.upper()}") for n in [*tokens, "missing"]),
+                  HARVESTER_EMULATOR_URL=emulator.url)
         result = runner.invoke(app, ["accounts", "check", "--json"])
     assert result.exit_code == 1
     rows = {r["account"]: r for r in map(json.loads, result.output.splitlines())}
@@ -82,7 +83,7 @@ def test_accounts_check_tries_a_yandex_market_key_on_the_api(configure, monkeypa
 
 def test_status_exits_1_when_anything_is_staler_than_the_threshold(configure) -> None:
     configure(_account("shop", "T_SHOP"))
-    fresh = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)
+    fresh = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
     with Session(get_engine()) as session:
         session.add(Watermark(account_id="shop", endpoint="wb.stocks_products", last_success_at=fresh))
         session.commit()

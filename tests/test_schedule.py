@@ -69,7 +69,7 @@ def test_windows_are_contiguous_bounded_and_end_at_the_newest_day(
     watermark = None if watermark_age is None else on - dt.timedelta(days=watermark_age)
     windows = due_windows(window, watermark, on, initial_days)
     newest = on - dt.timedelta(days=lag_days)
-    for (start, end), (next_start, _) in itertools.pairwise(windows):
+    for (_, end), (next_start, _) in itertools.pairwise(windows):
         assert next_start == end + dt.timedelta(days=1)
     for start, end in windows:
         assert start <= end <= newest

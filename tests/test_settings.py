@@ -114,7 +114,8 @@ def test_harvester_env_file_set_at_process_start_is_read(tmp_path: Path, content
     env_file.write_text(content)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HARVESTER_")}
     env["HARVESTER_ENV_FILE"] = str(env_file)
-    out = subprocess.run([sys.executable, "-c", _PROBE], env=env, cwd=tmp_path, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", _PROBE], env=env, cwd=tmp_path, capture_output=True, text=True,
+                         check=True)
     assert expected in out.stdout
 
 
@@ -128,7 +129,8 @@ def test_harvester_env_file_set_after_import_is_read_on_the_next_get_settings(
     assert get_settings().time_scale == 60.0
 
 
-@pytest.mark.parametrize(("time_scale", "seconds", "expected"), [(1.0, 60.0, 60.0), (120.0, 60.0, 0.5), (0.5, 3.0, 6.0)])
+@pytest.mark.parametrize(("time_scale", "seconds", "expected"),
+                         [(1.0, 60.0, 60.0), (120.0, 60.0, 0.5), (0.5, 3.0, 6.0)])
 def test_scaled_divides_api_seconds_by_the_time_scale(time_scale: float, seconds: float, expected: float) -> None:
     settings = Settings(_env_file=None, time_scale=time_scale)  # type: ignore[call-arg]
     assert settings.scaled(seconds) == pytest.approx(expected)

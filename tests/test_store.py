@@ -11,16 +11,16 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from harvester.core.accounts import Account
-from harvester.catalog.model import Window
-from harvester.core.errors import Transient
-from harvester.pipeline.client import decode_json
 from emulator import seller_id
 from emulator.wb.data.seller import stocks_products
+from harvester.catalog.model import Window
+from harvester.core.accounts import Account
+from harvester.core.errors import Transient
+from harvester.models import AccountState, EndpointBlock, HarvestRun, Watermark, WbPaidStorage, WbStocksProduct
+from harvester.ops.status import status_rows
+from harvester.pipeline.client import decode_json
 from harvester.pipeline.parse import records_at, to_rows
 from harvester.pipeline.schedule import due_windows
-from harvester.ops.status import status_rows
-from harvester.models import AccountState, EndpointBlock, HarvestRun, Watermark, WbPaidStorage, WbStocksProduct
 from harvester.pipeline.store.runlog import advance_watermark, anchor_watermark, record_run
 from harvester.pipeline.store.upsert import get_or_insert, upsert
 
@@ -76,9 +76,11 @@ def test_to_rows_maps_an_emulator_stocks_record_into_every_column(engine: Engine
     metrics = record["metrics"]
     assert set(row) == set(STOCKS.columns.keys())
     assert (row["account_id"], row["date"], row["nm_id"]) == ("a1", DAY, record["nmID"])
-    assert (row["sale_rate_days"], row["sale_rate_hours"]) == (metrics["saleRate"]["days"], metrics["saleRate"]["hours"])
+    assert (row["sale_rate_days"], row["sale_rate_hours"]) == (
+        metrics["saleRate"]["days"], metrics["saleRate"]["hours"])
     assert row["office_missing_time_hours"] == metrics["officeMissingTime"]["hours"]
-    assert (row["min_price"], row["max_price"]) == (metrics["currentPrice"]["minPrice"], metrics["currentPrice"]["maxPrice"])
+    assert (row["min_price"], row["max_price"]) == (
+        metrics["currentPrice"]["minPrice"], metrics["currentPrice"]["maxPrice"])
     assert row["avg_orders_by_month"] == metrics["avgOrdersByMonth"]
     assert row["availability"] == metrics["availability"]
     assert all(value is not None for value in row.values())

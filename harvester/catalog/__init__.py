@@ -15,6 +15,7 @@ from sqlalchemy import Table
 
 from harvester.catalog.model import CADENCE_NAMES, Endpoint, Ids
 from harvester.core.settings import Settings, SettingsError
+from harvester.models.tables import table_of
 
 
 @lru_cache(maxsize=1)
@@ -42,7 +43,7 @@ def get_endpoint(name: str) -> Endpoint:
 def source_table(ids: Ids) -> Table:
     """The table a dependent fetch reads its ids from: its source's main table or a named child table."""
     model = get_endpoint(ids.source).model
-    return model.metadata.tables[ids.table] if ids.table else model.__table__  # type: ignore[attr-defined]
+    return model.metadata.tables[ids.table] if ids.table else table_of(model)
 
 
 def endpoints_for(marketplace: str, generation: str, settings: Settings | None = None) -> list[Endpoint]:

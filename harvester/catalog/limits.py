@@ -41,7 +41,8 @@ WB_ANTIFRAUD = LimitGroup("wb.antifraud", Rate(10 * MINUTE, 1, 10), base=Rate(HO
 WB_INCORRECT_ATTACHMENTS = LimitGroup("wb.incorrect_attachments", Rate(MINUTE, 1, 10))
 WB_DEDUCTIONS = LimitGroup("wb.deductions", Rate(MINUTE, 1, 1), base=Rate(HOUR, 4, 1))
 WB_STORAGE_COEFFICIENT = LimitGroup("wb.storage_coefficient", Rate(MINUTE, 1, 1))
-WB_MEASUREMENTS = LimitGroup("wb.measurements", Rate(MINUTE, 1, 1), base=Rate(6 * HOUR, 1, 1))  # penalties and measurements
+# penalties and measurements
+WB_MEASUREMENTS = LimitGroup("wb.measurements", Rate(MINUTE, 1, 1), base=Rate(6 * HOUR, 1, 1))
 WB_GOODS_LABELING = LimitGroup("wb.goods_labeling", Rate(MINUTE, 1, 10), base=Rate(HOUR, 1, 1))
 
 # Yandex Market (yandex-market-api.md §2.4, x-resource-limit-config of each path file): windows

@@ -7,13 +7,15 @@ misspelt field fails at import, not in a worker at 3 a.m.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from sqlmodel import SQLModel
 
 from harvester.catalog.paging import Paginator, SinglePage
+from harvester.models.tables import table_of
 
 Marketplace = Literal["wb", "ym"]
 # How often beat dispatches an endpoint; `schedule.CADENCES` says when exactly.
@@ -229,8 +231,11 @@ class Endpoint:
     @property
     def first_call(self) -> Call:
         """The call that starts a harvest: the fetch, or the flow's create step."""
-        return self.fetch if self.fetch is not None else self.flow.create  # type: ignore[union-attr]
+        if self.fetch is not None:
+            return self.fetch
+        assert self.flow is not None  # `__post_init__` allows exactly one of fetch and flow
+        return self.flow.create
 
     @property
     def natural_key(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.model.__table__.primary_key.columns)  # type: ignore[attr-defined]
+        return tuple(c.name for c in table_of(self.model).primary_key.columns)

@@ -3,6 +3,7 @@ label set) because workers are prefork processes on several hosts; `harvester me
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import redis
@@ -18,7 +19,5 @@ PREFIX = "hv:metrics:"
 def count(client: redis.Redis, name: str, n: int = 1, **labels: str) -> None:
     """Add `n` to a counter; never lets a metrics hiccup fail a harvest."""
     assert name in COUNTERS, name
-    try:
+    with contextlib.suppress(redis.RedisError):
         client.hincrby(PREFIX + name, json.dumps(labels, sort_keys=True), n)
-    except redis.RedisError:
-        pass

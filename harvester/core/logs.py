@@ -70,7 +70,9 @@ def processors() -> list[Any]:
 def configure(log_format: str = "auto", level: str = "INFO") -> None:
     """Route structlog and stdlib logging (Celery's too) through one redacting renderer."""
     use_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
-    renderer: Any = structlog.processors.JSONRenderer(ensure_ascii=False) if use_json else structlog.dev.ConsoleRenderer()
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False) if use_json else structlog.dev.ConsoleRenderer()
+    )
     structlog.configure(
         processors=[*processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

@@ -3,8 +3,8 @@
 Importing this package registers every table in the metadata migrations compare against.
 """
 
-from harvester.models.state import AccountState, EndpointBlock, HarvestRun, JobStatus, ReportJob, ReportQuota, Watermark
 from harvester.models import wb_analytics, wb_funnel, wb_promotion, wb_search, ym  # noqa: F401  (register tables)
+from harvester.models.state import AccountState, EndpointBlock, HarvestRun, JobStatus, ReportJob, ReportQuota, Watermark
 from harvester.models.wb import WbAcceptanceReport, WbPaidStorage, WbStocksProduct
 from harvester.models.wb_csv import (
     WbFunnelDetailHistory,
@@ -17,8 +17,21 @@ from harvester.models.wb_csv import (
 )
 
 __all__ = [
-    "AccountState", "EndpointBlock", "HarvestRun", "JobStatus", "ReportJob", "ReportQuota", "Watermark",
-    "WbAcceptanceReport", "WbPaidStorage", "WbStocksProduct",
-    "WbFunnelDetailHistory", "WbFunnelGroupedHistory", "WbSearchQueriesGroup", "WbSearchQueriesProduct",
-    "WbSearchQueriesText", "WbStockDaily", "WbStockHistory",
+    "AccountState",
+    "EndpointBlock",
+    "HarvestRun",
+    "JobStatus",
+    "ReportJob",
+    "ReportQuota",
+    "Watermark",
+    "WbAcceptanceReport",
+    "WbFunnelDetailHistory",
+    "WbFunnelGroupedHistory",
+    "WbPaidStorage",
+    "WbSearchQueriesGroup",
+    "WbSearchQueriesProduct",
+    "WbSearchQueriesText",
+    "WbStockDaily",
+    "WbStockHistory",
+    "WbStocksProduct",
 ]

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from enum import Enum
+from datetime import UTC, date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class HarvestRun(SQLModel, table=True):
@@ -44,7 +44,7 @@ class Watermark(SQLModel, table=True):
     last_success_at: datetime | None = None
 
 
-class JobStatus(str, Enum):
+class JobStatus(StrEnum):
     """States of a persisted report flow; DONE, FAILED and TIMED_OUT are terminal."""
 
     NEW = "NEW"  # to be created at the marketplace

@@ -139,9 +139,10 @@ class YmStocksOnWarehouses(SQLModel, table=True):
     """Stocks-on-warehouses report, CSV sheet `stocks_on_warehouses`, requested per business.
 
     The business form covers every store but FBY/LaaS in one report a day (the generate quota
-    is 1 per 2 minutes per cabinet); FBY stores' stock per warehouse comes with stats/skus. Key: the day of the stock, then SKU and warehouse; the
-    file names warehouses, not their ids, and has no store column, so a SKU is assumed to lie
-    in a warehouse once per business (as the emulator serves it; unverified upstream).
+    is 1 per 2 minutes per cabinet); FBY stores' stock per warehouse comes with stats/skus.
+    Key: the day of the stock, then SKU and warehouse; the file names warehouses, not their
+    ids, and has no store column, so a SKU is assumed to lie in a warehouse once per business
+    (as the emulator serves it; unverified upstream).
     """
 
     __tablename__ = "ym_report_stocks_on_warehouses"

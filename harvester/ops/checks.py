@@ -45,13 +45,14 @@ def check(account: Account, client: Client, ping: bool = True) -> dict[str, Any]
         if "promotion" not in result["categories"]:
             result["warnings"].append("the token lacks the Promotion category: campaign statistics will fail")
         if "exp" in claims:
-            expires = dt.datetime.fromtimestamp(int(claims["exp"]), dt.timezone.utc)
+            expires = dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC)
             result["expires"] = expires.isoformat(timespec="seconds")
-            left = expires - dt.datetime.now(dt.timezone.utc)
+            left = expires - dt.datetime.now(dt.UTC)
             if left <= dt.timedelta(0):
                 result["problems"].append(f"the token expired on {expires:%Y-%m-%d}")
             elif left <= WARN_BEFORE:
-                result["warnings"].append(f"the token expires in {left.days} days ({expires:%Y-%m-%d}): issue a new one")
+                result["warnings"].append(
+                    f"the token expires in {left.days} days ({expires:%Y-%m-%d}): issue a new one")
         probe = Request("GET", "wb.analytics", "/ping")
     else:
         if not account.ym_business_id:

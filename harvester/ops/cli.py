@@ -10,9 +10,8 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Optional
 
 import typer
 from sqlalchemy.exc import OperationalError
@@ -96,8 +95,10 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="One JSON object 
 @app.command()
 def status(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per account × endpoint."),
-    stale_after: Optional[float] = typer.Option(
-        None, help="Exit 1 when any account × endpoint has no success within this many hours (for cron and monitoring)."),
+    stale_after: float | None = typer.Option(
+        None,
+        help="Exit 1 when any account × endpoint has no success within this many hours (for cron and monitoring).",
+    ),
 ) -> None:
     """Last success, lag, rows stored and last error per account × endpoint."""
     from harvester.core.accounts import get_accounts
@@ -108,7 +109,7 @@ def status(
         rows = status_rows(get_engine(), get_accounts())
     except (SettingsError, OperationalError) as exc:
         _fail(_short(exc))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     stale = []
     for row in rows:
         last = datetime.fromisoformat(row["last_success"]) if row["last_success"] else None
@@ -119,7 +120,8 @@ def status(
                    f"{row['account']:20} {row['endpoint']:30} rows={row['rows']:<9} "
                    f"lag={'never' if lag is None else f'{lag:.1f}h':>8}  {row['last_error'] or ''}")
     if stale:
-        typer.secho(f"{len(stale)} account × endpoint pairs have no success within {stale_after:g} h", fg="red", err=True)
+        typer.secho(f"{len(stale)} account × endpoint pairs have no success within {stale_after:g} h",
+                    fg="red", err=True)
         raise typer.Exit(1)
 
 
@@ -139,9 +141,9 @@ def env_example() -> None:
 
 @app.command()
 def dispatch(
-    cadence: Optional[str] = typer.Option(None, help="Only endpoints of this cadence."),
-    account: Optional[str] = typer.Option(None, help="Only this account id."),
-    endpoint: Optional[str] = typer.Option(None, help="Only this endpoint name."),
+    cadence: str | None = typer.Option(None, help="Only endpoints of this cadence."),
+    account: str | None = typer.Option(None, help="Only this account id."),
+    endpoint: str | None = typer.Option(None, help="Only this endpoint name."),
 ) -> None:
     """Queue every due window now instead of waiting for beat."""
     try:
@@ -158,7 +160,7 @@ def backfill(
     account: str = typer.Option(..., help="Account id."),
     endpoint: str = typer.Option(..., help="Endpoint name (see `harvester catalog`)."),
     since: datetime = typer.Option(..., formats=["%Y-%m-%d"], help="First day, YYYY-MM-DD."),
-    until: Optional[datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Last day (default: yesterday)."),
+    until: datetime | None = typer.Option(None, formats=["%Y-%m-%d"], help="Last day (default: yesterday)."),
     wait: bool = typer.Option(True, help="Follow the landed windows with a progress bar until all are done."),
 ) -> None:
     """Queue a past period as legal windows; the limiter paces them, re-runs change nothing."""
@@ -176,7 +178,7 @@ def backfill(
     if last < since.date():
         _fail(f"--until {last} is before --since {since.date()}")
     windows = split(since.date(), last, ep.window.max_days)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     backfill_task.delay(account, endpoint, since.date().isoformat(), last.isoformat())
     typer.echo(f"queued {endpoint} for {account}: {since.date()} .. {last}, {len(windows)} windows")
     if wait:
@@ -190,8 +192,8 @@ def _follow(account: str, endpoint: str, windows: list, started: datetime) -> No
     from rich.progress import Progress
     from sqlmodel import Session, select
 
-    from harvester.pipeline.store.db import get_engine
     from harvester.models import HarvestRun
+    from harvester.pipeline.store.db import get_engine
 
     wanted = set(windows)
     with Progress() as progress:
@@ -201,14 +203,16 @@ def _follow(account: str, endpoint: str, windows: list, started: datetime) -> No
                 runs = session.exec(select(HarvestRun).where(
                     HarvestRun.account_id == account, HarvestRun.endpoint == endpoint,
                     HarvestRun.status != "recreated", HarvestRun.finished_at >= started)).all()
-            landed = {(r.window_start, r.window_end): r.status for r in runs if (r.window_start, r.window_end) in wanted}
+            landed = {(r.window_start, r.window_end): r.status for r in runs
+                      if (r.window_start, r.window_end) in wanted}
             progress.update(bar, completed=len(landed))
             if len(landed) == len(wanted):
                 break
             time.sleep(1)
     failed = sorted(w for w, status in landed.items() if status == "failed")
     if failed:
-        typer.secho(f"{len(failed)} windows failed, first {failed[0][0]}..{failed[0][1]}: see `harvester status`", fg="red")
+        typer.secho(f"{len(failed)} windows failed, first {failed[0][0]}..{failed[0][1]}: see `harvester status`",
+                    fg="red")
         raise typer.Exit(1)
 
 
@@ -222,9 +226,9 @@ def accounts_check(
     from rich.table import Table
 
     from harvester.core.accounts import get_accounts
+    from harvester.core.settings import get_settings
     from harvester.ops.checks import check
     from harvester.pipeline.client import Client
-    from harvester.core.settings import get_settings
 
     client = Client(get_settings())
     results = [check(account, client, ping) for account in get_accounts().values()]
@@ -266,8 +270,8 @@ def metrics(port: int = typer.Option(9108, help="Port for /metrics."),
             address: str = typer.Option("0.0.0.0", help="Address to listen on.")) -> None:
     """Serve Prometheus metrics (requests, 429s, rows, quota left, queue lengths) until interrupted."""
     from harvester.ops.metrics import serve
-    from harvester.worker.runtime import get_runtime
     from harvester.pipeline.store.db import get_engine
+    from harvester.worker.runtime import get_runtime
 
     typer.echo(f"metrics on http://{address}:{port}/metrics")
     serve(port, get_runtime().redis, get_engine(), address)
@@ -299,7 +303,7 @@ def _local_broker(workdir: Path) -> Iterator[None]:
 def up(
     concurrency: int = typer.Option(4, help="Worker processes."),
     with_flower: bool = typer.Option(False, "--flower", help="Also run Flower (needs its basic-auth variables)."),
-    metrics_port: Optional[int] = typer.Option(None, help="Also serve Prometheus metrics on this port."),
+    metrics_port: int | None = typer.Option(None, help="Also serve Prometheus metrics on this port."),
     workdir: Path = typer.Option(Path(".harvester"), help="Beat schedule, worker log, embedded Redis."),
 ) -> None:
     """Worker and beat (and Flower, metrics) in one command; an embedded Redis when no broker is configured."""
@@ -308,26 +312,25 @@ def up(
 
     from harvester.ops.local import worker
 
-    with _local_broker(workdir):
-        with worker(workdir, concurrency) as proc:
-            extra = []
-            if with_flower:
-                from harvester.ops.flower import FlowerConfigError, flower_command, flower_env
+    with _local_broker(workdir), worker(workdir, concurrency) as proc:
+        extra = []
+        if with_flower:
+            from harvester.ops.flower import FlowerConfigError, flower_command, flower_env
 
-                try:
-                    extra.append(subprocess.Popen(flower_command(5555), env=flower_env(os.environ)))
-                except FlowerConfigError as exc:
-                    _fail(str(exc))
-            if metrics_port:
-                threading.Thread(target=metrics, args=(metrics_port, "127.0.0.1"), daemon=True).start()
-            typer.echo(f"worker and beat running (log: {workdir / 'worker.log'}); Ctrl-C stops them")
             try:
-                proc.wait()
-            except KeyboardInterrupt:
-                typer.echo("stopping")
-            finally:
-                for p in extra:
-                    p.terminate()
+                extra.append(subprocess.Popen(flower_command(5555), env=flower_env(os.environ)))
+            except FlowerConfigError as exc:
+                _fail(str(exc))
+        if metrics_port:
+            threading.Thread(target=metrics, args=(metrics_port, "127.0.0.1"), daemon=True).start()
+        typer.echo(f"worker and beat running (log: {workdir / 'worker.log'}); Ctrl-C stops them")
+        try:
+            proc.wait()
+        except KeyboardInterrupt:
+            typer.echo("stopping")
+        finally:
+            for p in extra:
+                p.terminate()
 
 
 @app.command("run-once")
@@ -337,8 +340,8 @@ def run_once(
     workdir: Path = typer.Option(Path(".harvester"), help="Worker log and embedded Redis."),
 ) -> None:
     """Harvest everything due now, wait for it, exit (0 when all landed): for cron instead of daemons."""
-    from harvester.ops.local import due_targets, wait_settled, worker
     from harvester.models.state import utcnow
+    from harvester.ops.local import due_targets, wait_settled, worker
 
     with _local_broker(workdir):
         targets, since = due_targets(), utcnow()

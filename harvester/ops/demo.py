@@ -1,14 +1,15 @@
 """`harvester demo`: the whole pipeline on a laptop, with nothing installed but this package.
 
 It starts the emulator and an embedded Redis, writes three emulated WB sellers and a Yandex
-Market cabinet into an accounts file, runs a real Celery worker with beat, dispatches every catalog endpoint, waits until
-each account × endpoint is complete, and prints what landed. Time-scaled, so WB's
-per-minute limits pass in seconds while still being obeyed to the token.
+Market cabinet into an accounts file, runs a real Celery worker with beat, dispatches every
+catalog endpoint, waits until each account × endpoint is complete, and prints what landed.
+Time-scaled, so WB's per-minute limits pass in seconds while still being obeyed to the token.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import MutableMapping
 from pathlib import Path
 
 import requests
@@ -17,14 +18,14 @@ from rich.table import Table
 
 from emulator import Emulator, make_wb_token, make_ym_key, ym_business_id
 from emulator.wb.data.seller import small_sellers
-from harvester.ops.local import broker, due_targets, wait_settled, worker
 from harvester.core.settings import get_settings
 from harvester.models.state import utcnow
+from harvester.ops.local import broker, due_targets, wait_settled, worker
 
 console = Console()
 
 
-def _accounts_file(workdir: Path, sellers: int, env: dict[str, str]) -> Path:
+def _accounts_file(workdir: Path, sellers: int, env: MutableMapping[str, str]) -> Path:
     """Demo sellers: WB ones (the last on the seeds' API generation, so every endpoint runs) and
     one Yandex Market cabinet with two stores."""
     lines = []
@@ -52,7 +53,8 @@ def _print_results(emulator_url: str) -> None:
     for column in ("account", "endpoint", "rows", "last success (UTC)", "last error"):
         table.add_column(column)
     for row in status_rows(get_engine(), get_accounts()):
-        table.add_row(row["account"], row["endpoint"], str(row["rows"]), (row["last_success"] or "-")[:19], row["last_error"] or "")
+        table.add_row(row["account"], row["endpoint"], str(row["rows"]), (row["last_success"] or "-")[:19],
+                      row["last_error"] or "")
     console.print(table)
     stats = requests.get(f"{emulator_url}/__emulator/stats", timeout=5).json()["sellers"]
     requests_total = sum(s["requests"] for s in stats.values())
@@ -60,7 +62,8 @@ def _print_results(emulator_url: str) -> None:
     console.print(f"emulator: {requests_total} requests, {throttled} answered 429")
 
 
-def run_demo(sellers: int = 3, time_scale: float = 120.0, workdir: Path = Path("harvester-demo"), timeout: float = 110.0) -> int:
+def run_demo(sellers: int = 3, time_scale: float = 120.0, workdir: Path = Path("harvester-demo"),
+             timeout: float = 110.0) -> int:
     """Run the demo; 0 when every account × endpoint landed in time."""
     workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -70,7 +73,7 @@ def run_demo(sellers: int = 3, time_scale: float = 120.0, workdir: Path = Path("
     emulator = Emulator(port=0, time_scale=time_scale).start()
     console.print(f"emulator on {emulator.url} (time scale {time_scale:g}×)")
     os.environ.pop("HARVESTER_BROKER_URL", None)  # the demo always runs on the embedded defaults
-    accounts = _accounts_file(workdir, sellers, os.environ)  # type: ignore[arg-type]
+    accounts = _accounts_file(workdir, sellers, os.environ)
     os.environ.update(
         HARVESTER_DATABASE_URL=f"sqlite:///{db}",
         HARVESTER_ACCOUNTS_FILE=str(accounts),

@@ -86,5 +86,5 @@ def run_flower(port: int, address: str = "127.0.0.1") -> int:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        for s, handler in zip(signals, previous):
+        for s, handler in zip(signals, previous, strict=False):  # `previous` is empty off the main thread
             signal.signal(s, handler)

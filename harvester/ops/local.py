@@ -18,14 +18,14 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from harvester.core.accounts import get_accounts
 from harvester.catalog import endpoints_for
-from harvester.ops.embedded import embedded_redis
-from harvester.worker.routing import QUEUES
-from harvester.pipeline.schedule import due_windows, today
+from harvester.core.accounts import get_accounts
 from harvester.core.settings import get_settings
-from harvester.pipeline.store.db import get_engine
 from harvester.models import HarvestRun, Watermark
+from harvester.ops.embedded import embedded_redis
+from harvester.pipeline.schedule import due_windows, today
+from harvester.pipeline.store.db import get_engine
+from harvester.worker.routing import QUEUES
 
 Targets = dict[tuple[str, str], dt.date]
 
@@ -73,7 +73,8 @@ def due_targets() -> Targets:
         marks = {(m.account_id, m.endpoint): m.complete_until for m in session.exec(select(Watermark))}
     for account in get_accounts().values():
         for endpoint in endpoints_for(account.marketplace, account.wb_api_generation):
-            windows = due_windows(endpoint.window, marks.get((account.id, endpoint.name)), today(), settings.initial_days)
+            windows = due_windows(endpoint.window, marks.get((account.id, endpoint.name)), today(),
+                                  settings.initial_days)
             if windows:
                 targets[(account.id, endpoint.name)] = windows[-1][1]
     return targets
@@ -87,7 +88,7 @@ def wait_settled(targets: Targets, since: dt.datetime, timeout: float) -> tuple[
             marks = {(m.account_id, m.endpoint): m.complete_until for m in session.exec(select(Watermark))}
             failed = {(r.account_id, r.endpoint) for r in session.exec(
                 select(HarvestRun).where(HarvestRun.status == "failed", HarvestRun.finished_at >= since))}
-        ok = {pair: marks.get(pair) is not None and marks[pair] >= end for pair, end in targets.items()}  # type: ignore[operator]
+        ok = {pair: (mark := marks.get(pair)) is not None and mark >= end for pair, end in targets.items()}
         settled = all(done or pair in failed for pair, done in ok.items())
         if settled or time.monotonic() > deadline:
             return settled, all(ok.values())
@@ -99,8 +100,8 @@ def preflight() -> str | None:
     import redis
     from sqlalchemy.exc import OperationalError
 
-    from harvester.worker.runtime import redis_url
     from harvester.core.settings import SettingsError
+    from harvester.worker.runtime import redis_url
 
     settings = get_settings()
     try:

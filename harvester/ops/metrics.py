@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from harvester.core.counters import COUNTERS, PREFIX
 from harvester.worker.routing import QUEUES
 
+
 def _labels(labels: dict[str, object]) -> str:
     body = ",".join(f'{k}="{str(v).replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
                     for k, v in sorted(labels.items()))
@@ -34,14 +35,16 @@ def render(client: redis.Redis, engine: Engine | None, quota: int = 20) -> str:
               "# TYPE harvester_queue_length gauge"]
     lines += [f'harvester_queue_length{{queue="{q}"}} {client.llen(q)}' for q in QUEUES]
     if engine is not None:
-        from harvester.pipeline.flows.quota import quota_day
+        from sqlmodel import col
+
         from harvester.models import ReportQuota
+        from harvester.pipeline.flows.quota import quota_day
 
         lines += ["# HELP harvester_report_quota_left WB CSV reports an account may still create today",
                   "# TYPE harvester_report_quota_left gauge"]
         with engine.connect() as conn:
-            used = conn.execute(select(ReportQuota.account_id, ReportQuota.used)
-                                .where(ReportQuota.day == quota_day())).all()  # type: ignore[arg-type]
+            used = conn.execute(select(col(ReportQuota.account_id), col(ReportQuota.used))
+                                .where(col(ReportQuota.day) == quota_day())).all()
         lines += [f'harvester_report_quota_left{{account="{a}"}} {max(0, quota - u)}' for a, u in used]
     return "\n".join(lines) + "\n"
 
@@ -50,7 +53,7 @@ def serve(port: int, client: redis.Redis, engine: Engine | None, address: str = 
     """Serve /metrics until interrupted."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self.path.split("?")[0] != "/metrics":
                 self.send_error(404)
                 return
@@ -61,7 +64,7 @@ def serve(port: int, client: redis.Redis, engine: Engine | None, address: str = 
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     ThreadingHTTPServer((address, port), Handler).serve_forever()

@@ -6,11 +6,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from harvester.core.accounts import Account
 from harvester.catalog import endpoints_for
+from harvester.core.accounts import Account
 from harvester.models import HarvestRun, Watermark
+from harvester.models.tables import table_of
 
 
 def status_rows(engine: Engine, accounts: dict[str, Account]) -> list[dict[str, Any]]:
@@ -20,24 +21,26 @@ def status_rows(engine: Engine, accounts: dict[str, Account]) -> list[dict[str, 
         for account in accounts.values():
             for endpoint in endpoints_for(account.marketplace, account.wb_api_generation):
                 mark = session.get(Watermark, (account.id, endpoint.name))
-                table = endpoint.model.__table__  # type: ignore[attr-defined]
+                table = table_of(endpoint.model)
                 rows = session.execute(
                     select(func.count()).select_from(table).where(table.c.account_id == account.id)
                 ).scalar_one()
                 failed = session.execute(
-                    select(HarvestRun.error, HarvestRun.finished_at)
-                    .where(HarvestRun.account_id == account.id, HarvestRun.endpoint == endpoint.name,
-                           HarvestRun.status == "failed")
-                    .order_by(HarvestRun.finished_at.desc())  # type: ignore[attr-defined]
+                    select(col(HarvestRun.error), col(HarvestRun.finished_at))
+                    .where(col(HarvestRun.account_id) == account.id, col(HarvestRun.endpoint) == endpoint.name,
+                           col(HarvestRun.status) == "failed")
+                    .order_by(col(HarvestRun.finished_at).desc())
                     .limit(1)
                 ).first()
                 last_success = mark.last_success_at if mark else None
-                recent_error = failed is not None and (last_success is None or failed[1] > last_success)
+                last_error = None
+                if failed is not None and (last_success is None or failed[1] > last_success):
+                    last_error = failed[0]
                 out.append({
                     "account": account.id,
                     "endpoint": endpoint.name,
                     "last_success": last_success.isoformat() if last_success else None,
                     "rows": rows,
-                    "last_error": failed[0] if recent_error else None,
+                    "last_error": last_error,
                 })
     return out

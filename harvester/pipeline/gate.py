@@ -88,7 +88,9 @@ class Gate:
             if not decision.go:
                 for held, ticket in taken:
                     held.release(ticket)
-                booked = {"group": budget.name, "ticket": decision.ticket, "due": decision.due} if decision.due else None
+                booked = (
+                    {"group": budget.name, "ticket": decision.ticket, "due": decision.due} if decision.due else None
+                )
                 raise Wait(decision.wait, booked, reason=budget.name)
             taken.append((budget, decision.ticket))
         self._held[call.limit.name] = taken

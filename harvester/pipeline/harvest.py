@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from harvester.core.accounts import Account
 from harvester.catalog import source_table
 from harvester.catalog.model import Endpoint, Ids
+from harvester.core.accounts import Account
 from harvester.core.request import Request, fill_template
+from harvester.models.tables import table_of
 from harvester.pipeline.gate import Gate
 from harvester.pipeline.parse import records_at, tree_rows
 from harvester.pipeline.schedule import chunks
@@ -80,16 +81,18 @@ def _chunks(account: Account, endpoint: Endpoint, after: list[Any] | None) -> It
         after = list(chunk[-1])
 
 
-def harvest_window(gate: Gate, account: Account, endpoint: Endpoint, window: tuple[dt.date, dt.date], progress: Progress) -> int:
-    """Fetch and store every id chunk and page of `window`; raises `Wait` or a `HarvestError` with `progress` current."""
+def harvest_window(gate: Gate, account: Account, endpoint: Endpoint, window: tuple[dt.date, dt.date],
+                   progress: Progress) -> int:
+    """Fetch and store every id chunk and page of `window`; raises `Wait` or a `HarvestError` with
+    `progress` current."""
     call = endpoint.fetch
     assert call is not None, f"{endpoint.name} is a {endpoint.flow_kind} flow, not a sync fetch"
-    table = endpoint.model.__table__  # type: ignore[attr-defined]
+    table = table_of(endpoint.model)
     known = account.context()
     for chunk in _chunks(account, endpoint, progress.after):
         context = {**known, "window_start": window[0], "window_end": window[1], **_constant_ids(endpoint.ids, chunk)}
         first = Request.from_call(call, **known, **request_values(window, endpoint.ids, chunk))
-        request = endpoint.paginator.first(first, progress.cursor)
+        request: Request | None = endpoint.paginator.first(first, progress.cursor)
         while request is not None:
             progress.cursor = endpoint.paginator.cursor(request)
             booked, progress.booked = progress.booked, None

@@ -142,7 +142,8 @@ return 1
 _WINDOW_ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local limit, period, cost, ttl, ticket = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local limit, period, cost, ttl, ticket =
+  tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local pause = redis.call('PTTL', KEYS[4])
 if pause > 0 then return {0, pause} end
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do  -- its worker died: answered now
@@ -248,7 +249,8 @@ class Limiter:
         ticket = uuid.uuid4().hex
         code, wait_ms = self._window_acquire(
             keys=self.window_keys(marketplace, account_id, group.name, entity),
-            args=[rate.limit, self._settings.scaled(rate.period) * 1000, cost, self._settings.in_flight_ttl * 1000, ticket],
+            args=[rate.limit, self._settings.scaled(rate.period) * 1000, cost, self._settings.in_flight_ttl * 1000,
+                  ticket],
         )
         if code == 1:
             return Decision(go=True, ticket=ticket)
@@ -268,7 +270,8 @@ class Limiter:
         pipe.hdel(keys[1], ticket)
         pipe.execute()
 
-    def pause_window(self, marketplace: str, account_id: str, group: LimitGroup, entity: str, api_seconds: float) -> None:
+    def pause_window(self, marketplace: str, account_id: str, group: LimitGroup, entity: str,
+                     api_seconds: float) -> None:
         """Stop every worker using this resource for `api_seconds` (until a 420's Until time)."""
         ms = max(1, int(self._settings.scaled(api_seconds) * 1000))
         self._pause_only(keys=self.window_keys(marketplace, account_id, group.name, entity)[3:], args=[ms])

@@ -15,14 +15,15 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Mapping
+from typing import IO, Any
 
 import structlog
 from sqlalchemy import Column, Date, DateTime, Float, Table
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from harvester.core.errors import HarvestError, Transient
 from harvester.core.request import dig
@@ -30,7 +31,7 @@ from harvester.core.request import dig
 _MISSING = object()
 
 
-def records_at(body: Any, path: str, label: str, single: bool = False) -> list[dict[str, Any]]:
+def records_at(body: Any, path: str, label: str, single: bool = False) -> list[Mapping[str, Any]]:
     """The list of records at `path` in a decoded body; None (204, no data) is no records.
 
     A `*` part flattens a list: "*.stats" gathers the `stats` of every element of the body.
@@ -68,11 +69,12 @@ def _coerce(value: Any, column_type: Any) -> Any:
     return value
 
 
-def to_rows(table: Table, records: list[Mapping[str, Any]], context: Mapping[str, Any], label: str) -> list[dict[str, Any]]:
+def to_rows(table: Table, records: list[Mapping[str, Any]], context: Mapping[str, Any],
+            label: str) -> list[dict[str, Any]]:
     """One dict per record with every column filled from its declared source."""
-    plan = [
+    plan: list[tuple[str, Any, Any, Any, bool, Any]] = [
         (c.name, c.info.get("src"), c.info.get("ctx"), c.type, c.primary_key,
-         c.default.arg if c.default is not None and c.default.is_scalar else None)
+         c.default.arg if isinstance(c.default, ScalarElementColumnDefault) else None)
         for c in table.columns
     ]
     rows = []
@@ -146,7 +148,8 @@ def _csv_value(value: str, column_type: Any) -> Any:
         if python_type is float:
             return float(value.replace(",", "."))
         if python_type is dt.date:
-            return dt.date.fromisoformat(value[:10]) if value[4:5] == "-" else dt.datetime.strptime(value, "%d.%m.%Y").date()
+            return (dt.date.fromisoformat(value[:10]) if value[4:5] == "-"
+                    else dt.datetime.strptime(value, "%d.%m.%Y").date())
     except ValueError:
         return None
     return value
@@ -196,7 +199,8 @@ def csv_plan(table: Table, header: list[str], label: str) -> CsvPlan:
     return plan
 
 
-def csv_records(rows: Iterable[list[str]], plan: CsvPlan, context: Mapping[str, Any], label: str) -> Iterator[dict[str, Any]]:
+def csv_records(rows: Iterable[list[str]], plan: CsvPlan, context: Mapping[str, Any],
+                label: str) -> Iterator[dict[str, Any]]:
     """Table rows from CSV rows (after the header), one per row, or one per day column when melted."""
     ctx_columns = [(c.name, c.info["ctx"]) for c in plan.table.columns if "ctx" in c.info]
     keys = [c.name for c in plan.table.primary_key.columns]
@@ -217,7 +221,8 @@ def csv_records(rows: Iterable[list[str]], plan: CsvPlan, context: Mapping[str, 
             row["extras"] = {name: cells[i] for i, name in plan.unknown if i < len(cells)}
         missing = [k for k in keys if row.get(k) is None and (melt_key is None or k != melt_key.name)]
         if missing:
-            raise SchemaDrift(f"{label}: line {number} has no value for key column(s) {', '.join(missing)}; loaded nothing")
+            raise SchemaDrift(
+                f"{label}: line {number} has no value for key column(s) {', '.join(missing)}; loaded nothing")
         if melt_key is None or melt_value is None:
             yield row
             continue
@@ -239,7 +244,8 @@ def report_csv(path: Path, label: str) -> Iterator[IO[bytes]]:
             if len(members) != 1:
                 raise Transient(f"{label}: expected one file in the report ZIP, found {len(members)}")
             with archive.open(members[0]) as member:
-                yield io.BufferedReader(member, _BUFFER)  # type: ignore[arg-type]
+                assert isinstance(member, zipfile.ZipExtFile)  # what `open` returns for reading
+                yield io.BufferedReader(member, _BUFFER)
     except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
         raise Transient(f"{label}: the report ZIP is truncated or corrupt ({exc})") from None
 

@@ -33,7 +33,8 @@ def today() -> dt.date:
     return dt.datetime.now(MOSCOW).date()
 
 
-def due_windows(window: Window, complete_until: dt.date | None, on: dt.date, initial_days: int) -> list[tuple[dt.date, dt.date]]:
+def due_windows(window: Window, complete_until: dt.date | None, on: dt.date,
+                initial_days: int) -> list[tuple[dt.date, dt.date]]:
     """Legal windows from the watermark (less the lookback) to the newest complete day."""
     newest = on - dt.timedelta(days=window.lag_days)
     if window.history_days == 0:

@@ -7,10 +7,10 @@ from functools import lru_cache
 
 import redis
 
+from harvester.core.settings import Settings, SettingsError, get_settings
 from harvester.pipeline.client import Client
 from harvester.pipeline.gate import Gate
 from harvester.pipeline.limiter import Limiter
-from harvester.core.settings import Settings, SettingsError, get_settings
 
 
 def redis_url(broker_url: str) -> str:

@@ -48,10 +48,10 @@ def run_harvester(url: str, path: Path, fresh: bool) -> dict:
     from sqlmodel import Session, SQLModel
 
     import harvester.models  # noqa: F401
-    from harvester.pipeline.store.db import make_engine
-    from harvester.pipeline.parse import read_report
-    from harvester.pipeline.store.load import load_csv_report
     from harvester.models.wb_csv import WbFunnelDetailHistory
+    from harvester.pipeline.parse import read_report
+    from harvester.pipeline.store.db import make_engine
+    from harvester.pipeline.store.load import load_csv_report
 
     engine = make_engine(url)
     table = WbFunnelDetailHistory.__table__  # type: ignore[attr-defined]
@@ -93,10 +93,7 @@ def run_copy(url: str, path: Path) -> dict:
 
 
 def _child(mode: str, url: str, path: str) -> None:
-    if mode == "copy":
-        result = run_copy(url, Path(path))
-    else:
-        result = run_harvester(url, Path(path), fresh=mode == "harvester")
+    result = run_copy(url, Path(path)) if mode == "copy" else run_harvester(url, Path(path), fresh=mode == "harvester")
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
@@ -118,11 +115,13 @@ def main() -> None:
             out = subprocess.run([sys.executable, __file__, "--child", mode, url, str(path)],
                                  check=True, capture_output=True, text=True).stdout
             results[mode] = json.loads(out.strip().splitlines()[-1])
-    names = {"harvester": "harvester, empty table", "copy": "plain COPY", "reload": "harvester, replacing the same window"}
+    names = {"harvester": "harvester, empty table", "copy": "plain COPY",
+             "reload": "harvester, replacing the same window"}
     for mode, r in results.items():
         print(f"{names[mode]:38}: {r['rows']:,} rows in {r['seconds']:.2f}s = {r['rows'] / r['seconds']:,.0f} rows/s, "
               f"peak RSS {r['peak_rss_mb']:.0f} MB")
-    ratio = (results["harvester"]["rows"] / results["harvester"]["seconds"]) / (results["copy"]["rows"] / results["copy"]["seconds"])
+    ratio = ((results["harvester"]["rows"] / results["harvester"]["seconds"])
+             / (results["copy"]["rows"] / results["copy"]["seconds"]))
     print(f"harvester / plain COPY rate (empty table): {ratio:.2f}")
 
 

@@ -23,17 +23,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import redis  # noqa: E402
+import redis
 
-from harvester.catalog.wb import STOCKS_PRODUCTS  # noqa: E402
-from harvester.ops.embedded import embedded_redis  # noqa: E402
-from emulator import Emulator, seller_id  # noqa: E402
-from emulator.wb.data import seller as data  # noqa: E402
-from harvester.worker.runtime import redis_url  # noqa: E402
-from harvester.pipeline.schedule import today  # noqa: E402
-from harvester.core.settings import get_settings  # noqa: E402
-from harvester.models import HarvestRun  # noqa: E402
-from tests.e2e.conftest import Harness  # noqa: E402
+from emulator import Emulator, seller_id
+from emulator.wb.data import seller as data
+from harvester.catalog.wb import STOCKS_PRODUCTS
+from harvester.core.settings import get_settings
+from harvester.models import HarvestRun
+from harvester.ops.embedded import embedded_redis
+from harvester.pipeline.schedule import today
+from harvester.worker.runtime import redis_url
+from tests.e2e.conftest import Harness
 
 SEED = 1
 
@@ -85,7 +85,8 @@ def main() -> None:
         for i in range(args.requests):
             day = (today() - dt.timedelta(days=i)).isoformat()
             harvest.delay(account, STOCKS_PRODUCTS.name, day, day)
-        harness.wait_for(lambda: len(harness.all(HarvestRun)) >= args.requests, ideal * 3 + 60, "the backlog", every=0.02)
+        harness.wait_for(lambda: len(harness.all(HarvestRun)) >= args.requests, ideal * 3 + 60, "the backlog",
+                         every=0.02)
         actual = time.monotonic() - started
         stats = harness.stats(sid)
         failed = sum(r.status != "ok" for r in harness.all(HarvestRun))

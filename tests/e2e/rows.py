@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy import Table, select
 
-from harvester.core.accounts import Account
-from harvester.catalog.model import Endpoint
 from emulator.server import Exchange
-from harvester.pipeline.parse import records_at, tree_rows
+from harvester.catalog.model import Endpoint
+from harvester.core.accounts import Account
 from harvester.models import HarvestRun
+from harvester.pipeline.parse import records_at, tree_rows
 
 from .conftest import Harness
 
@@ -61,7 +61,7 @@ def hidden_columns(endpoint: Endpoint, table: Table) -> set[str]:
 
 def project(endpoint: Endpoint, table: Table, row: dict[str, Any]) -> tuple:
     hidden = hidden_columns(endpoint, table)
-    return tuple(_HIDDEN if name in hidden else plain(row[name]) for name in table.columns.keys())
+    return tuple(_HIDDEN if c.key in hidden else plain(row[c.key]) for c in table.columns)
 
 
 def served(exchanges: list[Exchange], accounts: dict[str, Account], candidates: list[Endpoint]) -> dict:

@@ -9,12 +9,14 @@ requests once more change nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from harvester.core.accounts import get_account
+from emulator.wb.data import seller as data
 from harvester.catalog import endpoints, endpoints_for
 from harvester.catalog.model import Endpoint
-from emulator.wb.data import seller as data
+from harvester.core.accounts import get_account
 from harvester.models import AccountState, EndpointBlock, HarvestRun, Watermark
 from harvester.worker.tasks import dispatch, harvest
 from tests.openapi import check_exchange, spec_for
@@ -109,12 +111,12 @@ def test_jam_only_endpoints_are_blocked_once_without_the_subscription_until_the_
     dispatch.delay(account_id=name, endpoint="wb.stocks_products")  # a marker that the queue moved on
     harness.wait_for(lambda: any(r.endpoint == "wb.stocks_products" for r in harness.all(HarvestRun)), 60, "marker")
     assert jam_requests() == refused  # blocked: not one more search-report request
-    assert "Jam" in (harness.all(EndpointBlock)[0].reason or "") or "403" in (harness.all(EndpointBlock)[0].reason or "")
+    reason = harness.all(EndpointBlock)[0].reason or ""
+    assert "Jam" in reason or "403" in reason
 
     harness.emulator_post("/__emulator/sellers", {"seller": name, "jam": True})
-    accounts = harness.env["HARVESTER_ACCOUNTS_FILE"]
-    text = open(accounts).read().replace(f'id = "{name}"', f'id = "{name}"\nname = "now with Jam"')
-    open(accounts, "w").write(text)
+    accounts = Path(harness.env["HARVESTER_ACCOUNTS_FILE"])
+    accounts.write_text(accounts.read_text().replace(f'id = "{name}"', f'id = "{name}"\nname = "now with Jam"'))
     dispatch.delay(account_id=name, endpoint=jam_endpoints[0].name)
     harness.wait_for(lambda: not harness.all(EndpointBlock), 60, "the block lifted by the settings change")
 

@@ -6,8 +6,8 @@ import signal
 import subprocess
 import sys
 
-from harvester.core.accounts import get_accounts
 from emulator.wb.data import seller as data
+from harvester.core.accounts import get_accounts
 from harvester.ops.status import status_rows
 from harvester.pipeline.store.db import get_engine
 

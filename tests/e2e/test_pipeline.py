@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from emulator import make_wb_token
 from emulator.wb.data import seller as data
+from harvester.models import HarvestRun, JobStatus, ReportJob, Watermark, WbPaidStorage, WbStocksProduct
 from harvester.pipeline.schedule import today
-from harvester.models import HarvestRun, JobStatus, ReportJob, WbPaidStorage, WbStocksProduct, Watermark
 from harvester.worker.tasks import dispatch, harvest
 
 from .conftest import Harness
@@ -54,7 +54,7 @@ def test_both_endpoints_land_exactly_what_the_emulator_served_and_reruns_change_
         dispatch.delay(endpoint=endpoint)
     yesterday = today() - dt.timedelta(days=1)
     for account in sids:
-        harness.wait_for(lambda: _done(harness, account, "wb.stocks_products", today())
+        harness.wait_for(lambda account=account: _done(harness, account, "wb.stocks_products", today())
                          and _done(harness, account, "wb.paid_storage", yesterday), 90, f"{account} complete")
 
     for account, sid in sids.items():
@@ -70,8 +70,10 @@ def test_both_endpoints_land_exactly_what_the_emulator_served_and_reruns_change_
         served_storage = _served_storage(sid)
         stored_storage = [r for r in harness.all(WbPaidStorage) if r.account_id == account]
         assert len(stored_storage) == len(served_storage)
-        assert sorted((str(r.date), r.office_id, r.gi_id, r.chrt_id, r.barcode, r.warehouse_price) for r in stored_storage) == sorted(
-            (x["date"], x["officeId"], x["giId"], x["chrtId"], x["barcode"], x["warehousePrice"]) for x in served_storage)
+        assert sorted((str(r.date), r.office_id, r.gi_id, r.chrt_id, r.barcode, r.warehouse_price)
+                      for r in stored_storage) == sorted(
+            (x["date"], x["officeId"], x["giId"], x["chrtId"], x["barcode"], x["warehousePrice"])
+            for x in served_storage)
 
     jobs = harness.all(ReportJob)
     assert {j.status for j in jobs} == {JobStatus.DONE} and len(jobs) == 4  # 10 days = 8 + 2 per account
@@ -155,8 +157,9 @@ def test_a_refused_token_stops_its_schedules_until_it_is_rotated(harness: Harnes
     dispatches = lambda: harness.logs().count('"event": "dispatched"')  # noqa: E731
     for expected_runs, n in ((1, 1), (1, 2)):
         dispatch.delay(endpoint="wb.stocks_products")
-        harness.wait_for(lambda: dispatches() >= n, 30, f"dispatch {n}")
-        harness.wait_for(lambda: len(harness.all(HarvestRun)) >= expected_runs, 30, "the failed run")
+        harness.wait_for(lambda n=n: dispatches() >= n, 30, f"dispatch {n}")
+        harness.wait_for(lambda expected_runs=expected_runs: len(harness.all(HarvestRun)) >= expected_runs, 30,
+                         "the failed run")
     assert [r.status for r in harness.all(HarvestRun)] == ["failed"]  # the second dispatch skipped the account
     assert harness.stats(sid)["401"] == 1 and harness.logs().count("token_invalid") == 1
     harness.token_path("rotating").write_text(make_wb_token("rotating", ["analytics"]))

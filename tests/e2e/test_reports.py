@@ -6,11 +6,12 @@ import datetime as dt
 import time
 
 import pytest
-from harvester.catalog import get_endpoint
+
 from emulator.wb.data.acceptance import acceptance
 from emulator.wb.data.csv_files import csv_report
-from harvester.pipeline.schedule import today
+from harvester.catalog import get_endpoint
 from harvester.models import JobStatus, ReportQuota, WbAcceptanceReport, WbFunnelDetailHistory, WbPaidStorage
+from harvester.pipeline.schedule import today
 from harvester.worker.tasks import backfill, dispatch
 
 from .conftest import Harness
@@ -33,7 +34,8 @@ def test_every_csv_report_type_lands_what_the_emulator_served(harness: Harness) 
     for name in ("detail_history", "grouped_history", "search_queries_group", "search_queries_product",
                  "search_queries_text", "stock_history", "stock_daily"):
         dispatch.delay(endpoint=f"wb.csv.{name}")
-    harness.wait_for(lambda: len(harness.jobs()) >= 7 and all(j.status.terminal for j in harness.jobs()), 120, "reports")
+    harness.wait_for(lambda: len(harness.jobs()) >= 7 and all(j.status.terminal for j in harness.jobs()), 120,
+                     "reports")
     assert {j.status for j in harness.jobs()} == {JobStatus.DONE}, [(j.endpoint, j.last_error) for j in harness.jobs()]
     for job in harness.jobs():
         served = _served(sid, job.endpoint, (job.window_start, job.window_end))

@@ -13,13 +13,12 @@ import time
 
 import pytest
 
-from harvester.core.accounts import get_account
-from harvester.catalog import endpoints_for
 from emulator import ym_business_id, ym_campaign_ids
 from emulator.ym import host as ym_host
 from emulator.ym.data import catalogue as ymdata
 from emulator.ym.data import report_files as ym_files
-from harvester.pipeline.schedule import today
+from harvester.catalog import endpoints_for
+from harvester.core.accounts import get_account
 from harvester.models import HarvestRun, JobStatus, Watermark
 from harvester.models.ym import (
     YmMarketplaceServicePlacement,
@@ -28,6 +27,7 @@ from harvester.models.ym import (
     YmStatsSkuTariff,
     YmStocksOnWarehouses,
 )
+from harvester.pipeline.schedule import today
 from harvester.worker.tasks import dispatch, harvest
 from tests.openapi import check_exchange
 

@@ -10,27 +10,28 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
-from sqlmodel import select, update
+from sqlmodel import col, select, update
 
 from harvester.catalog import get_endpoint
 from harvester.catalog.model import RemoteStatus
 from harvester.core.errors import BadRequest, QuotaExhausted
 from harvester.core.request import Request, fill_template
+from harvester.models import JobStatus, ReportJob
+from harvester.models.state import utcnow
 from harvester.pipeline.flows import jobs, quota
-from harvester.pipeline.flows.steps import Outcome, Step, StepContext, finish, load_file, ready, recreate, still_running
+from harvester.pipeline.flows.steps import Outcome, Step, StepContext, fail, load_file, ready, recreate, still_running
 from harvester.pipeline.gate import Wait
 from harvester.pipeline.parse import records_at
 from harvester.pipeline.store.db import session_scope
-from harvester.models import JobStatus, ReportJob
-from harvester.models.state import utcnow
 
 log = structlog.get_logger(__name__)
 
 
-def _list(ctx: StepContext, ids: list[str]) -> dict[str, dict[str, Any]]:
+def _list(ctx: StepContext, ids: list[str]) -> dict[str, Mapping[str, Any]]:
     """Status of several reports in one call (all four methods share 3 calls a minute)."""
     call = ctx.flow.list
     request = Request.from_call(call, ids=ids)
@@ -87,33 +88,33 @@ def poll(ctx: StepContext, job: ReportJob) -> ReportJob:
         with session_scope() as session:
             waiting = [j for j in session.exec(select(ReportJob).where(
                 ReportJob.account_id == job.account_id, ReportJob.status == JobStatus.POLLING,
-                ReportJob.remote_id.is_not(None)))  # type: ignore[union-attr]
+                col(ReportJob.remote_id).is_not(None)))
                 if get_endpoint(j.endpoint).flow_kind == ctx.endpoint.flow_kind]
         # what each row was when read: a sibling that moved on meanwhile (rebuilt, recreated)
         # must not get a status read before its move
         seen = {j.id: (j.remote_id, j.retries) for j in waiting} | {job.id: (job.remote_id, job.retries)}
-        found = _list(ctx, sorted({report_id for report_id, _ in seen.values()}))  # type: ignore[type-var]
+        found = _list(ctx, sorted({report_id for report_id, _ in seen.values() if report_id is not None}))
         now = utcnow()
         with session_scope() as session:
             for job_id, (report_id, retries) in seen.items():
                 item = found.get(report_id)  # type: ignore[arg-type]
                 session.execute(update(ReportJob)
-                                .where(ReportJob.id == job_id, ReportJob.status == JobStatus.POLLING,  # type: ignore[arg-type]
-                                       ReportJob.remote_id == report_id, ReportJob.retries == retries)  # type: ignore[arg-type]
+                                .where(col(ReportJob.id) == job_id, col(ReportJob.status) == JobStatus.POLLING,
+                                       col(ReportJob.remote_id) == report_id, col(ReportJob.retries) == retries)
                                 .values(remote_status=str(item.get("status")) if item else ABSENT, checked_at=now))
         item = found.get(job.remote_id)  # type: ignore[arg-type]
         job.remote_status, job.checked_at = (str(item.get("status")) if item else ABSENT), now
     raw = job.remote_status
     outcome = RemoteStatus.GONE if raw == ABSENT else ctx.flow.statuses.get(raw)
     if outcome is None:
-        return finish(job.id, JobStatus.FAILED, f"{ctx.flow.list.method} {ctx.flow.list.path}: unknown status {raw!r}", ctx.task_id)  # type: ignore[arg-type]
+        return fail(ctx, job, f"{ctx.flow.list.method} {ctx.flow.list.path}: unknown status {raw!r}")
     return POLL_OUTCOMES[outcome](ctx, job, raw)
 
 
 def _failed(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
     """WB failed to build it: ask for a rebuild after the cooldown, a few times at most."""
     if job.retries >= ctx.settings.report_max_retries:
-        return finish(job.id, JobStatus.FAILED, f"the report ended {raw} {job.retries + 1} times; gave up", ctx.task_id)  # type: ignore[arg-type]
+        return fail(ctx, job, f"the report ended {raw} {job.retries + 1} times; gave up")
     with session_scope() as session:
         return jobs.save(session, job, status=JobStatus.RETRYING, last_error=f"the report ended {raw}",
                          next_run_at=ctx.later(ctx.flow.retry_cooldown))

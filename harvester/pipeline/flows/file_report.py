@@ -11,9 +11,9 @@ from __future__ import annotations
 from harvester.catalog.model import RemoteStatus
 from harvester.core.errors import BadRequest, Forbidden, Transient
 from harvester.core.request import Request, dig
-from harvester.pipeline.flows.steps import Outcome, Step, StepContext, finish, load_file, ready, recreate, still_running
-from harvester.pipeline.flows.task_flow import create
 from harvester.models import JobStatus, ReportJob
+from harvester.pipeline.flows.steps import Outcome, Step, StepContext, fail, load_file, ready, recreate, still_running
+from harvester.pipeline.flows.task_flow import create
 
 
 def _info(ctx: StepContext, job: ReportJob) -> dict:
@@ -36,7 +36,7 @@ def poll(ctx: StepContext, job: ReportJob) -> ReportJob:
         return load_file(ctx, job, None, f"report {job.remote_id}: {sub}")
     outcome = ctx.flow.statuses.get(raw) if isinstance(raw, str) else None
     if outcome is None:
-        return finish(job.id, JobStatus.FAILED, f"report {job.remote_id}: unknown status {raw!r}", ctx.task_id)  # type: ignore[arg-type]
+        return fail(ctx, job, f"report {job.remote_id}: unknown status {raw!r}")
     return POLL_OUTCOMES[outcome](ctx, job, f"{raw}/{sub}" if sub else raw)
 
 
@@ -60,7 +60,8 @@ def download(ctx: StepContext, job: ReportJob) -> ReportJob:
         response = ctx.gate.send(ctx.account, request, call, stream=True)
     except (BadRequest, Forbidden) as exc:
         if exc.status in (403, 404, 410):  # the link expired between info and download
-            raise Transient(f"report {job.remote_id}: the file link was refused ({exc.status}); asking for a new one")
+            raise Transient(
+                f"report {job.remote_id}: the file link was refused ({exc.status}); asking for a new one") from exc
         raise
     return load_file(ctx, job, response, f"report {job.remote_id}")
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from harvester.models import JobStatus, ReportJob
 from harvester.models.state import utcnow
 
 
-def ensure_job(session: Session, account_id: str, endpoint: str, window: tuple[dt.date, dt.date], deadline: dt.timedelta) -> tuple[ReportJob, bool]:
+def ensure_job(session: Session, account_id: str, endpoint: str, window: tuple[dt.date, dt.date],
+               deadline: dt.timedelta) -> tuple[ReportJob, bool]:
     """The job for this window, created or restarted if it had ended; bool = it needs a kick."""
     job = session.exec(
         select(ReportJob).where(
@@ -50,8 +51,8 @@ def stalled(session: Session, grace: dt.timedelta, limit: int = 500) -> list[Rep
     return list(
         session.exec(
             select(ReportJob)
-            .where(ReportJob.status.in_(active), ReportJob.next_run_at < cutoff)  # type: ignore[attr-defined]
-            .order_by(ReportJob.next_run_at)
+            .where(col(ReportJob.status).in_(active), ReportJob.next_run_at < cutoff)
+            .order_by(col(ReportJob.next_run_at))
             .limit(limit)
         )
     )

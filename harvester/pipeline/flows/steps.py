@@ -18,18 +18,19 @@ from typing import Any
 import requests
 import structlog
 
-from harvester.core.accounts import Account
 from harvester.catalog.model import Endpoint
+from harvester.core.accounts import Account
 from harvester.core.counters import count
+from harvester.core.settings import Settings
+from harvester.models import JobStatus, ReportJob
+from harvester.models.state import utcnow
+from harvester.models.tables import table_of
 from harvester.pipeline.client import spool
 from harvester.pipeline.flows import jobs
 from harvester.pipeline.gate import Gate
-from harvester.core.settings import Settings
-from harvester.pipeline.store.db import session_scope
 from harvester.pipeline.parse import read_report
+from harvester.pipeline.store.db import session_scope
 from harvester.pipeline.store.load import load_csv_report
-from harvester.models import JobStatus, ReportJob
-from harvester.models.state import utcnow
 from harvester.pipeline.store.runlog import advance_watermark, record_run
 
 log = structlog.get_logger(__name__)
@@ -73,6 +74,12 @@ def finish(job_id: int, status: JobStatus, error: str, task_id: str | None = Non
     return job
 
 
+def fail(ctx: StepContext, job: ReportJob, error: str) -> ReportJob:
+    """`finish` a job read from the store (so it has an id) as FAILED."""
+    assert job.id is not None
+    return finish(job.id, JobStatus.FAILED, error, ctx.task_id)
+
+
 def succeed(ctx: StepContext, job: ReportJob, load: Callable[[Any], int]) -> ReportJob:
     """Load the report with `load(session)` and mark the job DONE, all in one transaction."""
     with session_scope() as session:
@@ -89,7 +96,7 @@ def succeed(ctx: StepContext, job: ReportJob, load: Callable[[Any], int]) -> Rep
 def load_file(ctx: StepContext, job: ReportJob, response: requests.Response | None, label: str) -> ReportJob:
     """Spool a report's ZIP to a temporary file and load its CSV, then mark the job DONE
     (`succeed`); None is a report with no data, which still replaces the job's window."""
-    table = ctx.endpoint.model.__table__  # type: ignore[attr-defined]
+    table = table_of(ctx.endpoint.model)
     with tempfile.TemporaryDirectory(prefix="harvester-") as tmp:
         path = None
         if response is not None:
@@ -103,7 +110,7 @@ def load_file(ctx: StepContext, job: ReportJob, response: requests.Response | No
 def recreate(ctx: StepContext, job: ReportJob, reason: str, delay: float | None = None) -> ReportJob:
     """Create the report again after a failure or expiry, up to the attempt cap; the run log says why."""
     if job.attempts >= ctx.settings.flow_max_attempts:
-        return finish(job.id, JobStatus.FAILED, f"{reason}; gave up after {job.attempts} reports", ctx.task_id)  # type: ignore[arg-type]
+        return fail(ctx, job, f"{reason}; gave up after {job.attempts} reports")
     log.warning("flow_recreate", job_id=job.id, reason=reason, attempts=job.attempts)
     with session_scope() as session:
         record_run(session, account_id=job.account_id, endpoint=job.endpoint, window=window(job),

@@ -9,17 +9,17 @@ between WB's answer and that commit, and the log says so when it happens.
 
 from __future__ import annotations
 
-
 import structlog
 
 from harvester.catalog.model import RemoteStatus
 from harvester.core.errors import BadRequest, HarvestError, Transient
 from harvester.core.request import Request, dig
+from harvester.models import JobStatus, ReportJob
+from harvester.models.tables import table_of
 from harvester.pipeline.flows import jobs
-from harvester.pipeline.flows.steps import Outcome, Step, StepContext, finish, ready, recreate, still_running, succeed
+from harvester.pipeline.flows.steps import Outcome, Step, StepContext, fail, ready, recreate, still_running, succeed
 from harvester.pipeline.parse import records_at, to_rows
 from harvester.pipeline.store.db import session_scope
-from harvester.models import JobStatus, ReportJob
 from harvester.pipeline.store.upsert import upsert
 
 log = structlog.get_logger(__name__)
@@ -57,7 +57,7 @@ def poll(ctx: StepContext, job: ReportJob) -> ReportJob:
     raw = dig(ctx.gate.call(ctx.account, request, call, ctx.booked), ctx.flow.status_field)
     outcome = ctx.flow.statuses.get(raw) if isinstance(raw, str) else None
     if outcome is None:
-        return finish(job.id, JobStatus.FAILED, f"{request.label}: unknown status {raw!r}", ctx.task_id)  # type: ignore[arg-type]
+        return fail(ctx, job, f"{request.label}: unknown status {raw!r}")
     return POLL_OUTCOMES[outcome](ctx, job, raw)
 
 
@@ -80,7 +80,7 @@ def download(ctx: StepContext, job: ReportJob) -> ReportJob:
             return recreate(ctx, job, "the report was gone when it was downloaded")
         raise
     records = records_at(body, call.records, request.label)
-    table = ctx.endpoint.model.__table__  # type: ignore[attr-defined]
+    table = table_of(ctx.endpoint.model)
     rows = to_rows(table, records, ctx.context(job), request.label)
     return succeed(ctx, job, lambda session: upsert(session, table, rows))
 

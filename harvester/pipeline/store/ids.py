@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Table, func, select, tuple_
 from sqlmodel import Session
 
-from harvester.core.accounts import Account
 from harvester.catalog.model import Ids
+from harvester.core.accounts import Account
 
 
 def id_rows(session: Session, table: Table, account: Account, ids: Ids, after: tuple[Any, ...] | None = None,

@@ -54,6 +54,7 @@ def _copy(session: Session, table: Table, columns: list[str], context: Mapping[s
     prefix = out.getvalue().encode() + b","
     rows, inside, buffer = 0, False, []
     connection = session.connection().connection.driver_connection
+    assert connection is not None  # the session's connection is checked out, so it is live
     with connection.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN (FORMAT csv)') as copy:
         for line in lines:
             if not inside:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from harvester.models import HarvestRun, Watermark
 from harvester.models.state import utcnow
+from harvester.models.tables import table_of
 from harvester.pipeline.store.upsert import get_or_insert, insert_missing
 
 
@@ -52,7 +53,7 @@ def anchor_watermark(session: Session, account_id: str, endpoint: str, first_day
     days would never be due again.
     """
     anchor = {"account_id": account_id, "endpoint": endpoint, "complete_until": first_day - dt.timedelta(days=1)}
-    insert_missing(session, Watermark.__table__, anchor)  # type: ignore[arg-type]
+    insert_missing(session, table_of(Watermark), anchor)
 
 
 def advance_watermark(session: Session, account_id: str, endpoint: str, window: tuple[dt.date, dt.date]) -> None:
@@ -68,10 +69,10 @@ def advance_watermark(session: Session, account_id: str, endpoint: str, window: 
     else:
         session.flush()
         done = session.exec(
-            select(HarvestRun.window_start, HarvestRun.window_end)
+            select(col(HarvestRun.window_start), col(HarvestRun.window_end))
             .where(HarvestRun.account_id == account_id, HarvestRun.endpoint == endpoint,
                    HarvestRun.status == "ok", HarvestRun.window_end > mark.complete_until)
-            .order_by(HarvestRun.window_start)
+            .order_by(col(HarvestRun.window_start))
         )
         for start, end in done:
             if start > mark.complete_until + dt.timedelta(days=1):

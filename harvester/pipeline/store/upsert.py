@@ -6,13 +6,18 @@ touch the same row twice on PostgreSQL.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+from harvester.models.tables import table_of
+
+# Both dialects' INSERT has `excluded` and the ON CONFLICT clauses; plain `sqlalchemy.insert` has neither.
+_INSERTS: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def upsert(session: Session, table: Table, rows: Iterable[dict[str, Any]]) -> int:
@@ -48,6 +53,6 @@ def get_or_insert(session: Session, model: type[SQLModel], key: dict[str, Any], 
     ident = tuple(key.values())
     row = session.get(model, ident)
     if row is None:
-        insert_missing(session, model.__table__, {**key, **values})  # type: ignore[attr-defined]
+        insert_missing(session, table_of(model), {**key, **values})
         row = session.get(model, ident)
     return row
