@@ -22,6 +22,7 @@ from harvester.pipeline.client import decode_json
 from harvester.pipeline.flows.jobs import ensure_job, save
 from harvester.pipeline.flows.run import run_step
 from harvester.pipeline.flows.steps import StepContext
+from harvester.pipeline.gate import Wait
 from harvester.pipeline.store.db import get_engine, session_scope
 
 WINDOW = (dt.date(2026, 11, 1), dt.date(2026, 11, 2))
@@ -174,3 +175,38 @@ def test_a_sibling_rebuilt_while_the_list_call_was_out_keeps_its_own_state() -> 
     with Session(get_engine()) as session:
         sibling = session.get(ReportJob, second)
         assert sibling is not None and (sibling.remote_status, sibling.checked_at) == (None, None)
+
+
+class OneTokenGate(StubGate):
+    """A budget of `tokens` calls; past it, taking a token means waiting (as the shared bucket would)."""
+
+    def __init__(self, answers: dict[str, list[requests.Response]], tokens: int) -> None:
+        super().__init__(answers)
+        self.tokens = tokens
+        self.methods: list[str] = []
+
+    def acquire(self, account: Account, call: Any, booking: Any = None) -> None:
+        if self.tokens == 0:
+            raise Wait(20.0)
+        self.tokens -= 1
+
+    def call(self, account: Account, request: Any, call: Any, booking: Any = None) -> Any:
+        self.acquire(account, call, booking)
+        return super().call(account, request, call, booking)
+
+    def send(self, account: Account, request: Any, call: Any, stream: bool = False) -> requests.Response:
+        self.methods.append(call.method)
+        return super().send(account, request, call, stream)
+
+
+def test_a_create_found_absent_after_a_restart_is_sent_next_time_instead_of_looking_again() -> None:
+    """The lookup and the create share one budget: a job in CREATING must not spend every token
+    it gets on the lookup (the livelock: list calls, never a create)."""
+    job_id = _job(CSV, status=JobStatus.CREATING, remote_id="r1")
+    first = OneTokenGate({LIST: [answer(200, {"data": []})]}, tokens=1)
+    with pytest.raises(Wait):
+        _step(CSV, job_id, first)
+    assert first.methods == ["GET"]  # the lookup took the one token; the create must wait
+    second = OneTokenGate({LIST: [answer(200, {})]}, tokens=1)
+    job = _step(CSV, job_id, second)
+    assert second.methods == ["POST"] and job.status == JobStatus.POLLING  # the create, not the lookup again

@@ -39,6 +39,9 @@ def _list(ctx: StepContext, ids: list[str]) -> dict[str, Mapping[str, Any]]:
     return {str(item.get("id")): item for item in items}
 
 
+ABSENT = "absent from the list"
+
+
 def _quota_wait(job: ReportJob) -> Wait:
     with session_scope() as session:
         jobs.save(session, job, last_error="daily report quota spent; waiting for the next Moscow day")
@@ -47,13 +50,23 @@ def _quota_wait(job: ReportJob) -> Wait:
 
 
 def create(ctx: StepContext, job: ReportJob) -> ReportJob:
+    """Create the report under our own id; a job found CREATING (its create may have reached WB)
+    looks the id up first. The lookup and the create share one budget, so a lookup that found
+    nothing is remembered (`remote_status` ABSENT) and the next step creates straight away
+    instead of spending its token on the lookup again."""
     flow = ctx.flow
-    if job.status == JobStatus.CREATING and job.remote_id in _list(ctx, [job.remote_id]):  # type: ignore[list-item]
-        log.info("report_found_after_restart", job_id=job.id, report_id=job.remote_id)
+    if job.status == JobStatus.CREATING and job.remote_status != ABSENT:
+        if job.remote_id in _list(ctx, [job.remote_id]):  # type: ignore[list-item]
+            log.info("report_found_after_restart", job_id=job.id, report_id=job.remote_id)
+            with session_scope() as session:
+                return jobs.save(session, job, status=JobStatus.POLLING, attempts=job.attempts + 1,
+                                 remote_status=None, checked_at=None, next_run_at=ctx.later(flow.poll_every))
         with session_scope() as session:
-            return jobs.save(session, job, status=JobStatus.POLLING, attempts=job.attempts + 1,
-                             remote_status=None, checked_at=None, next_run_at=ctx.later(flow.poll_every))
+            jobs.save(session, job, remote_status=ABSENT)
     ctx.gate.acquire(ctx.account, flow.create, ctx.booked)
+    if job.status == JobStatus.CREATING:
+        with session_scope() as session:  # from here the create may reach WB: look it up after a crash
+            jobs.save(session, job, remote_status=None)
     if job.status == JobStatus.NEW:
         with session_scope() as session:
             took = quota.take(session, job.account_id, flow.daily_quota)
@@ -73,8 +86,6 @@ def create(ctx: StepContext, job: ReportJob) -> ReportJob:
         return jobs.save(session, job, status=JobStatus.POLLING, attempts=job.attempts + 1,
                          remote_status=None, checked_at=None, next_run_at=ctx.later(flow.poll_every))
 
-
-ABSENT = "absent from the list"
 
 
 def poll(ctx: StepContext, job: ReportJob) -> ReportJob:

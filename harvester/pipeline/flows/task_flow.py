@@ -17,9 +17,20 @@ from harvester.core.request import Request, dig
 from harvester.models import JobStatus, ReportJob
 from harvester.models.tables import table_of
 from harvester.pipeline.flows import jobs
-from harvester.pipeline.flows.steps import Outcome, Step, StepContext, fail, ready, recreate, still_running, succeed
+from harvester.pipeline.flows.steps import (
+    Outcome,
+    Step,
+    StepContext,
+    fail,
+    ready,
+    recreate,
+    still_running,
+    succeed,
+    window,
+)
 from harvester.pipeline.parse import records_at, to_rows
 from harvester.pipeline.store.db import session_scope
+from harvester.pipeline.store.runlog import record_run
 from harvester.pipeline.store.upsert import upsert
 
 log = structlog.get_logger(__name__)
@@ -28,11 +39,13 @@ log = structlog.get_logger(__name__)
 def create(ctx: StepContext, job: ReportJob) -> ReportJob:
     call = ctx.flow.create
     ctx.gate.acquire(ctx.account, call, ctx.booked)
-    if job.status == JobStatus.CREATING:
-        log.warning("flow_create_unconfirmed", job_id=job.id,
-                    detail="a previous create call may have reached the API before its worker died; "
-                           "the API has no task list to look it up in, so a new task is created")
     with session_scope() as session:
+        if job.status == JobStatus.CREATING:  # recorded where ops look, not only logged
+            error = ("unconfirmed: a previous create call may have reached the API before its worker "
+                     "died or its answer was cut; the API has no list to look it up in, so it is created again")
+            log.warning("flow_create_unconfirmed", job_id=job.id, detail=error)
+            record_run(session, account_id=job.account_id, endpoint=job.endpoint, window=window(job),
+                       status="unconfirmed", started_at=job.created_at, error=error, task_id=ctx.task_id, job_id=job.id)
         jobs.save(session, job, status=JobStatus.CREATING)
     request = Request.from_call(call, **ctx.account.context(), start=job.window_start.isoformat(),
                                 end=job.window_end.isoformat())
