@@ -133,7 +133,7 @@ def test_paid_storage_knows_every_status_the_emulator_reports() -> None:
         ("harvester.flow_step", (7, "a1", "wb.paid_storage"), {}, "wb.reports"),
         ("harvester.flow_step", (7, "a1", "wb.paid_storage"), {"booked": 0, "failures": 2}, "wb.reports"),
         ("harvester.dispatch", ("daily",), {}, "control"),
-        ("harvester.sweep", (), {}, "control"),
+        ("harvester.reconcile", (), {}, "control"),
     ],
 )
 def test_the_router_sends_harvests_to_the_marketplace_and_flow_steps_to_its_reports_queue(

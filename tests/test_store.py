@@ -16,7 +16,16 @@ from emulator.wb.data.seller import stocks_products
 from harvester.catalog.model import Window
 from harvester.core.accounts import Account
 from harvester.core.errors import Transient
-from harvester.models import AccountState, EndpointBlock, HarvestRun, Watermark, WbPaidStorage, WbStocksProduct
+from harvester.models import (
+    AccountState,
+    EndpointBlock,
+    HarvestRun,
+    Watermark,
+    WbPaidStorage,
+    WbStocksProduct,
+    WorkState,
+    WorkUnit,
+)
 from harvester.ops.status import status_rows
 from harvester.pipeline.client import decode_json
 from harvester.pipeline.parse import records_at, to_rows
@@ -215,11 +224,16 @@ def test_status_rows_counts_rows_per_account_and_shows_only_errors_newer_than_th
                                    status="failed", error=f"boom {account}", finished_at=at(hour)))
         session.add(HarvestRun(account_id="a1", endpoint="wb.stocks_products", window_start=DAY, window_end=DAY,
                                status="failed", error="never worked", finished_at=at(8)))
+        for day, state in ((1, WorkState.FAILED), (2, WorkState.PARKED), (3, WorkState.QUEUED), (4, WorkState.DONE)):
+            session.add(WorkUnit(account_id="a2", endpoint="wb.paid_storage", window_start=dt.date(2024, 3, day),
+                                 window_end=dt.date(2024, 3, day), state=state))
         session.commit()
     rows = {(r["account"], r["endpoint"]): r for r in status_rows(engine, accounts)}
     assert (rows["a1", "wb.paid_storage"]["rows"], rows["a2", "wb.paid_storage"]["rows"]) == (3, 2)
     assert rows["a1", "wb.paid_storage"]["last_error"] is None
     assert rows["a2", "wb.paid_storage"]["last_error"] == "boom a2"
     assert rows["a1", "wb.stocks_products"] == {"account": "a1", "endpoint": "wb.stocks_products",
-                                                "last_success": None, "rows": 0, "last_error": "never worked"}
+                                                "last_success": None, "rows": 0, "last_error": "never worked",
+                                                "pending": 0, "failed": 0}
+    assert (rows["a2", "wb.paid_storage"]["pending"], rows["a2", "wb.paid_storage"]["failed"]) == (2, 1)
     assert rows["a1", "wb.paid_storage"]["last_success"].startswith("2024-03-01T10:00:00")

@@ -66,8 +66,9 @@ class Settings(BaseSettings):
     max_retries: int = Field(
         8, ge=0, description="Retries of a transient failure (5xx, timeout, malformed body)."
     )
-    lock_ttl: int = Field(
-        3600, gt=0, description="Seconds a harvest lock lives if its worker dies."
+    lease_ttl: float = Field(
+        60.0, gt=0, description="Real seconds a running unit's lease lasts unless its worker renews it "
+        "(every third of it); after a worker dies, another takes the unit over this soon."
     )
     max_countdown: float = Field(
         600.0,
@@ -90,8 +91,13 @@ class Settings(BaseSettings):
     visibility_timeout: int = Field(
         7200, gt=0, description="Redis broker visibility timeout, seconds."
     )
+    node_timeout: float = Field(
+        15.0, gt=0, description="Real seconds without a sign of life after which a worker node is taken for dead: "
+        "the wake-ups it had reserved are sent again."
+    )
     sweep_interval: float = Field(
-        60.0, gt=0, description="Seconds between sweeps that re-kick stalled report flows."
+        60.0, gt=0, description="Seconds between runs of the reconciler, which wakes every unit of work "
+        "that is due and has no wake-up in flight; also how long a unit may stay queued or overdue first."
     )
     flow_deadline_hours: float = Field(
         24.0, gt=0, description="A report flow older than this ends TIMED_OUT."

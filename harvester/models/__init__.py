@@ -1,10 +1,20 @@
-"""Every table: the run log and flow state (`core`) and the report tables of each family.
+"""Every table: the harvester's own state (`state`: ledger, run log, flows) and the report tables of each family.
 
 Importing this package registers every table in the metadata migrations compare against.
 """
 
 from harvester.models import wb_analytics, wb_funnel, wb_promotion, wb_search, ym  # noqa: F401  (register tables)
-from harvester.models.state import AccountState, EndpointBlock, HarvestRun, JobStatus, ReportJob, ReportQuota, Watermark
+from harvester.models.state import (
+    AccountState,
+    EndpointBlock,
+    HarvestRun,
+    JobStatus,
+    ReportJob,
+    ReportQuota,
+    Watermark,
+    WorkState,
+    WorkUnit,
+)
 from harvester.models.wb import WbAcceptanceReport, WbPaidStorage, WbStocksProduct
 from harvester.models.wb_csv import (
     WbFunnelDetailHistory,
@@ -34,4 +44,6 @@ __all__ = [
     "WbStockDaily",
     "WbStockHistory",
     "WbStocksProduct",
+    "WorkState",
+    "WorkUnit",
 ]

@@ -1,16 +1,66 @@
-"""Tables of the harvester itself: the run log, per-endpoint watermarks, persisted report jobs."""
+"""Tables of the harvester itself: the ledger of work, the run log, per-endpoint watermarks,
+persisted report jobs, quotas and what it learned about accounts."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class WorkState(StrEnum):
+    """Where a unit of work stands in the ledger; DONE and FAILED are final."""
+
+    QUEUED = "QUEUED"  # a wake-up message is on its way to a worker
+    PARKED = "PARKED"  # waits until `due_at`: a token, a poll interval, a 429 pause or a backoff
+    RUNNING = "RUNNING"  # a worker holds the lease until `lease_until`
+    DONE = "DONE"
+    FAILED = "FAILED"
+
+    @property
+    def final(self) -> bool:
+        return self in (WorkState.DONE, WorkState.FAILED)
+
+
+class WorkUnit(SQLModel, table=True):
+    """One unit of work, a synchronous window or a report flow, written before anything is queued.
+
+    The broker only carries wake-ups: a lost message, a dead worker or a restarted Redis loses
+    no work, because the reconciler sends a wake-up for every unit that is due and not leased.
+    `generation` grows each time the unit is queued afresh, so a stale message is recognised.
+    """
+
+    __tablename__ = "work_unit"
+    __table_args__ = (UniqueConstraint("account_id", "endpoint", "window_start", "window_end"),
+                      Index("ix_work_unit_state_due_at", "state", "due_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str
+    endpoint: str
+    window_start: date
+    window_end: date
+    state: WorkState = WorkState.QUEUED
+    generation: int = 1
+    due_at: datetime = Field(default_factory=utcnow)
+    queued_at: datetime | None = None  # when its last wake-up was sent
+    queued_by: str | None = None  # the dispatch or backfill task that asked for it
+    lease_owner: str | None = None  # the task id running it
+    lease_until: datetime | None = None
+    failures: int = 0  # transient failures of the marketplace; outages of our own do not count
+    progress: dict[str, Any] | None = Field(default=None, sa_type=JSON)  # a window's cursor, ids done, rows, booking
+    job_id: int | None = None  # the report_job of a report flow
+    rows: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
 
 
 class HarvestRun(SQLModel, table=True):
@@ -23,7 +73,7 @@ class HarvestRun(SQLModel, table=True):
     endpoint: str = Field(index=True)
     window_start: date
     window_end: date
-    status: str  # ok | failed | recreated (a report flow starts over, `error` says why)
+    status: str  # ok | failed | recreated (a flow starts over) | unconfirmed (maybe created twice); see `error`
     rows: int = 0
     error: str | None = Field(default=None, sa_column=Column(Text))
     started_at: datetime = Field(default_factory=utcnow)

@@ -118,7 +118,8 @@ def status(
             stale.append(row)
         typer.echo(json.dumps(row, ensure_ascii=False) if as_json else
                    f"{row['account']:20} {row['endpoint']:30} rows={row['rows']:<9} "
-                   f"lag={'never' if lag is None else f'{lag:.1f}h':>8}  {row['last_error'] or ''}")
+                   f"lag={'never' if lag is None else f'{lag:.1f}h':>8} pending={row['pending']:<4} "
+                   f"failed={row['failed']:<3} {row['last_error'] or ''}")
     if stale:
         typer.secho(f"{len(stale)} account × endpoint pairs have no success within {stale_after:g} h",
                     fg="red", err=True)
@@ -144,12 +145,13 @@ def dispatch(
     cadence: str | None = typer.Option(None, help="Only endpoints of this cadence."),
     account: str | None = typer.Option(None, help="Only this account id."),
     endpoint: str | None = typer.Option(None, help="Only this endpoint name."),
+    refresh: bool = typer.Option(False, help="Also read again windows that finished lately."),
 ) -> None:
     """Queue every due window now instead of waiting for beat."""
     try:
         from harvester.worker.tasks import dispatch as dispatch_task
 
-        dispatch_task.delay(cadence, account, endpoint)
+        dispatch_task.delay(cadence, account, endpoint, refresh)
     except SettingsError as exc:
         _fail(str(exc))
     typer.echo("queued")
@@ -162,8 +164,10 @@ def backfill(
     since: datetime = typer.Option(..., formats=["%Y-%m-%d"], help="First day, YYYY-MM-DD."),
     until: datetime | None = typer.Option(None, formats=["%Y-%m-%d"], help="Last day (default: yesterday)."),
     wait: bool = typer.Option(True, help="Follow the landed windows with a progress bar until all are done."),
+    refresh: bool = typer.Option(False, help="Harvest again windows that are already done."),
 ) -> None:
-    """Queue a past period as legal windows; the limiter paces them, re-runs change nothing."""
+    """Queue a past period as legal windows; the limiter paces them; windows already done are
+    left alone unless --refresh, failed ones are tried again."""
     from harvester.catalog import get_endpoint
     from harvester.pipeline.schedule import split, today
     from harvester.worker.tasks import backfill as backfill_task
@@ -178,21 +182,20 @@ def backfill(
     if last < since.date():
         _fail(f"--until {last} is before --since {since.date()}")
     windows = split(since.date(), last, ep.window.max_days)
-    started = datetime.now(UTC)
-    backfill_task.delay(account, endpoint, since.date().isoformat(), last.isoformat())
+    backfill_task.delay(account, endpoint, since.date().isoformat(), last.isoformat(), refresh)
     typer.echo(f"queued {endpoint} for {account}: {since.date()} .. {last}, {len(windows)} windows")
     if wait:
-        _follow(account, endpoint, windows, started)
+        _follow(account, endpoint, windows)
 
 
-def _follow(account: str, endpoint: str, windows: list, started: datetime) -> None:
-    """A progress bar over the windows whose run has landed (ok or failed) since `started`."""
+def _follow(account: str, endpoint: str, windows: list) -> None:
+    """A progress bar over the windows whose unit of work has finished (done or failed)."""
     import time
 
     from rich.progress import Progress
     from sqlmodel import Session, select
 
-    from harvester.models import HarvestRun
+    from harvester.models import WorkUnit
     from harvester.pipeline.store.db import get_engine
 
     wanted = set(windows)
@@ -200,16 +203,15 @@ def _follow(account: str, endpoint: str, windows: list, started: datetime) -> No
         bar = progress.add_task(f"{endpoint} {account}", total=len(wanted))
         while True:
             with Session(get_engine()) as session:
-                runs = session.exec(select(HarvestRun).where(
-                    HarvestRun.account_id == account, HarvestRun.endpoint == endpoint,
-                    HarvestRun.status != "recreated", HarvestRun.finished_at >= started)).all()
-            landed = {(r.window_start, r.window_end): r.status for r in runs
-                      if (r.window_start, r.window_end) in wanted}
+                units = session.exec(select(WorkUnit).where(
+                    WorkUnit.account_id == account, WorkUnit.endpoint == endpoint)).all()
+            landed = {(u.window_start, u.window_end): u.state.value for u in units
+                      if (u.window_start, u.window_end) in wanted and u.state.final}
             progress.update(bar, completed=len(landed))
             if len(landed) == len(wanted):
                 break
             time.sleep(1)
-    failed = sorted(w for w, status in landed.items() if status == "failed")
+    failed = sorted(w for w, state in landed.items() if state == "FAILED")
     if failed:
         typer.secho(f"{len(failed)} windows failed, first {failed[0][0]}..{failed[0][1]}: see `harvester status`",
                     fg="red")
@@ -310,9 +312,7 @@ def up(
     import subprocess
     import threading
 
-    from harvester.ops.local import worker
-
-    with _local_broker(workdir), worker(workdir, concurrency) as proc:
+    with _local_broker(workdir):
         extra = []
         if with_flower:
             from harvester.ops.flower import FlowerConfigError, flower_command, flower_env
@@ -325,12 +325,26 @@ def up(
             threading.Thread(target=metrics, args=(metrics_port, "127.0.0.1"), daemon=True).start()
         typer.echo(f"worker and beat running (log: {workdir / 'worker.log'}); Ctrl-C stops them")
         try:
-            proc.wait()
+            _supervise(workdir, concurrency)
         except KeyboardInterrupt:
             typer.echo("stopping")
         finally:
             for p in extra:
                 p.terminate()
+
+
+def _supervise(workdir: Path, concurrency: int) -> None:
+    """Run the worker (with beat) and start it again whenever it exits, as systemd's
+    Restart=always does for the shipped units: a broker restart can make Celery exit."""
+    import time
+
+    from harvester.ops.local import worker
+
+    while True:
+        with worker(workdir, concurrency) as proc:
+            code = proc.wait()
+        typer.echo(f"the worker exited with code {code}; starting it again in 5 s", err=True)
+        time.sleep(5)
 
 
 @app.command("run-once")

@@ -10,14 +10,22 @@ from sqlmodel import Session, col
 
 from harvester.catalog import endpoints_for
 from harvester.core.accounts import Account
-from harvester.models import HarvestRun, Watermark
+from harvester.models import HarvestRun, Watermark, WorkState, WorkUnit
 from harvester.models.tables import table_of
 
 
 def status_rows(engine: Engine, accounts: dict[str, Account]) -> list[dict[str, Any]]:
-    """One object per account × endpoint: last_success, rows stored, last_error since then."""
+    """One object per account × endpoint: last_success, rows stored, last_error since then, and
+    its windows in the ledger still to do (queued, parked or running) and failed for good."""
     out = []
     with Session(engine) as session:
+        windows: dict[tuple[str, str], dict[str, int]] = {}
+        for account_id, endpoint_name, state, n in session.execute(
+                select(col(WorkUnit.account_id), col(WorkUnit.endpoint), col(WorkUnit.state), func.count())
+                .where(col(WorkUnit.state) != WorkState.DONE)
+                .group_by(col(WorkUnit.account_id), col(WorkUnit.endpoint), col(WorkUnit.state))):
+            counts = windows.setdefault((account_id, endpoint_name), {"pending": 0, "failed": 0})
+            counts["failed" if state == WorkState.FAILED else "pending"] += n
         for account in accounts.values():
             for endpoint in endpoints_for(account.marketplace, account.wb_api_generation):
                 mark = session.get(Watermark, (account.id, endpoint.name))
@@ -42,5 +50,6 @@ def status_rows(engine: Engine, accounts: dict[str, Account]) -> list[dict[str, 
                     "last_success": last_success.isoformat() if last_success else None,
                     "rows": rows,
                     "last_error": last_error,
+                    **windows.get((account.id, endpoint.name), {"pending": 0, "failed": 0}),
                 })
     return out

@@ -29,6 +29,10 @@ CADENCES: dict[str, crontab] = {
 }
 
 
+# The period of each cadence: a finished window is read again at most once per half period.
+CADENCE_SECONDS: dict[str, float] = {"15min": 900, "30min": 1800, "hourly": 3600, "daily": 86400, "weekly": 604800}
+
+
 def today() -> dt.date:
     return dt.datetime.now(MOSCOW).date()
 
@@ -71,10 +75,10 @@ def chunks(rows: list[tuple[Any, ...]], per_call: int, group: int | None = None)
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict]:
-    """Celery beat entries: a dispatch per cadence and the flow sweeper."""
+    """Celery beat entries: a dispatch per cadence and the reconciler of the ledger."""
     entries = {
         f"dispatch-{name}": {"task": "harvester.dispatch", "schedule": when, "args": (name,)}
         for name, when in CADENCES.items()
     }
-    entries["sweep-flows"] = {"task": "harvester.sweep", "schedule": schedule(settings.sweep_interval)}
+    entries["reconcile"] = {"task": "harvester.reconcile", "schedule": schedule(settings.sweep_interval)}
     return entries

@@ -3,18 +3,25 @@
 The one place that turns what a harvest or a flow step raised into what the task does next:
 
     Wait                         run again when the limiter (or a poll interval) says, with its booking
-    Retriable, database errors   run again after an exponential backoff, up to `max_retries`
+    our database or Redis down   run again after a backoff; an outage of our own is not the unit's failure
+    Retriable                    run again after an exponential backoff, up to `max_retries`
     HarvestError, TokenError     a final failure, recorded once; a refusal also blocks what it refused
     anything else (a bug)        a final failure, logged with its traceback
+
+`leased` keeps the unit's lease alive while the work runs, from a thread, so a long download
+or load is never taken for a dead worker's.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import redis
 import structlog
 from sqlalchemy.exc import OperationalError
 
@@ -23,14 +30,18 @@ from harvester.core.accounts import Account, TokenError, get_account
 from harvester.core.errors import Forbidden, HarvestError, Retriable, ScopeDenied, Unauthorized
 from harvester.core.settings import Settings, SettingsError
 from harvester.pipeline.gate import Gate, Wait
+from harvester.pipeline.store import ledger
 from harvester.pipeline.store.accounts_state import block_feature, fingerprint, mark_token_invalid
 from harvester.pipeline.store.db import session_scope
 from harvester.worker.runtime import Runtime
 
 log = structlog.get_logger(__name__)
 
-# Failures worth another try (the API's or the database's), and those retrying cannot fix.
-RETRY = (Retriable, OperationalError)
+# Our own stores down (waited out, never counted), the API's passing failures (counted, retried),
+# and what retrying cannot fix.
+OUTAGE = (OperationalError, redis.ConnectionError, redis.TimeoutError)
+OUTAGE_WAIT = 5.0  # real seconds between tries while our own database or Redis is down (never time-scaled)
+RETRY = (Retriable,)
 FINAL = (HarvestError, TokenError, SettingsError)
 
 
@@ -55,6 +66,10 @@ def attempt(rt: Runtime, account_id: str, endpoint: Endpoint, work: Callable[[Ga
         return Outcome(failures=failures)
     except Wait as wait:
         return Outcome(countdown=wait.countdown, booking=wait.booking, failures=failures)
+    except OUTAGE as exc:
+        countdown = outage_wait()
+        log.warning(f"{what}_outage", error=f"{type(exc).__name__}: {str(exc)[:200]}", countdown=countdown)
+        return Outcome(countdown=countdown, failures=failures)
     except RETRY as exc:
         if failures >= rt.settings.max_retries:
             return Outcome(failures=failures, error=f"{exc} (after {failures} retries)")
@@ -68,7 +83,8 @@ def attempt(rt: Runtime, account_id: str, endpoint: Endpoint, work: Callable[[Ga
         return Outcome(failures=failures, error=error)
     except Exception as exc:  # a bug: recorded where ops look, instead of a task that vanished
         log.exception(f"{what}_crashed")
-        return Outcome(failures=failures, error=f"account {account_id}: unexpected {type(exc).__name__}: {str(exc)[:300]}")
+        error = f"account {account_id}: unexpected {type(exc).__name__}: {str(exc)[:300]}"
+        return Outcome(failures=failures, error=error)
     finally:
         gate.close()
 
@@ -82,6 +98,11 @@ def about(account_id: str, exc: Exception) -> str:
 def backoff(settings: Settings, failures: int) -> float:
     """Exponential backoff with jitter for transient failures, in real seconds."""
     return min(settings.max_countdown, settings.scaled(5 * 2**failures)) * random.uniform(0.8, 1.2)
+
+
+def outage_wait() -> float:
+    """How long to wait out an outage of our own, with jitter so workers do not return at once."""
+    return OUTAGE_WAIT * random.uniform(0.8, 1.2)
 
 
 def account_print(account: Account, token: str) -> str:
@@ -104,3 +125,27 @@ def note_refusal(exc: Exception, account: Account, endpoint: Endpoint, error: st
         else:
             feature = endpoint.requires or endpoint.name
         block_feature(session, account.id, feature, account_print(account, account.token()), error)
+
+
+@contextmanager
+def leased(unit_id: int, owner: str, ttl: float) -> Iterator[None]:
+    """Renew the unit's lease every third of `ttl` while the block runs."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(ttl / 3):
+            try:
+                with session_scope() as session:
+                    if not ledger.renew(session, unit_id, owner, ttl):
+                        log.warning("lease_lost", unit=unit_id)
+                        return
+            except OUTAGE as exc:  # the lease may run out; a take-over then repeats idempotent work
+                log.warning("lease_renew_failed", unit=unit_id, error=str(exc)[:200])
+
+    thread = threading.Thread(target=renew, name=f"lease-{unit_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

@@ -35,7 +35,7 @@ def _bind_context(task_id: str, task: Task, args: tuple, kwargs: dict, **_: Any)
              "harvester.flow_step": ("job_id", "account", "endpoint"),
              "harvester.dispatch": ("cadence", "account", "endpoint")}.get(task.name, ())
     inherited = getattr(task.request, "harvester_context", None) or {}
-    own = {k: v for k, v in zip(names, args) if v is not None}
+    own = {k: v for k, v in zip(names, args, strict=False) if v is not None}
     structlog.contextvars.bind_contextvars(**{**inherited, "task_id": task_id, "task": task.name, **own})
 
 

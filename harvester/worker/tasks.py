@@ -1,61 +1,75 @@
-"""Celery tasks: the thin layer that turns waits and failures into re-queues and run-log rows.
+"""Celery tasks: the thin layer between the ledger of work and the pipeline.
 
-    dispatch(cadence)                    beat → one task per account × endpoint × legal window
-    harvest(account, endpoint, start, end)   one synchronous window, paged
-    flow_step(job_id, account, endpoint)     one transition of a persisted report flow
-    sweep()                              re-kicks flows whose next step is overdue (lost kicks, dead workers)
+    dispatch(cadence)                          beat → a ledger unit per account × endpoint × due window
+    backfill(account, endpoint, since, until)  the same for a period ops name
+    harvest(account, endpoint, start, end)     run one synchronous window (a unit) under its lease
+    flow_step(job_id, account, endpoint)       move one report flow (a unit) one step under its lease
+    reconcile()                                wake every unit that is due and has no wake-up in flight
 
-Arguments are ids, names and ISO dates only: readable in Flower, never a secret. Nothing
-sleeps: a `Wait` becomes `self.retry(countdown=…)`.
+A unit is written to the ledger before its wake-up is sent, and a worker runs it only while it
+holds the unit's lease. A unit that must wait is parked (see `wakeups`) instead of re-queued.
+Arguments are ids, names and ISO dates only: readable in Flower, never a secret.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import asdict
+from typing import Any
 
+import redis
 import structlog
 from celery import Task
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from harvester.catalog import check_overrides, endpoints_for, get_endpoint
 from harvester.catalog.model import Endpoint
 from harvester.core.accounts import Account, TokenError, get_account, get_accounts
 from harvester.core.counters import count
-from harvester.core.settings import Settings, get_settings
-from harvester.models import JobStatus, ReportJob, Watermark
+from harvester.core.settings import Settings
+from harvester.models import JobStatus, ReportJob, Watermark, WorkState, WorkUnit
 from harvester.models.state import utcnow
-from harvester.pipeline.flows.jobs import ensure_job, save, stalled
+from harvester.pipeline.flows.jobs import ensure_job
 from harvester.pipeline.flows.run import run_step
 from harvester.pipeline.flows.steps import StepContext, finish
+from harvester.pipeline.gate import Gate
 from harvester.pipeline.harvest import Progress, harvest_window
-from harvester.pipeline.schedule import due_windows, split, today
+from harvester.pipeline.schedule import CADENCE_SECONDS, due_windows, split, today
+from harvester.pipeline.store import ledger
 from harvester.pipeline.store.accounts_state import blocked_features, token_blocked
 from harvester.pipeline.store.db import session_scope
 from harvester.pipeline.store.runlog import advance_watermark, anchor_watermark, record_run
-from harvester.worker import locks
+from harvester.worker import wakeups
 from harvester.worker.app import app
-from harvester.pipeline.gate import Gate
-from harvester.worker.runner import account_print, attempt
-from harvester.worker.runtime import get_runtime
+from harvester.worker.runner import OUTAGE, Outcome, account_print, attempt, leased, outage_wait
+from harvester.worker.runtime import Runtime, get_runtime
 
 log = structlog.get_logger(__name__)
 
+Window = tuple[dt.date, dt.date]
 
-def _enqueue(account: Account, endpoint: Endpoint, window: tuple[dt.date, dt.date], settings: Settings) -> bool:
-    start, end = window[0].isoformat(), window[1].isoformat()
-    if endpoint.flow is None:
-        harvest.delay(account.id, endpoint.name, start, end)
-        return True
-    deadline = dt.timedelta(hours=settings.scaled(settings.flow_deadline_hours))
-    try:
-        with session_scope() as session:
-            job, kick = ensure_job(session, account.id, endpoint.name, window, deadline)
-    except IntegrityError:  # another dispatch created the same job a moment ago
-        return False
-    if kick:
-        flow_step.delay(job.id, account.id, endpoint.name)
-    return kick
+
+def _write_unit(session: Session, account: Account, endpoint: Endpoint, window: Window, settings: Settings,
+                **when: Any) -> WorkUnit | None:
+    """The ledger unit of one window, written (and, for a report flow, its job opened) before any message."""
+    unit = ledger.enqueue(session, account.id, endpoint.name, window, **when)
+    if unit is not None and endpoint.flow is not None:
+        deadline = dt.timedelta(hours=settings.scaled(settings.flow_deadline_hours))
+        job, _ = ensure_job(session, account.id, endpoint.name, window, deadline)
+        unit.job_id = job.id
+        session.add(unit)
+    return unit
+
+
+def _send(rt: Runtime, units: list[WorkUnit]) -> int:
+    """Wake-ups for units in the ledger, marked queued first; one the broker loses is sent
+    again by `reconcile`."""
+    with session_scope() as session:
+        marked = set(ledger.mark_queued(session, [u.id for u in units]))  # type: ignore[misc]
+    return len(wakeups.send(app, rt.redis, [u for u in units if u.id in marked]))
 
 
 def _source_ready(session: Session, account: Account, endpoint: Endpoint) -> bool:
@@ -66,23 +80,34 @@ def _source_ready(session: Session, account: Account, endpoint: Endpoint) -> boo
     return mark is not None and mark.last_success_at is not None
 
 
-def _dispatch_one(account: Account, endpoint: Endpoint, settings: Settings) -> int:
+def _dispatch_one(rt: Runtime, account: Account, endpoint: Endpoint, refresh: bool, queued_by: str | None) -> int:
+    # A finished window is read again (the lookback) at most once per half cadence, unless asked.
+    again = utcnow() - dt.timedelta(seconds=0 if refresh else CADENCE_SECONDS[endpoint.cadence] / 2)
     with session_scope() as session:
         if not _source_ready(session, account, endpoint):
-            log.info("dispatch_waits_for_source", account=account.id, endpoint=endpoint.name, source=endpoint.ids.source)
+            log.info("dispatch_waits_for_source", account=account.id, endpoint=endpoint.name,
+                     source=endpoint.ids.source if endpoint.ids else None)
             return 0
         mark = session.get(Watermark, (account.id, endpoint.name))
-        windows = due_windows(endpoint.window, mark.complete_until if mark else None, today(), settings.initial_days)
+        windows = due_windows(endpoint.window, mark.complete_until if mark else None, today(), rt.settings.initial_days)
         if windows and mark is None:
             anchor_watermark(session, account.id, endpoint.name, windows[0][0])
-    return sum(_enqueue(account, endpoint, window, settings) for window in windows)
+        units = [unit for window in windows if (unit := _write_unit(
+            session, account, endpoint, window, rt.settings, queued_by=queued_by, refresh_done_before=again))]
+    return _send(rt, units)
 
 
-@app.task(name="harvester.dispatch")
-def dispatch(cadence: str | None = None, account_id: str | None = None, endpoint: str | None = None) -> int:
-    """Fan out every due window of every account × endpoint of this cadence (None = all)."""
-    settings, queued = get_settings(), 0
-    check_overrides(settings)
+# Dispatch and backfill only write the ledger, idempotently: while our database or Redis is
+# down they are tried again until it is back (Celery's own retry options).
+_WAIT_OUT_OUTAGES = {"autoretry_for": OUTAGE, "retry_backoff": 2, "retry_backoff_max": 60, "max_retries": None}
+
+
+@app.task(bind=True, name="harvester.dispatch", **_WAIT_OUT_OUTAGES)
+def dispatch(self: Task, cadence: str | None = None, account_id: str | None = None, endpoint: str | None = None,
+             refresh: bool = False) -> int:
+    """Write a unit for every due window of every account × endpoint of this cadence (None = all)."""
+    rt, queued = get_runtime(), 0
+    check_overrides(rt.settings)
     for account in get_accounts().values():
         if account_id not in (None, account.id):
             continue
@@ -95,64 +120,132 @@ def dispatch(cadence: str | None = None, account_id: str | None = None, endpoint
         except TokenError as exc:
             log.error("account_without_token", account=account.id, error=str(exc))
             continue
-        for ep in endpoints_for(account.marketplace, account.wb_api_generation, settings):
+        for ep in endpoints_for(account.marketplace, account.wb_api_generation, rt.settings):
             if cadence not in (None, ep.cadence) or endpoint not in (None, ep.name):
                 continue
             if blocked & {ep.name, ep.requires, f"scope:{ep.scope}"}:
                 continue
             try:
-                queued += _dispatch_one(account, ep, settings)
+                queued += _dispatch_one(rt, account, ep, refresh, self.request.id)
+            except OUTAGE:
+                raise
             except Exception:  # one broken pair must not starve the others
                 log.exception("dispatch_failed", account=account.id, endpoint=ep.name)
     log.info("dispatched", cadence=cadence, tasks=queued)
     return queued
 
 
-@app.task(name="harvester.backfill")
-def backfill(account_id: str, endpoint: str, since: str, until: str) -> int:
-    """Queue [since, until] of one account × endpoint as legal windows (e.g. 8-day paid-storage tasks)."""
-    ep = get_endpoint(endpoint)
+@app.task(bind=True, name="harvester.backfill", **_WAIT_OUT_OUTAGES)
+def backfill(self: Task, account_id: str, endpoint: str, since: str, until: str, refresh: bool = False) -> int:
+    """Write [since, until] of one account × endpoint as legal windows (e.g. 8-day paid-storage tasks).
+
+    Windows already done are left alone unless `refresh`; failed ones are tried again.
+    """
+    rt, ep, account = get_runtime(), get_endpoint(endpoint), get_account(account_id)
     windows = split(dt.date.fromisoformat(since), dt.date.fromisoformat(until), ep.window.max_days)
-    queued = sum(_enqueue(get_account(account_id), ep, window, get_settings()) for window in windows)
+    with session_scope() as session:
+        units = [unit for window in windows if (unit := _write_unit(
+            session, account, ep, window, rt.settings, queued_by=self.request.id,
+            refresh_done_before=utcnow() if refresh else None))]
+    queued = _send(rt, units)
     log.info("backfill_queued", account=account_id, endpoint=endpoint, windows=len(windows), tasks=queued)
     return queued
 
 
+def _claim(rt: Runtime, owner: str, account_id: str, endpoint: str, window: Window, generation: int | None,
+           job: ReportJob | None = None) -> WorkUnit | None:
+    """The unit this wake-up may run now, leased to `owner`; None, logged, when it may not.
+
+    A wake-up without a generation is a request from a person or a test: it runs the window
+    now, queueing a finished one afresh (a report flow only when its job was restarted).
+    """
+    with session_scope() as session:
+        unit = ledger.find(session, account_id, endpoint, window)
+        explicit = generation is None and (job is None or not job.status.terminal)
+        if explicit and (unit is None or unit.state.final):
+            unit = ledger.enqueue(session, account_id, endpoint, window, queued_by=owner,
+                                  refresh_done_before=utcnow() + dt.timedelta(seconds=1)) or unit
+            if unit is not None and job is not None:
+                unit.job_id = job.id
+                session.add(unit)
+        if unit is None:
+            log.info("wakeup_without_unit")
+            return None
+        claim = ledger.claim(session, unit, owner, rt.settings.lease_ttl,
+                             unit.generation if generation is None else generation)
+    wakeups.taken(rt.redis, unit.id)  # type: ignore[arg-type]
+    if claim.unit is None:
+        log.info("wakeup_not_run", reason=claim.reason, owner=claim.owner, unit=unit.id)
+    return claim.unit
+
+
+def _park(task: Task, rt: Runtime, unit: WorkUnit, outcome: Outcome, **changes: Any) -> str:
+    """Hold the unit until its wait is over; with our database down, let the broker carry the retry."""
+    seconds = min(outcome.countdown, rt.settings.max_countdown)
+    try:
+        with session_scope() as session:
+            kept = ledger.park(session, unit.id, task.request.id, utcnow() + dt.timedelta(seconds=seconds),  # type: ignore[arg-type]
+                               failures=outcome.failures, **changes)
+    except OUTAGE as exc:
+        log.warning("park_failed", error=str(exc)[:200], countdown=seconds)
+        raise task.retry(countdown=seconds) from None
+    if kept:
+        wakeups.park(rt.redis, unit, seconds)
+    else:
+        log.warning("lease_lost", unit=unit.id)
+    return "parked"
+
+
+@contextmanager
+def _outages_retried(task: Task, rt: Runtime) -> Iterator[None]:
+    """Our own database or Redis down between steps: not the unit's fault; the broker (or, with
+    the broker down too, the reconciler) brings the wake-up back."""
+    try:
+        yield
+    except OUTAGE as exc:
+        log.warning("outage", error=str(exc)[:200])
+        raise task.retry(countdown=outage_wait()) from None
+
+
 @app.task(bind=True, name="harvester.harvest", max_retries=None)
-def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *, cursor: dict | None = None,
-            rows: int = 0, booked: dict | None = None, after: list | None = None, failures: int = 0,
-            lock: str | None = None, started: str | None = None) -> int:
-    """Harvest one window of a synchronous endpoint for one account."""
-    rt = get_runtime()
-    window = (dt.date.fromisoformat(start), dt.date.fromisoformat(end))
-    key = f"hv:lock:harvest:{account_id}:{endpoint}:{start}:{end}"
-    lock = locks.hold(rt.redis, key, lock, rt.settings.lock_ttl)
-    if lock is None:
-        log.info("harvest_already_running")
-        return 0
-    started_at = dt.datetime.fromisoformat(started) if started else utcnow()
-    progress, ep = Progress(cursor, rows, booked, after), get_endpoint(endpoint)
-    outcome = attempt(rt, account_id, ep, lambda gate, account: harvest_window(gate, account, ep, window, progress),
-                      failures, "harvest")
+def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *, gen: int | None = None,
+            unit: int | None = None) -> str:
+    """Harvest one window of a synchronous endpoint for one account (`unit`: its ledger row, which
+    the receiving node notes; `gen`: the generation the wake-up was sent for)."""
+    rt, owner = get_runtime(), self.request.id
+    window, ep = (dt.date.fromisoformat(start), dt.date.fromisoformat(end)), get_endpoint(endpoint)
+    with _outages_retried(self, rt):
+        claimed = _claim(rt, owner, account_id, endpoint, window, gen)
+    if claimed is None:
+        return "not run"
+    saved = dict(claimed.progress or {})
+    started_at = dt.datetime.fromisoformat(saved.pop("started")) if "started" in saved else utcnow()
+    progress = Progress(**saved)
+
+    def work(gate: Gate, account: Account) -> None:
+        harvest_window(gate, account, ep, window, progress)
+
+    with leased(claimed.id, owner, rt.settings.lease_ttl):  # type: ignore[arg-type]
+        outcome = attempt(rt, account_id, ep, work, claimed.failures, "harvest")
     if outcome.countdown:
         progress.booked = outcome.booking
-        kwargs = {"cursor": progress.cursor, "rows": progress.rows, "booked": progress.booked,
-                  "after": progress.after, "failures": outcome.failures, "lock": lock, "started": started_at.isoformat()}
-        raise self.retry(countdown=min(outcome.countdown, rt.settings.max_countdown), kwargs=kwargs)
-    with session_scope() as session:
+        return _park(self, rt, claimed, outcome, progress={**asdict(progress), "started": started_at.isoformat()})
+    with _outages_retried(self, rt), session_scope() as session:
+        if not ledger.finish(session, claimed.id, owner, outcome.error is None, rows=progress.rows, error=outcome.error):  # type: ignore[arg-type]
+            log.warning("lease_lost", claimed=claimed.id)
+            return "lease lost"
         record_run(session, account_id=account_id, endpoint=endpoint, window=window,
                    status="failed" if outcome.error else "ok", rows=progress.rows, error=outcome.error,
-                   started_at=started_at, task_id=self.request.id)
+                   started_at=started_at, task_id=owner)
         if outcome.error is None:
             advance_watermark(session, account_id, endpoint, window)
-    locks.release(rt.redis, key, lock)
     if outcome.error:
         log.error("harvest_failed", error=outcome.error)
-    else:
-        log.info("harvest_done", rows=progress.rows)
-        count(rt.redis, "harvester_rows_total", progress.rows, endpoint=endpoint)
-        _start_dependents(get_account(account_id), endpoint)
-    return progress.rows
+        return "failed"
+    log.info("harvest_done", rows=progress.rows)
+    count(rt.redis, "harvester_rows_total", progress.rows, endpoint=endpoint)
+    _start_dependents(get_account(account_id), endpoint)
+    return "done"
 
 
 def _start_dependents(account: Account, source: str) -> None:
@@ -168,55 +261,58 @@ def _start_dependents(account: Account, source: str) -> None:
         dispatch.delay(None, account.id, name)
 
 
-def _defer(job_id: int, seconds: float) -> None:
-    """Tell the sweeper the job's next step is scheduled, so it is not kicked twice."""
-    with session_scope() as session:
-        job = session.get(ReportJob, job_id)
-        if job is not None and not job.status.terminal:
-            save(session, job, next_run_at=utcnow() + dt.timedelta(seconds=seconds))
-
-
 @app.task(bind=True, name="harvester.flow_step", max_retries=None)
-def flow_step(self: Task, job_id: int, account_id: str, endpoint: str, *, booked: dict | None = None, failures: int = 0) -> str:
-    """Move one report job one step; the next step is queued when its time comes."""
-    rt = get_runtime()
-    key = f"hv:lock:job:{job_id}"
-    lock = locks.hold(rt.redis, key, None, rt.settings.lock_ttl)
-    if lock is None:
-        log.info("flow_step_already_running")
-        return "busy"
-    ep, moved = get_endpoint(endpoint), []
+def flow_step(self: Task, job_id: int, account_id: str, endpoint: str, *, gen: int | None = None,
+              unit: int | None = None) -> str:
+    """Move one report job one step; its unit is parked until the next step is due."""
+    rt, owner, ep = get_runtime(), self.request.id, get_endpoint(endpoint)
+    with _outages_retried(self, rt):
+        with session_scope() as session:
+            job = session.get(ReportJob, job_id)
+        if job is None:
+            log.info("wakeup_without_job")
+            return "missing"
+        claimed = _claim(rt, owner, account_id, endpoint, (job.window_start, job.window_end), gen, job)
+    if claimed is None:
+        return "not run"
+    booked, moved = (claimed.progress or {}).get("booked"), [job]
 
     def step(gate: Gate, account: Account) -> None:
-        moved.append(run_step(StepContext(gate, rt.settings, account, ep, booked, self.request.id), job_id))
+        moved.append(run_step(StepContext(gate, rt.settings, account, ep, booked, owner), job_id) or moved[0])
 
-    try:
-        outcome = attempt(rt, account_id, ep, step, failures, "flow_step")
-        job = moved[0] if moved else None
-        if outcome.error is not None:
-            job = finish(job_id, JobStatus.FAILED, outcome.error, self.request.id)
-    finally:
-        locks.release(rt.redis, key, lock)  # before any re-queue, so the next copy finds it free
-    if outcome.countdown:
-        countdown = min(outcome.countdown, rt.settings.max_countdown)
-        _defer(job_id, countdown)
-        raise self.retry(countdown=countdown, kwargs={"booked": outcome.booking, "failures": outcome.failures})
-    if job is not None and not job.status.terminal:
+    with leased(claimed.id, owner, rt.settings.lease_ttl):  # type: ignore[arg-type]
+        outcome = attempt(rt, account_id, ep, step, claimed.failures, "flow_step")
+    job = moved[-1]
+    if outcome.error is not None:
+        job = finish(job_id, JobStatus.FAILED, outcome.error, owner)
+    elif outcome.countdown:
+        return _park(self, rt, claimed, outcome, progress={"booked": outcome.booking})
+    if not job.status.terminal:
         wait = max(0.0, (job.next_run_at - utcnow()).total_seconds())
-        flow_step.apply_async((job_id, account_id, endpoint), countdown=wait)
-    return job.status.value if job is not None else "missing"
+        return _park(self, rt, claimed, Outcome(countdown=max(wait, 0.001)), progress=None)
+    with _outages_retried(self, rt), session_scope() as session:
+        ledger.finish(session, claimed.id, owner, job.status == JobStatus.DONE, rows=job.rows, error=job.last_error)  # type: ignore[arg-type]
+    return job.status.value
 
 
-@app.task(name="harvester.sweep")
-def sweep() -> int:
-    """Re-kick report jobs whose next step is overdue: a killed worker or a lost message."""
-    settings = get_settings()
-    grace = dt.timedelta(seconds=settings.sweep_interval)
-    with session_scope() as session:
-        overdue = stalled(session, grace)
-        for job in overdue:
-            save(session, job, next_run_at=utcnow())
-    for job in overdue:
-        log.warning("flow_rekicked", job_id=job.id, status=job.status.value)
-        flow_step.delay(job.id, job.account_id, job.endpoint)
-    return len(overdue)
+@app.task(name="harvester.reconcile")
+def reconcile() -> int:
+    """Wake every unit that is due and has no wake-up parked or in the broker: a message lost with
+    Redis, a worker killed mid-run (its lease ran out), a wake-up never sent. A unit waiting in
+    a queue is left alone."""
+    rt = get_runtime()
+    # One at a time: reconcilers queued up during an outage would otherwise wake the same units.
+    lock = rt.redis.lock("hv:lock:reconcile", timeout=max(60.0, 5 * rt.settings.sweep_interval), blocking=False)
+    if not lock.acquire():
+        return 0
+    try:
+        with session_scope() as session:
+            units = ledger.stranded(session, dt.timedelta(seconds=rt.settings.sweep_interval))
+        pending = wakeups.waiting(rt.redis, units, rt.settings.node_timeout) if units else []
+        lost = [u for u, p in zip(units, pending, strict=True) if not p or u.state == WorkState.RUNNING]
+        if lost:
+            log.warning("units_woken", count=len(lost), states=dict(Counter(u.state.value for u in lost)))
+        return _send(rt, lost)
+    finally:
+        with suppress(redis.exceptions.LockError):  # it outlived its timeout: someone else's by now
+            lock.release()

@@ -57,7 +57,7 @@ def test_flower_shows_harvest_arguments_but_no_token_and_wants_a_login(harness: 
         def harvest_task() -> dict[str, Any] | None:
             tasks = get("/api/tasks") or {}
             return next((t for t in tasks.values() if t.get("name") == "harvester.harvest"
-                         and t.get("state") == "SUCCESS"), None)
+                         and t.get("state") == "SUCCESS" and "wb.stocks_products" in str(t.get("args"))), None)
 
         task = harness.wait_for(harvest_task, 60, "Flower to show the finished harvest")
         for value in (account, "wb.stocks_products", day):

@@ -6,7 +6,7 @@ touch the same row twice on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Table
@@ -37,11 +37,12 @@ def upsert(session: Session, table: Table, rows: Iterable[dict[str, Any]]) -> in
     return len(unique)
 
 
-def insert_missing(session: Session, table: Table, row: dict[str, Any]) -> None:
-    """Insert `row` unless its key exists: safe when two processes try at once."""
+def insert_missing(session: Session, table: Table, row: dict[str, Any], key: Sequence[str] = ()) -> None:
+    """Insert `row` unless its key (the primary key, or the unique columns `key`) exists: safe
+    when two processes try at once."""
     insert = _INSERTS[session.get_bind().dialect.name]
-    key = [c.name for c in table.primary_key.columns]
-    session.execute(insert(table).values(row).on_conflict_do_nothing(index_elements=key))
+    key = key or [c.name for c in table.primary_key.columns]
+    session.execute(insert(table).values(row).on_conflict_do_nothing(index_elements=list(key)))
 
 
 def get_or_insert(session: Session, model: type[SQLModel], key: dict[str, Any], **values: Any) -> Any:

@@ -1,0 +1,172 @@
+"""The ledger of work: every unit (a synchronous window or a report flow) is a `work_unit` row
+written before any message is sent, and a worker runs it only while it holds the unit's lease.
+
+    enqueue   write the unit, or queue a finished one afresh; None when it needs no message
+    claim     take the lease for a task (a dead owner's lease is taken over), or None with the reason
+    renew     keep the lease while the work runs
+    park      wait until a due time, outside any worker's memory
+    finish    DONE or FAILED, lease dropped
+    stranded  what the reconciler must wake: due and parked, queued but never started, or leased
+              by a worker that is gone
+
+Every change of state is one conditional UPDATE, so two workers, or a worker and the
+reconciler, can never both think they hold a unit, on PostgreSQL and SQLite alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlmodel import Session, col, select
+
+from harvester.models import WorkState, WorkUnit
+from harvester.models.state import utcnow
+from harvester.models.tables import table_of
+from harvester.pipeline.store.upsert import insert_missing
+
+Window = tuple[dt.date, dt.date]
+ACTIVE = (WorkState.QUEUED, WorkState.PARKED, WorkState.RUNNING)
+NATURAL_KEY = ("account_id", "endpoint", "window_start", "window_end")
+
+
+def find(session: Session, account_id: str, endpoint: str, window: Window) -> WorkUnit | None:
+    return session.exec(select(WorkUnit).where(
+        WorkUnit.account_id == account_id, WorkUnit.endpoint == endpoint,
+        WorkUnit.window_start == window[0], WorkUnit.window_end == window[1])).first()
+
+
+def enqueue(session: Session, account_id: str, endpoint: str, window: Window, *, queued_by: str | None = None,
+            refresh_done_before: dt.datetime | None = None, retry_failed: bool = True) -> WorkUnit | None:
+    """The unit to send a wake-up for, written first; None when it needs none.
+
+    A new window is written QUEUED. A unit already queued, parked or running needs nothing: the
+    message that is out, or the reconciler, will run it. A finished one is queued afresh (its
+    generation grows) only when asked: a DONE unit that finished before `refresh_done_before`,
+    a FAILED one when `retry_failed`.
+    """
+    now = utcnow()
+    insert_missing(session, table_of(WorkUnit), {
+        "account_id": account_id, "endpoint": endpoint, "window_start": window[0], "window_end": window[1],
+        "state": WorkState.QUEUED, "generation": 0, "due_at": now, "queued_by": queued_by,
+        "failures": 0, "rows": 0, "created_at": now, "updated_at": now}, key=NATURAL_KEY)
+    unit = find(session, account_id, endpoint, window)
+    assert unit is not None
+    if unit.generation == 0:  # ours, just written
+        return _restart(session, unit, queued_by)
+    if unit.state in ACTIVE:
+        return None
+    finished = unit.finished_at or unit.updated_at
+    again = (unit.state == WorkState.FAILED and retry_failed) or (
+        refresh_done_before is not None and finished < refresh_done_before)
+    return _restart(session, unit, queued_by) if again else None
+
+
+def _restart(session: Session, unit: WorkUnit, queued_by: str | None) -> WorkUnit | None:
+    """Queue the unit afresh under a new generation, unless another process just did."""
+    now = utcnow()
+    done = session.execute(
+        update(WorkUnit).where(col(WorkUnit.id) == unit.id, col(WorkUnit.generation) == unit.generation)
+        .values(state=WorkState.QUEUED, generation=unit.generation + 1, due_at=now, queued_at=None,
+                queued_by=queued_by, lease_owner=None, lease_until=None, failures=0, progress=None,
+                rows=0, last_error=None, finished_at=None, updated_at=now))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    session.refresh(unit)
+    return unit
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The unit a task may run now, or why not (`unit` None)."""
+
+    unit: WorkUnit | None
+    reason: str = ""
+    owner: str | None = None  # the live owner, when another task holds the lease
+
+
+def claim(session: Session, unit: WorkUnit, owner: str, ttl: float, generation: int | None) -> Claim:
+    """Take the unit's lease for `owner` (a task id) for `ttl` seconds.
+
+    `generation` is the one the wake-up was sent for: an older message is stale. A lease whose
+    owner is gone (its time ran out) is taken over; the same task, redelivered after its worker
+    died, takes its own lease back at once.
+    """
+    if generation is not None and generation != unit.generation:
+        return Claim(None, f"stale wake-up (generation {generation}, unit at {unit.generation})")
+    if unit.state.final:
+        return Claim(None, f"already {unit.state.value}")
+    now = utcnow()
+    free = or_(col(WorkUnit.lease_owner).is_(None), col(WorkUnit.lease_owner) == owner,
+               col(WorkUnit.lease_until) < now)
+    taken = session.execute(
+        update(WorkUnit).where(col(WorkUnit.id) == unit.id, col(WorkUnit.generation) == unit.generation,
+                               col(WorkUnit.state).in_(ACTIVE), free)
+        .values(state=WorkState.RUNNING, lease_owner=owner, lease_until=now + dt.timedelta(seconds=ttl),
+                updated_at=now))
+    if taken.rowcount == 1:  # type: ignore[attr-defined]
+        session.refresh(unit)
+        return Claim(unit)
+    session.refresh(unit)
+    if unit.state.final:
+        return Claim(None, f"already {unit.state.value}")
+    return Claim(None, "already running", unit.lease_owner)
+
+
+def _mine(unit_id: int, owner: str) -> Any:
+    return and_(col(WorkUnit.id) == unit_id, col(WorkUnit.lease_owner) == owner,
+                col(WorkUnit.state) == WorkState.RUNNING)
+
+
+def renew(session: Session, unit_id: int, owner: str, ttl: float) -> bool:
+    """Extend a lease we still hold; False when it was lost (taken over after it ran out)."""
+    now = utcnow()
+    done = session.execute(update(WorkUnit).where(_mine(unit_id, owner))
+                           .values(lease_until=now + dt.timedelta(seconds=ttl), updated_at=now))
+    return done.rowcount == 1  # type: ignore[attr-defined]
+
+
+def park(session: Session, unit_id: int, owner: str, due_at: dt.datetime, **changes: Any) -> bool:
+    """Let go of the unit until `due_at` (with its progress, failures or last error in `changes`)."""
+    done = session.execute(update(WorkUnit).where(_mine(unit_id, owner)).values(
+        state=WorkState.PARKED, due_at=due_at, lease_owner=None, lease_until=None, updated_at=utcnow(), **changes))
+    return done.rowcount == 1  # type: ignore[attr-defined]
+
+
+def finish(session: Session, unit_id: int, owner: str, ok: bool, *, rows: int = 0, error: str | None = None) -> bool:
+    """End the unit; False when another task had taken it over meanwhile."""
+    now = utcnow()
+    done = session.execute(update(WorkUnit).where(_mine(unit_id, owner)).values(
+        state=WorkState.DONE if ok else WorkState.FAILED, lease_owner=None, lease_until=None, rows=rows,
+        last_error=error, finished_at=now, updated_at=now, progress=None))
+    return done.rowcount == 1  # type: ignore[attr-defined]
+
+
+def mark_queued(session: Session, unit_ids: Sequence[int]) -> list[int]:
+    """Record that a wake-up is about to be sent for these units (before it is: a worker that
+    takes it must find the unit as it will be). A unit another worker runs on a live lease is
+    left alone; the ids marked."""
+    if not unit_ids:
+        return []
+    now = utcnow()
+    movable = or_(col(WorkUnit.state).in_((WorkState.QUEUED, WorkState.PARKED)),
+                  and_(col(WorkUnit.state) == WorkState.RUNNING, col(WorkUnit.lease_until) < now))
+    marked = session.execute(update(WorkUnit).where(col(WorkUnit.id).in_(unit_ids), movable)
+                             .values(state=WorkState.QUEUED, due_at=now, queued_at=now, updated_at=now)
+                             .returning(col(WorkUnit.id)))
+    return [row[0] for row in marked]
+
+
+def stranded(session: Session, grace: dt.timedelta, limit: int = 1000) -> list[WorkUnit]:
+    """Units that should be moving and may not be: parked past their due time, queued longer than
+    `grace` ago, or running on a lease that ran out. The caller tells which still have a
+    message in the broker (waiting in a queue is not stalling)."""
+    now = utcnow()
+    waiting = select(WorkUnit).where(col(WorkUnit.state).in_((WorkState.PARKED, WorkState.QUEUED)),
+                                     col(WorkUnit.due_at) <= now - grace)  # a queued unit's due_at is its queued_at
+    orphaned = select(WorkUnit).where(col(WorkUnit.state) == WorkState.RUNNING, col(WorkUnit.lease_until) < now)
+    found = list(session.exec(waiting.order_by(col(WorkUnit.due_at)).limit(limit)))
+    return found + list(session.exec(orphaned.limit(limit)))

@@ -1,0 +1,157 @@
+"""The ledger of work and its wake-ups: written once, leased to one task, parked, taken over, woken."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import redis
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from harvester.models import WorkState, WorkUnit
+from harvester.models.state import utcnow
+from harvester.pipeline.store import ledger
+from harvester.worker import wakeups
+
+WINDOW = (dt.date(2026, 11, 1), dt.date(2026, 11, 1))
+
+
+def _enqueue(session: Session, **kwargs: Any) -> WorkUnit | None:
+    unit = ledger.enqueue(session, "a1", "wb.stocks_products", WINDOW, **kwargs)
+    session.commit()
+    return unit
+
+
+def _finished(engine: Engine, ok: bool) -> WorkUnit:
+    with Session(engine, expire_on_commit=False) as session:
+        unit = _enqueue(session)
+        assert unit is not None
+        assert ledger.claim(session, unit, "t1", 60, unit.generation).unit is not None
+        assert ledger.finish(session, unit.id, "t1", ok, rows=3, error=None if ok else "boom")  # type: ignore[arg-type]
+        session.commit()
+        session.refresh(unit)
+        return unit
+
+
+def test_a_window_is_written_once_and_needs_one_wakeup(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        first = _enqueue(session, queued_by="dispatch-1")
+        again = _enqueue(session, queued_by="dispatch-2")
+    assert first is not None and first.state == WorkState.QUEUED and first.generation == 1
+    assert first.queued_by == "dispatch-1"
+    assert again is None  # already queued: the next dispatch cycle sends nothing
+
+
+def test_a_done_window_is_left_alone_unless_a_refresh_asks(engine: Engine) -> None:
+    unit = _finished(engine, ok=True)
+    assert unit.state == WorkState.DONE and unit.rows == 3
+    with Session(engine, expire_on_commit=False) as session:
+        assert _enqueue(session) is None
+        assert _enqueue(session, refresh_done_before=unit.finished_at) is None  # finished since then
+        again = _enqueue(session, refresh_done_before=utcnow() + dt.timedelta(seconds=1))
+    assert again is not None and again.generation == 2 and again.state == WorkState.QUEUED
+    assert (again.rows, again.last_error, again.finished_at) == (0, None, None)
+
+
+@pytest.mark.parametrize("retry_failed", [True, False])
+def test_a_failed_window_is_tried_again_when_asked(engine: Engine, retry_failed: bool) -> None:
+    _finished(engine, ok=False)
+    with Session(engine, expire_on_commit=False) as session:
+        again = _enqueue(session, retry_failed=retry_failed)
+    assert (again is not None) == retry_failed
+
+
+def test_one_lease_at_a_time_and_a_dead_owners_lease_is_taken_over(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        unit = _enqueue(session)
+        assert unit is not None
+        assert ledger.claim(session, unit, "t1", -1, unit.generation).unit is not None  # a lease that has run out
+        session.commit()
+        taken = ledger.claim(session, unit, "t2", 60, unit.generation)  # t1 is gone: t2 takes over
+        assert taken.unit is not None and taken.unit.lease_owner == "t2"
+        refused = ledger.claim(session, unit, "t3", 60, unit.generation)
+        assert (refused.unit, refused.reason, refused.owner) == (None, "already running", "t2")
+        again = ledger.claim(session, unit, "t2", 60, unit.generation)  # t2 redelivered: its own lease
+        assert again.unit is not None
+        assert not ledger.finish(session, unit.id, "t1", True)  # type: ignore[arg-type]  # the old owner lost it
+        assert ledger.finish(session, unit.id, "t2", True)  # type: ignore[arg-type]
+        session.commit()
+
+
+def test_a_wakeup_of_an_older_generation_or_a_finished_unit_runs_nothing(engine: Engine) -> None:
+    unit = _finished(engine, ok=True)
+    with Session(engine, expire_on_commit=False) as session:
+        assert ledger.claim(session, unit, "t9", 60, unit.generation).reason == "already DONE"
+        fresh = _enqueue(session, refresh_done_before=utcnow() + dt.timedelta(seconds=1))
+        assert fresh is not None
+        stale = ledger.claim(session, fresh, "t9", 60, 1)
+    assert stale.unit is None and stale.reason.startswith("stale wake-up")
+
+
+def test_parked_units_past_due_queued_ones_never_sent_and_orphaned_leases_are_stranded(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        units = [ledger.enqueue(session, "a1", "wb.stocks_products", (day, day))
+                 for day in (dt.date(2026, 11, d) for d in (1, 2, 3, 4))]
+        parked, fresh, orphan, waiting = units
+        assert parked and fresh and orphan and waiting
+        ledger.mark_queued(session, [fresh.id])  # type: ignore[list-item]
+        for unit, ttl in ((parked, 60), (orphan, -1), (waiting, 60)):
+            ledger.claim(session, unit, f"t{unit.id}", ttl, unit.generation)
+        ledger.park(session, parked.id, f"t{parked.id}", utcnow() - dt.timedelta(seconds=5))  # type: ignore[arg-type]
+        ledger.park(session, waiting.id, f"t{waiting.id}", utcnow() + dt.timedelta(hours=1))  # type: ignore[arg-type]
+        session.commit()
+        found = {u.id for u in ledger.stranded(session, dt.timedelta(seconds=1))}
+        assert found == {parked.id, orphan.id}  # the fresh one was sent just now; the other is not due
+        assert {u.id for u in ledger.stranded(session, dt.timedelta(seconds=-5))} == {parked.id, fresh.id, orphan.id}
+
+
+class Publisher:
+    """Stands in for the Celery app: records what would be sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, list[Any], dict[str, Any]]] = []
+
+    def send_task(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> None:
+        self.sent.append((name, args, kwargs))
+
+
+def _unit(unit_id: int, job_id: int | None = None) -> WorkUnit:
+    return WorkUnit(id=unit_id, account_id="a1", endpoint="wb.paid_storage" if job_id else "wb.stocks_products",
+                    window_start=WINDOW[0], window_end=WINDOW[1], generation=3, job_id=job_id)
+
+
+def test_a_parked_wakeup_is_released_once_when_due_and_never_before(redis_client: redis.Redis) -> None:
+    app = Publisher()
+    wakeups.park(redis_client, _unit(1), 0)
+    wakeups.park(redis_client, _unit(2, job_id=7), 3600)
+    assert wakeups.waiting(redis_client, [_unit(1), _unit(2, job_id=7), _unit(3)], 5) == [True, True, False]
+    after = wakeups.release(app, redis_client)  # type: ignore[arg-type]
+    assert app.sent == [("harvester.harvest", ["a1", "wb.stocks_products", "2026-11-01", "2026-11-01"],
+                         {"gen": 3, "unit": 1})]
+    assert after is not None and 3590 < after <= 3600
+    assert wakeups.release(app, redis_client) is not None and len(app.sent) == 1  # type: ignore[arg-type]
+    assert wakeups.waiting(redis_client, [_unit(1)], 5) == [True]  # in the broker now
+    wakeups.taken(redis_client, 1)
+    assert wakeups.waiting(redis_client, [_unit(1)], 5) == [False]
+
+
+def test_a_wakeup_reserved_by_a_node_that_went_silent_is_stalled_not_waiting(redis_client: redis.Redis) -> None:
+    wakeups.release(Publisher(), redis_client)  # type: ignore[arg-type]
+    wakeups.park(redis_client, _unit(1), 0)
+    wakeups.release(Publisher(), redis_client)  # type: ignore[arg-type]  # in the broker
+    wakeups.received(redis_client, 1, "w1@host")
+    wakeups.alive(redis_client, "w1@host")
+    assert wakeups.waiting(redis_client, [_unit(1)], 5) == [True]  # its node holds it and lives
+    redis_client.hset(wakeups.NODES, "w1@host", 0)  # silent since the epoch
+    assert wakeups.waiting(redis_client, [_unit(1)], 5) == [False]
+
+
+def test_parking_a_unit_again_moves_its_one_wakeup(redis_client: redis.Redis) -> None:
+    app = Publisher()
+    wakeups.park(redis_client, _unit(2, job_id=7), 3600)
+    wakeups.park(redis_client, _unit(2, job_id=7), 0)
+    wakeups.release(app, redis_client)  # type: ignore[arg-type]
+    assert app.sent == [("harvester.flow_step", [7, "a1", "wb.paid_storage"], {"gen": 3, "unit": 2})]
+    assert wakeups.release(app, redis_client) is None  # type: ignore[arg-type]
