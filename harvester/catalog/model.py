@@ -1,6 +1,6 @@
 """The shapes every catalog entry is made of: rates, limit groups, calls, windows, flows.
 
-An endpoint is data: adding one is a new `Endpoint(...)` in `catalog/wb.py` (or `ym.py`)
+An endpoint is data: adding one is a new `Endpoint(...)` in a `catalog/` family module
 and a table model, never new control flow. Frozen dataclasses rather than dicts, so a
 misspelt field fails at import, not in a worker at 3 a.m.
 """

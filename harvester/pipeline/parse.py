@@ -1,6 +1,6 @@
 """From an API answer to table rows: find the records, then read each column's source.
 
-Columns declare their source in `info` (see `store/models/_fields.py`), so this module has
+Columns declare their source in `info` (see `models/_fields.py`), so this module has
 no per-endpoint code. JSON: a body of the wrong shape or a record without a key value is a
 `Transient` failure, retried a few times, then recorded. CSV (WB's report files): the
 header is planned once against the table; a missing key column is `SchemaDrift`, which
