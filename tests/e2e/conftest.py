@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,14 +23,14 @@ import redis
 import requests
 from sqlmodel import Session, select
 
-from harvester.pipeline.flows.jobs import ensure_job
 from emulator import Emulator, make_wb_token, make_ym_key, seller_id, ym_business_id
-from harvester.worker.routing import QUEUES
-from harvester.worker.runtime import redis_url
 from harvester.core.settings import get_settings
-from harvester.worker.tasks import flow_step
-from harvester.pipeline.store.db import get_engine, session_scope
 from harvester.models import JobStatus, ReportJob
+from harvester.pipeline.flows.jobs import ensure_job
+from harvester.pipeline.store.db import get_engine, session_scope
+from harvester.worker.routing import QUEUES
+from harvester.worker.runtime import get_runtime, redis_url
+from harvester.worker.tasks import flow_step
 
 pytestmark = pytest.mark.e2e
 
@@ -77,16 +78,19 @@ class Harness:
     def emulator_post(self, path: str, body: dict[str, Any]) -> None:
         requests.post(f"{self.emulator.url}{path}", json=body, timeout=5).raise_for_status()
 
-    def start_worker(self, concurrency: int = 1, beat: bool = False, **env: str) -> subprocess.Popen:
+    def start_worker(self, concurrency: int = 1, beat: bool = False, cwd: Path | None = None,
+                     queues: str = ",".join(QUEUES), **env: str) -> subprocess.Popen:
+        """A `celery worker` node on `queues` (with beat when asked), run from `cwd` (another
+        checkout, for benchmarks) or here."""
         n = len(self.workers)
         cmd = [sys.executable, "-m", "celery", "-A", "harvester.worker.app", "worker", "-P", "prefork",
-               "-c", str(concurrency), "-Q", ",".join(QUEUES), "-n", f"w{n}@%h", "--loglevel", "INFO",
+               "-c", str(concurrency), "-Q", queues, "-n", f"w{n}@%h", "--loglevel", "INFO",
                "--without-gossip", "--without-mingle", "--without-heartbeat"]
         if beat:
             cmd += ["-B", "-s", str(self.tmp / f"beat-{n}")]
-        log = open(self.tmp / f"worker-{n}.log", "w")
-        proc = subprocess.Popen(cmd, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        with open(self.tmp / f"worker-{n}.log", "w") as log:  # the child keeps its own copy
+            proc = subprocess.Popen(cmd, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True, cwd=cwd)
         self.workers.append(proc)
         return proc
 
@@ -131,7 +135,8 @@ class Harness:
         with self.session() as s:
             return list(s.exec(select(model)))
 
-    def wait_for(self, predicate: Callable[[], Any], timeout: float = 60, what: str = "condition", every: float = 0.2) -> Any:
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 60, what: str = "condition",
+                 every: float = 0.2) -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             result = predicate()
@@ -144,22 +149,26 @@ class Harness:
                              f"--- worker logs ---\n{self.logs()[-6000:]}")
 
 
-@pytest.fixture
-def harness(tmp_path: Path, shared_redis_url: str, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
-    redis.Redis.from_url(redis_url(shared_redis_url)).flushdb()
-    emulator = Emulator(port=0, time_scale=TIME_SCALE, seed=7, task_new_s=5, task_ready_s=30).start()
+@contextmanager
+def open_harness(tmp_path: Path, redis_url_: str, database_url: str, monkeypatch: pytest.MonkeyPatch,
+                 **emulator: Any) -> Iterator[Harness]:
+    """A flushed Redis, an emulator and an accounts file; workers started by the test are stopped after."""
+    redis.Redis.from_url(redis_url(redis_url_)).flushdb()
+    emu = Emulator(port=0, **{"time_scale": TIME_SCALE, "seed": 7, "task_new_s": 5, "task_ready_s": 30,
+                              **emulator}).start()
     accounts = tmp_path / "accounts.toml"
     accounts.write_text("")
     env = {
         **os.environ,
-        "HARVESTER_BROKER_URL": shared_redis_url,
+        "HARVESTER_BROKER_URL": redis_url_,
         "HARVESTER_DATABASE_URL": database_url,
         "HARVESTER_ACCOUNTS_FILE": str(accounts),
-        "HARVESTER_EMULATOR_URL": emulator.url,
-        "HARVESTER_TIME_SCALE": str(TIME_SCALE),
+        "HARVESTER_EMULATOR_URL": emu.url,
+        "HARVESTER_TIME_SCALE": str(emu.clock.time_scale),
         "HARVESTER_INITIAL_DAYS": "10",
         "HARVESTER_SWEEP_INTERVAL": "1",
-        "HARVESTER_LOCK_TTL": "3",
+        "HARVESTER_LEASE_TTL": "3",
+        "HARVESTER_NODE_TIMEOUT": "2",
         "HARVESTER_IN_FLIGHT_TTL": "5",
         "HARVESTER_MAX_RETRIES": "3",
         "HARVESTER_LOG_FORMAT": "json",
@@ -169,8 +178,19 @@ def harness(tmp_path: Path, shared_redis_url: str, database_url: str, monkeypatc
         if key.startswith("HARVESTER_"):
             monkeypatch.setenv(key, value)
     get_settings.cache_clear()
-    h = Harness(tmp_path, env, emulator)
-    yield h
-    h.stop_all()
-    emulator.stop()
-    get_settings.cache_clear()
+    get_runtime.cache_clear()
+    h = Harness(tmp_path, env, emu)
+    try:
+        yield h
+    finally:
+        h.stop_all()
+        emu.stop()
+        get_settings.cache_clear()
+        get_runtime.cache_clear()
+
+
+@pytest.fixture
+def harness(tmp_path: Path, shared_redis_url: str, database_url: str,
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+    with open_harness(tmp_path, shared_redis_url, database_url, monkeypatch) as h:
+        yield h

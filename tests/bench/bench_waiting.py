@@ -1,0 +1,189 @@
+"""What waiting for tokens costs: broker messages and worker CPU per API request, budget use,
+and how much one seller's backlog slows the others.
+
+Many sellers each get a backlog of one-request harvests on two WB limit groups (the stocks
+report and the sales funnel, 3 a minute, burst 3), run by 8 worker processes against the
+emulator at time scale 6. Ideal time = what each bucket needs to release its backlog =
+(backlog - burst) × 20 s / scale; budget use = ideal / actual (goal ≥ 0.98, 0 × 429). With
+`--hot N` one more seller holds N times the backlog, and the others' time is compared with a
+run without it (goal: at most 10 % slower). Messages are the broker's LPUSH calls (every task
+message, retries and releases included); CPU is every worker process's user + system time.
+
+    python tests/bench/bench_waiting.py [--sellers 50] [--backlog 12] [--hot 20]
+        [--baseline REV]   also run the workers of git revision REV (e.g. 8eee76f, the re-queue design)
+
+Uses an embedded Redis and, when HARVESTER_TEST_DATABASE_URL is set, that database (else SQLite).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import redis  # noqa: E402
+import requests  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+from sqlmodel import Session, SQLModel  # noqa: E402
+
+from harvester.catalog import endpoints  # noqa: E402
+from harvester.core.settings import get_settings  # noqa: E402
+from harvester.models import HarvestRun, Watermark  # noqa: E402
+from harvester.ops.embedded import embedded_redis  # noqa: E402
+from harvester.pipeline.schedule import today  # noqa: E402
+from harvester.pipeline.store.db import make_engine  # noqa: E402
+from harvester.worker.runtime import redis_url  # noqa: E402
+from tests.e2e.conftest import Emulator, Harness  # noqa: E402
+
+SEED = 1
+ENDPOINTS = ("wb.stocks_products", "wb.funnel.products")
+
+
+@dataclass
+class Figures:
+    requests: int
+    answered_429: int
+    messages: int
+    cpu_s: float
+    others_s: float  # until every seller but the hot one was done
+    ideal_s: float
+
+    def line(self, name: str) -> str:
+        return (f"{name:>10}: {self.requests} requests, {self.answered_429} × 429, "
+                f"{self.messages / self.requests:.2f} messages and {1000 * self.cpu_s / self.requests:.1f} ms "
+                f"worker CPU per request, others done in {self.others_s:.1f}s (ideal {self.ideal_s:.1f}s, "
+                f"budget use {self.ideal_s / self.others_s:.3f})")
+
+
+def _one_page_sellers(count: int) -> list[str]:
+    """Sellers whose catalogue fits one 1,000-row page, so one harvest is one request."""
+    from emulator import seller_id
+    from emulator.wb.data import seller as data
+
+    found = (f"bench-{i}" for i in range(100_000) if len(data.products(SEED, seller_id(f"bench-{i}"))) <= 1000)
+    return [next(found) for _ in range(count)]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system time of every live process in these process groups (children that exited included)."""
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) in pids:  # pgrp
+            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return total / ticks
+
+
+def run(args: argparse.Namespace, hot: int, baseline: Path | None) -> Figures:
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        broker = stack.enter_context(embedded_redis(tmp / "redis"))
+        client = redis.Redis.from_url(redis_url(broker))
+        database = os.environ.get("HARVESTER_TEST_DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
+        engine = make_engine(database)
+        SQLModel.metadata.drop_all(engine)
+        emulator = Emulator(port=0, time_scale=args.time_scale, seed=SEED).start()
+        stack.callback(emulator.stop)
+        (tmp / "accounts.toml").write_text("")
+        env = {"HARVESTER_BROKER_URL": broker, "HARVESTER_DATABASE_URL": database,
+               "HARVESTER_ACCOUNTS_FILE": str(tmp / "accounts.toml"), "HARVESTER_EMULATOR_URL": emulator.url,
+               "HARVESTER_TIME_SCALE": str(args.time_scale), "HARVESTER_LOG_FORMAT": "json",
+               "HARVESTER_LOG_LEVEL": "WARNING", "HARVESTER_ENV_FILE": "/nonexistent"}
+        os.environ.update(env)
+        get_settings.cache_clear()
+        harness = Harness(tmp, {**os.environ}, emulator)
+        stack.callback(harness.stop_all)
+        sellers = _one_page_sellers(args.sellers + (1 if hot else 0))
+        for seller in sellers:
+            harness.add_wb_account(seller)
+        worker = harness.start_worker(concurrency=args.workers, cwd=baseline)
+        harness.wait_for(lambda: "ready" in harness.logs() or worker.poll() is not None, 60, "the worker")
+        SQLModel.metadata.create_all(engine)
+        with Session(engine) as session:  # dependents count as started: only the backlog draws on the buckets
+            for seller in sellers:
+                for endpoint in endpoints().values():
+                    if endpoint.ids is not None and endpoint.ids.source in ENDPOINTS:
+                        session.merge(Watermark(account_id=seller, endpoint=endpoint.name))
+            session.commit()
+
+        from harvester.worker.tasks import harvest
+
+        client.config_resetstat()
+        cpu_before = _cpu_seconds([p.pid for p in harness.workers])
+        started = time.monotonic()
+        with harvest.app.connection_for_write(broker) as connection:
+            for n, seller in enumerate(sellers):
+                backlog = args.backlog * (hot if hot and n == len(sellers) - 1 else 1)
+                for i in range(backlog):
+                    day = (today() - dt.timedelta(days=1 + i)).isoformat()
+                    for endpoint in ENDPOINTS:
+                        harvest.apply_async((seller, endpoint, day, day), connection=connection)
+        others = set(sellers[:args.sellers])
+        wanted = len(others) * args.backlog * len(ENDPOINTS)
+
+        def others_done() -> bool:
+            with Session(engine) as session:
+                done = session.execute(select(func.count()).select_from(HarvestRun)
+                                       .where(HarvestRun.account_id.in_(others))).scalar_one()  # type: ignore[attr-defined]
+            return done >= wanted
+
+        interval = 20.0 / args.time_scale
+        ideal = max(0, args.backlog - 3) * interval
+        harness.wait_for(others_done, ideal * 4 + 120, "the backlog", every=0.05)
+        others_s = time.monotonic() - started
+        cpu = _cpu_seconds([p.pid for p in harness.workers]) - cpu_before
+        messages = int(client.info("commandstats").get("cmdstat_lpush", {}).get("calls", 0))
+        every = requests.get(f"{emulator.url}/__emulator/stats", timeout=5).json()["sellers"]
+        return Figures(requests=sum(s.get("requests", 0) for s in every.values()),
+                       answered_429=sum(s.get("429", 0) for s in every.values()), messages=messages, cpu_s=cpu,
+                       others_s=others_s, ideal_s=ideal)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sellers", type=int, default=50)
+    parser.add_argument("--backlog", type=int, default=12, help="requests per seller and limit group")
+    parser.add_argument("--hot", type=int, default=20,
+                        help="one more seller with this many times the backlog (0: none)")
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--time-scale", type=float, default=6.0)
+    parser.add_argument("--baseline", help="git revision whose workers run the same load, for comparison")
+    args = parser.parse_args()
+
+    designs: list[tuple[str, Path | None]] = [("parked", None)]
+    with ExitStack() as stack:
+        if args.baseline:
+            tree = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "baseline"
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), args.baseline],
+                           check=True, capture_output=True)
+            stack.callback(subprocess.run, ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
+                           capture_output=True)
+            designs.append((args.baseline, tree))
+        print(f"{args.sellers} sellers × {args.backlog} requests on each of 2 limit groups (3/min, burst 3), "
+              f"{args.workers} worker processes, time scale {args.time_scale:g}")
+        for name, tree in designs:
+            calm = run(args, 0, tree)
+            print(calm.line(name))
+            if args.hot:
+                busy = run(args, args.hot, tree)
+                print(busy.line(f"+hot×{args.hot}"))
+                print(f"{'':>10}  the hot seller slows the others by {100 * (busy.others_s / calm.others_s - 1):+.1f}%")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""Chaos: real worker processes, Redis and PostgreSQL under faults, and nothing lost.
+
+Each test runs one scenario (2 WB sellers: a paged snapshot, ten daily funnel windows, paid
+storage in two tasks, a CSV report) through a fault, then checks the store against the
+emulator: every unit of work finished DONE, every table holds exactly what the emulator
+served, no report was created twice, no quota was overspent. Servers that a test restarts
+are private instances on free ports; the machine's shared Redis and PostgreSQL are never
+touched. Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from sqlmodel import select
+
+from emulator.wb.data import seller as data
+from emulator.wb.data.csv_files import csv_report
+from harvester.catalog import get_endpoint
+from harvester.core.accounts import get_accounts
+from harvester.core.request import fill_template
+from harvester.models import HarvestRun, JobStatus, WbFunnelDetailHistory, WbPaidStorage, WorkState, WorkUnit
+from harvester.pipeline.schedule import today
+from harvester.worker.routing import QUEUES
+from harvester.worker.runtime import redis_url
+from harvester.worker.tasks import backfill, dispatch
+from tests.servers import private_postgres, private_redis
+
+from . import rows
+from .conftest import Harness, open_harness
+
+SEED = 7
+SYNC = ("wb.stocks_products", "wb.funnel.products")
+ENDPOINTS = (*SYNC, "wb.paid_storage", "wb.csv.detail_history")
+UNITS_PER_SELLER = 1 + 10 + 2 + 1  # a snapshot, ten days, 8 + 2 days of paid storage, one report
+
+
+def _sellers(h: Harness) -> dict[str, str]:
+    h.emulator.record = True
+    return {account: h.add_wb_account(account) for account in ("chaos-1", "chaos-2")}
+
+
+def _dispatch(h: Harness) -> None:
+    """As ops would: the CLI, against the harness's broker (which may be a private one)."""
+    for endpoint in ENDPOINTS:
+        subprocess.run([sys.executable, "-c", "from harvester.ops.cli import main; main()", "dispatch",
+                        "--endpoint", endpoint], env=h.env, check=True, capture_output=True, timeout=60)
+
+
+def _units(h: Harness) -> list[WorkUnit]:
+    with h.session() as session:
+        return [u for u in session.exec(select(WorkUnit)) if u.endpoint in ENDPOINTS]
+
+
+def _converged(h: Harness, sellers: int) -> bool:
+    units = _units(h)
+    return len(units) >= sellers * UNITS_PER_SELLER and all(u.state.final for u in units)
+
+
+def _supervise(h: Harness, nodes: list[subprocess.Popen], until: float, sellers: int) -> None:
+    """Wait for convergence, starting again any worker node that exited (as systemd does)."""
+    deadline = time.monotonic() + until
+    while time.monotonic() < deadline:
+        if _converged(h, sellers):
+            return
+        for i, node in enumerate(nodes):
+            if node.poll() is not None:
+                nodes[i] = h.start_worker(concurrency=2, beat=i == 0)
+        time.sleep(0.5)
+    states = sorted((u.endpoint, str(u.window_start), u.state.value, u.last_error or "") for u in _units(h))
+    raise AssertionError(f"not converged in {until}s: {states}\n{h.logs()[-4000:]}")
+
+
+def _served_storage(sid: str) -> list[dict]:
+    yesterday = today() - dt.timedelta(days=1)
+    start = yesterday - dt.timedelta(days=9)
+    return (data.paid_storage(SEED, sid, start, start + dt.timedelta(days=7))
+            + data.paid_storage(SEED, sid, start + dt.timedelta(days=8), yesterday))
+
+
+def _served_csv(sid: str, window: tuple[dt.date, dt.date]) -> int:
+    flow = get_endpoint("wb.csv.detail_history").flow
+    params = fill_template(flow.params, {"start": window[0].isoformat(), "end": window[1].isoformat()})
+    return len(csv_report(SEED, sid, flow.report_type, params)[1])
+
+
+def _exchanges_that_parse(h: Harness) -> list:
+    """Answers a harvest could have loaded: a malformed (truncated) body was never stored."""
+    parsed = []
+    for exchange in h.emulator.exchanges:
+        try:
+            json.loads(exchange.response.body or b"null")
+        except ValueError:
+            continue
+        parsed.append(exchange)
+    return parsed
+
+
+def _assert_truth(h: Harness, sids: dict[str, str]) -> None:
+    units = _units(h)
+    unfinished = [(u.endpoint, u.state.value, u.last_error) for u in units if u.state != WorkState.DONE]
+    assert not unfinished, unfinished
+    funnel_days = {(u.account_id, u.window_start) for u in units if u.endpoint == "wb.funnel.products"}
+    assert len(funnel_days) == 10 * len(sids)  # no daily window lost
+    candidates = [get_endpoint(name) for name in SYNC]
+    accounts = {sid: get_accounts()[account] for account, sid in sids.items()}
+    served = rows.served(_exchanges_that_parse(h), accounts, candidates)
+    stored = rows.stored(h, candidates)
+    for endpoint in candidates:
+        for table in rows.tables(endpoint):
+            key = [i for i, column in enumerate(table.columns) if column.primary_key]
+            for account in sids:
+                mine, theirs = stored.get((account, table.name), set()), served.get((account, table.name), set())
+                # Snapshot figures move with the emulator's clock, so a window fetched twice (a worker
+                # killed after the answer) was served twice: every stored row was served, and no key
+                # was lost or added.
+                assert mine <= theirs, table.name
+                assert {tuple(r[i] for i in key) for r in mine} == {tuple(r[i] for i in key) for r in theirs}
+    for account, sid in sids.items():
+        storage = [r for r in h.all(WbPaidStorage) if r.account_id == account]
+        assert len(storage) == len(_served_storage(sid))
+        jobs = [j for j in h.jobs() if j.account_id == account]
+        assert {j.status for j in jobs} == {JobStatus.DONE}
+        report = next(j for j in jobs if j.endpoint == "wb.csv.detail_history")
+        landed = [r for r in h.all(WbFunnelDetailHistory) if r.account_id == account]
+        assert len(landed) == report.rows == _served_csv(sid, (report.window_start, report.window_end))
+        stats = h.stats(sid)
+        assert stats["reports_created"] == report.attempts  # our own id: looked up, never created twice
+        unconfirmed = [r for r in h.all(HarvestRun) if r.account_id == account and r.status == "unconfirmed"]
+        storage_jobs = [j for j in jobs if j.endpoint == "wb.paid_storage"]
+        assert stats["tasks_created"] <= sum(j.attempts for j in storage_jobs) + len(unconfirmed)
+        assert stats["reports_created"] <= 20 and stats["429"] == 0
+
+
+@pytest.fixture
+def private_redis_harness(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple]:
+    with private_redis() as server, open_harness(tmp_path, server.url, database_url, monkeypatch) as h:
+        yield h, server
+
+
+@pytest.fixture
+def private_postgres_harness(tmp_path: Path, shared_redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple]:
+    with private_postgres() as server, open_harness(tmp_path, shared_redis_url, server.url, monkeypatch) as h:
+        yield h, server
+
+
+def test_sigkilled_worker_nodes_lose_no_window_and_create_no_report_twice(harness: Harness) -> None:
+    sids = _sellers(harness)
+    nodes = [harness.start_worker(concurrency=1, beat=True), harness.start_worker(concurrency=2),
+             harness.start_worker(concurrency=2)]
+    _dispatch(harness)
+    for i in range(8):  # SIGKILL a busy node, as the OOM killer would, and start another
+        time.sleep(1.0)
+        victim = 1 + i % 2
+        harness.kill(nodes[victim])
+        nodes[victim] = harness.start_worker(concurrency=2)
+    _supervise(harness, nodes, 240, len(sids))
+    _assert_truth(harness, sids)
+
+
+def test_a_redis_restart_without_persistence_loses_no_work(private_redis_harness: tuple) -> None:
+    harness, server = private_redis_harness
+    sids = _sellers(harness)
+    nodes = [harness.start_worker(concurrency=2, beat=True), harness.start_worker(concurrency=2)]
+    _dispatch(harness)
+    harness.wait_for(lambda: len(_units(harness)) >= len(sids) * UNITS_PER_SELLER
+                     and any(u.state == WorkState.DONE for u in _units(harness)), 60, "every unit written, some done")
+    server.restart()  # every message, parked wake-up, booking and bucket is gone
+    _supervise(harness, nodes, 240, len(sids))
+    _assert_truth(harness, sids)
+
+
+def test_postgresql_stopped_and_started_loses_no_work_and_counts_no_attempt(private_postgres_harness: tuple) -> None:
+    harness, server = private_postgres_harness
+    sids = _sellers(harness)
+    nodes = [harness.start_worker(concurrency=2, beat=True), harness.start_worker(concurrency=2)]
+    _dispatch(harness)
+    harness.wait_for(lambda: any(u.state == WorkState.DONE for u in _units(harness)), 60, "some progress")
+    server.stop()  # the dispatches still queued wait it out too
+    time.sleep(5)  # 50 emulated minutes without a database
+    server.start()
+    _supervise(harness, nodes, 240, len(sids))
+    _assert_truth(harness, sids)
+    assert not [r for r in harness.all(HarvestRun) if r.status == "failed" and r.endpoint in ENDPOINTS]
+
+
+def test_api_faults_converge_without_a_human(harness: Harness) -> None:
+    sids = _sellers(harness)
+    harness.env["HARVESTER_MAX_RETRIES"] = "12"
+    harness.emulator_post("/__emulator/faults", {"error_rate": 0.2, "malformed_rate": 0.1, "latency_ms": 50,
+                                                 "report_fail_rate": 0.3})
+    nodes = [harness.start_worker(concurrency=2, beat=True), harness.start_worker(concurrency=2)]
+    _dispatch(harness)
+    _supervise(harness, nodes, 240, len(sids))
+    _assert_truth(harness, sids)
+
+
+def _queued(h: Harness) -> int:
+    client = redis.Redis.from_url(redis_url(h.env["HARVESTER_BROKER_URL"]))
+    return sum(client.llen(queue) for queue in QUEUES)
+
+
+def _logged(h: Harness, event: str) -> list[dict[str, Any]]:
+    """The workers' JSON log lines of one event, in order."""
+    lines = (json.loads(line) for line in h.logs().splitlines() if line.startswith("{"))
+    return [line for line in lines if line.get("event") == event]
+
+
+def test_a_dispatch_while_earlier_windows_still_wait_queues_nothing_twice(harness: Harness) -> None:
+    harness.add_wb_account("waiting")
+    harness.start_worker(queues="control")  # dispatch runs; the windows it queues wait in the broker
+    dispatch.delay(endpoint="wb.funnel.products")
+    dispatch.delay(endpoint="wb.funnel.products")
+    runs = harness.wait_for(lambda: len(found := _logged(harness, "dispatched")) == 2 and found, 60, "two dispatches")
+    units = _units(harness)
+    # The second cycle adds only the lookback days before the first window (the anchored
+    # watermark's), never a window already queued: one wake-up per unit of work, not two.
+    assert runs[0]["tasks"] == 10 and sum(run["tasks"] for run in runs) == len(units) == _queued(harness)
+    assert {u.state for u in units} == {WorkState.QUEUED}
+
+
+def test_a_backfill_run_again_leaves_done_windows_alone(harness: Harness) -> None:
+    sid = harness.add_wb_account("history")
+    harness.start_worker(concurrency=2)
+    since, until = (today() - dt.timedelta(days=16)).isoformat(), (today() - dt.timedelta(days=1)).isoformat()
+    backfill.delay("history", "wb.paid_storage", since, until)
+    harness.wait_for(lambda: len(harness.jobs(JobStatus.DONE)) == 2, 90, "two paid-storage windows")
+    created = harness.stats(sid)["tasks_created"]
+    backfill.delay("history", "wb.paid_storage", since, until)
+    harness.wait_for(lambda: len(_logged(harness, "backfill_queued")) == 2, 60, "the second backfill")
+    assert [run["tasks"] for run in _logged(harness, "backfill_queued")] == [2, 0]  # done: nothing queued
+    backfill.delay("history", "wb.paid_storage", since, until, True)  # asked to: once more
+    harness.wait_for(lambda: harness.stats(sid)["tasks_created"] == created + 2
+                     and len(harness.jobs(JobStatus.DONE)) == 2, 90, "the refresh")
