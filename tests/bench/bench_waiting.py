@@ -103,7 +103,7 @@ def run(args: argparse.Namespace, hot: int, baseline: Path | None) -> Figures:
         env = {"HARVESTER_BROKER_URL": broker, "HARVESTER_DATABASE_URL": database,
                "HARVESTER_ACCOUNTS_FILE": str(tmp / "accounts.toml"), "HARVESTER_EMULATOR_URL": emulator.url,
                "HARVESTER_TIME_SCALE": str(args.time_scale), "HARVESTER_LOG_FORMAT": "json",
-               "HARVESTER_LOG_LEVEL": "WARNING", "HARVESTER_ENV_FILE": "/nonexistent"}
+               "HARVESTER_ENV_FILE": "/nonexistent"}
         os.environ.update(env)
         get_settings.cache_clear()
         harness = Harness(tmp, {**os.environ}, emulator)
