@@ -231,8 +231,9 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
         progress.booked = outcome.booking
         return _park(self, rt, claimed, outcome, progress={**asdict(progress), "started": started_at.isoformat()})
     with _outages_retried(self, rt), session_scope() as session:
-        if not ledger.finish(session, claimed.id, owner, outcome.error is None, rows=progress.rows, error=outcome.error):  # type: ignore[arg-type]
-            log.warning("lease_lost", claimed=claimed.id)
+        ok = outcome.error is None
+        if not ledger.finish(session, claimed.id, owner, ok, rows=progress.rows, error=outcome.error):  # type: ignore[arg-type]
+            log.warning("lease_lost", unit=claimed.id)
             return "lease lost"
         record_run(session, account_id=account_id, endpoint=endpoint, window=window,
                    status="failed" if outcome.error else "ok", rows=progress.rows, error=outcome.error,
