@@ -308,9 +308,9 @@ def test_penalties_and_measurements_share_one_bucket(emu):
 
 
 def test_to_rows_maps_a_recorded_answer(fast_rec):
-    """harvester.parse reads the catalog's records path and each column's source."""
+    """harvester.pipeline.parse reads the catalog's records path and each column's source."""
     from harvester.catalog import get_endpoint
-    from harvester.parse import records_at, to_rows
+    from harvester.pipeline.parse import records_at, to_rows
 
     call(WB(fast_rec), DEDUCTIONS)
     endpoint = get_endpoint("wb.deductions")
@@ -337,8 +337,8 @@ CATALOG = ["wb.stocks_groups", "wb.stocks_sizes", "wb.stocks_offices", "wb.excis
 def test_the_catalog_sends_legal_first_requests(fast_rec, name):
     """Each entry's first request, as the harvester builds it, is accepted and schema-valid."""
     from harvester.catalog import get_endpoint
-    from harvester.client.http import Request
-    from harvester.harvest import request_values
+    from harvester.core.request import Request
+    from harvester.pipeline.harvest import request_values
 
     endpoint = get_endpoint(name)
     today = fast_rec.clock.today()

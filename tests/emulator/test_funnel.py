@@ -13,8 +13,8 @@ from emulator.common.clock import msk_day
 from emulator.wb.data import funnel as fd
 from emulator.wb.data import seller as data
 from harvester.catalog import get_endpoint
-from harvester.client.http import Request
-from harvester.parse import records_at, tree_rows
+from harvester.core.request import Request
+from harvester.pipeline.parse import records_at, tree_rows
 from tests.openapi import check_exchange
 
 from .conftest import WB

@@ -16,7 +16,7 @@ from emulator.wb.data import seller as data
 from emulator.wb.routes.promotion import CAMP_ORIGIN
 from harvester.catalog import wb_promotion as catalog
 from harvester.catalog.model import Endpoint
-from harvester.parse import records_at, tree_rows
+from harvester.pipeline.parse import records_at, tree_rows
 from tests.openapi import check_exchange
 
 from .conftest import WB

@@ -13,9 +13,9 @@ from emulator import Emulator, seller_id
 from emulator.wb.data import search as searchdata
 from emulator.wb.data import seller as data
 from harvester.catalog import get_endpoint
-from harvester.client.http import Request
+from harvester.core.request import Request
 from harvester.pipeline import harvest, parse
-from harvester.parse import records_at
+from harvester.pipeline.parse import records_at
 from tests.openapi import check_exchange
 
 from .conftest import WB

@@ -202,9 +202,9 @@ def test_the_four_routes_share_one_bucket_of_three(emu):
 
 
 def _tables(endpoint_name: str, body: dict, day: dict) -> dict[str, list[dict]]:
-    """The rows harvester.parse makes of one answer, per table name."""
+    """The rows harvester.pipeline.parse makes of one answer, per table name."""
     from harvester.catalog import get_endpoint
-    from harvester.parse import records_at, tree_rows
+    from harvester.pipeline.parse import records_at, tree_rows
 
     endpoint = get_endpoint(endpoint_name)
     when = date.fromisoformat(day["start"])
