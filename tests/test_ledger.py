@@ -155,3 +155,14 @@ def test_parking_a_unit_again_moves_its_one_wakeup(redis_client: redis.Redis) ->
     wakeups.release(app, redis_client)  # type: ignore[arg-type]
     assert app.sent == [("harvester.flow_step", [7, "a1", "wb.paid_storage"], {"gen": 3, "unit": 2})]
     assert wakeups.release(app, redis_client) is None  # type: ignore[arg-type]
+
+
+def test_a_note_of_a_wakeup_older_than_the_units_due_time_is_stale(redis_client: redis.Redis) -> None:
+    """A worker took the wake-up before its note was written, and the unit parked since: the
+    note must not hide a unit that needs waking."""
+    wakeups.park(redis_client, _unit(1), 0)
+    wakeups.release(Publisher(), redis_client)  # type: ignore[arg-type]
+    later = _unit(1)
+    later.due_at = utcnow() + dt.timedelta(minutes=1)
+    assert wakeups.waiting(redis_client, [_unit(1)], 5) == [True]
+    assert wakeups.waiting(redis_client, [later], 5) == [False]

@@ -8,15 +8,19 @@ on, and every worker node releases what is due, each entry once (an atomic pop),
 message. Waiting thus costs no worker slot, no re-queue and no message until it is over.
 
 Redis keys let the reconciler tell waiting from stalled: `hv:parked` (wake-ups not yet due),
-`hv:queued` (units whose wake-up is in the broker and not yet taken), `hv:received` (the node
-that reserved it) and `hv:nodes` (each node's last sign of life). A wake-up waiting in a queue
-is left alone; one reserved by a node that died is sent again (the broker would only give it
-back after its visibility timeout). All are lost with Redis, and so are the messages they
-describe; the reconciler then wakes every unit the ledger says is due.
+`hv:queued` (when each unit's wake-up was sent, noted once the broker has it, cleared when a
+worker takes it), `hv:received` (the node that reserved it) and `hv:nodes` (each node's last
+sign of life). A wake-up waiting in a queue is left alone; one reserved by a node that died is
+sent again (the broker would only give it back after its visibility timeout). A note older
+than the unit's due time is stale (a worker took that wake-up before the note was written,
+and the unit has parked since), so it never hides a unit that needs waking. All are lost with
+Redis, and so are the messages they describe; the reconciler then wakes every unit the ledger
+says is due.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -34,6 +38,7 @@ QUEUED = "hv:queued"
 RECEIVED = "hv:received"
 NODES = "hv:nodes"
 
+_CLOCKS_APART = 2.0  # seconds a host's clock (the unit's due time) may run ahead of Redis's
 _NOW_MS = "local t = redis.call('TIME') return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)"
 
 # KEYS: parked zset. ARGV: member, delay ms. The due time is Redis's own clock plus the delay.
@@ -66,18 +71,23 @@ def message(unit: WorkUnit) -> dict[str, Any]:
             "kwargs": {"gen": unit.generation, "unit": unit.id}}
 
 
+# KEYS: queued zset. ARGV: unit ids. Each is noted with Redis's time, in ms.
+_NOTE_SENT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 1, #ARGV do redis.call('ZADD', KEYS[1], now, ARGV[i]) end
+return now
+"""
+
+
 def _publish(app: Celery, client: redis.Redis, wakeups: Iterable[dict[str, Any]]) -> list[int]:
-    """Send each wake-up, noting its unit in `hv:queued` first: the worker that takes it may
-    clear the note before `send_task` even returns."""
+    """Send each wake-up, then note its unit as in the broker (see the module's note on stale ones)."""
     sent = []
     for wakeup in wakeups:
-        client.sadd(QUEUED, wakeup["unit"])
-        try:
-            app.send_task(wakeup["task"], args=wakeup["args"], kwargs=wakeup["kwargs"])
-        except Exception:
-            client.srem(QUEUED, wakeup["unit"])
-            raise
+        app.send_task(wakeup["task"], args=wakeup["args"], kwargs=wakeup["kwargs"])
         sent.append(wakeup["unit"])
+    if sent:
+        client.eval(_NOTE_SENT, 1, QUEUED, *sent)
     return sent
 
 
@@ -99,7 +109,7 @@ def alive(client: redis.Redis, node: str) -> None:
 def taken(client: redis.Redis, unit_id: int) -> None:
     """A worker process took the unit's wake-up: it is no longer in the broker."""
     pipe = client.pipeline()
-    pipe.srem(QUEUED, unit_id)
+    pipe.zrem(QUEUED, unit_id)
     pipe.hdel(RECEIVED, str(unit_id))
     pipe.execute()
 
@@ -116,15 +126,17 @@ def waiting(client: redis.Redis, units: list[WorkUnit], node_timeout: float) -> 
     pipe = client.pipeline()
     for unit in units:
         pipe.zscore(PARKED, json.dumps(message(unit), sort_keys=True))
-        pipe.sismember(QUEUED, unit.id)  # type: ignore[arg-type]
+        pipe.zscore(QUEUED, str(unit.id))
         pipe.hget(RECEIVED, str(unit.id))
     pipe.hgetall(NODES)
     pipe.eval(_NOW_MS, 0)
     *answers, nodes, now = pipe.execute()
     alive = {node for node, seen in nodes.items() if now - int(seen) <= node_timeout * 1000}
     found = []
-    for parked, queued, node in zip(answers[0::3], answers[1::3], answers[2::3], strict=True):
-        found.append(parked is not None or (bool(queued) and (node is None or node in alive)))
+    for unit, parked, sent, node in zip(units, answers[0::3], answers[1::3], answers[2::3], strict=True):
+        due = unit.due_at if unit.due_at.tzinfo else unit.due_at.replace(tzinfo=dt.UTC)  # SQLite: naive UTC
+        current = sent is not None and sent / 1000 >= due.timestamp() - _CLOCKS_APART
+        found.append(parked is not None or (current and (node is None or node in alive)))
     return found
 
 
