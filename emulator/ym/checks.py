@@ -48,7 +48,7 @@ def page_offset(req: Request) -> int | Response:
     return offset if is_int(offset) and offset >= 0 else bad_request("Bad page token")
 
 
-def int_param(req: Request, name: str, low: int, high: int | None) -> int | None | Response:
+def int_param(req: Request, name: str, low: int, high: int | None) -> int | Response | None:
     """An optional integer query parameter within [low, high]."""
     raw = req.query.get(name)
     if raw is None:
@@ -133,7 +133,7 @@ def period_problem(date_from: date, date_to: date, today: date, tier: str) -> st
     return None
 
 
-def day_field(body: dict, name: str) -> date | None | str:
+def day_field(body: dict, name: str) -> date | str | None:
     """An optional format: date field; a message if it is malformed."""
     if body.get(name) is None:
         return None

@@ -6,10 +6,9 @@ The 2024-06 merge holds no analytics paths, and GET /api/v1/analytics/storage-co
 (both added 2026-01) are in no vendored file: those three are checked against the field
 lists of wb-api.md §9.6 instead."""
 
+import json
 from collections import Counter
 from datetime import date, datetime, timedelta
-
-import json
 
 import pytest
 
@@ -160,7 +159,8 @@ def test_antifraud_bad_date(fast_rec):
 
 
 MONTH_ERRORS = [
-    (dates(START, START + timedelta(days=32)), "difference between dateFrom and dateTo should be less or equal 31 days"),
+    (dates(START, START + timedelta(days=32)),
+     "difference between dateFrom and dateTo should be less or equal 31 days"),
     ({"dateFrom": "2026-09-01T00:00:00", "dateTo": "2026-09-02"}, "can't parse dateFrom"),
     ({"dateTo": "2026-09-02"}, 'parameter "dateFrom" in query has an error: value is required but missing'),
     (dates(END, START), "dateTo should be greater dateFrom"),
@@ -221,7 +221,8 @@ def test_deductions_sort_and_default_start(fast):
     by_sum = call(wb, DEDUCTIONS, paged(sort="bonusSumm", order="asc")).json()["data"]["reports"]
     assert [r["bonusSumm"] for r in by_sum] == sorted(r["bonusSumm"] for r in by_sum)
     everything = call(wb, DEDUCTIONS, {"dateTo": moment(END, True), "limit": 1000}).json()["data"]
-    assert everything["total"] == len(reportdata.substitutions(0, SID, utc(reportdata.SUBSTITUTIONS_FROM), utc(END, True)))
+    since = utc(reportdata.SUBSTITUTIONS_FROM)
+    assert everything["total"] == len(reportdata.substitutions(0, SID, since, utc(END, True)))
 
 
 @pytest.mark.parametrize("path", [DEDUCTIONS, PENALTIES, MEASUREMENTS])
@@ -280,7 +281,8 @@ def test_goods_labeling_rows(fast):
 @pytest.mark.parametrize("path", list(VALID))
 def test_401_without_the_analytics_scope(fast_rec, path):
     method, _, query, body = VALID[path]
-    resp = WB(fast_rec, scopes=("promotion", "statistics")).http.request(method, fast_rec.url + path, params=query, json=body)
+    wb = WB(fast_rec, scopes=("promotion", "statistics"))
+    resp = wb.http.request(method, fast_rec.url + path, params=query, json=body)
     assert resp.status_code == 401
     if path not in UNCHECKED:
         check_exchange(fast_rec.exchanges[-1])
@@ -345,7 +347,8 @@ def test_the_catalog_sends_legal_first_requests(fast_rec, name):
     window = (today, today) if endpoint.window.history_days == 0 else (START, START + timedelta(days=6))
     chunk = [(reportdata.seller.products(0, SID)[0]["nmID"],)] if endpoint.ids else [()]
     request = endpoint.paginator.first(Request.from_call(endpoint.fetch, **request_values(window, endpoint.ids, chunk)))
-    resp = WB(fast_rec).http.request(request.method, fast_rec.url + request.path, params=request.params, json=request.json)
+    resp = WB(fast_rec).http.request(request.method, fast_rec.url + request.path, params=request.params,
+                                     json=request.json)
     assert resp.status_code == 200, resp.text
     if fast_rec.exchanges[-1].route.split(" ", 1)[1] not in UNCHECKED:
         check_exchange(fast_rec.exchanges[-1])

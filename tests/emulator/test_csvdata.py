@@ -97,22 +97,14 @@ def test_fixed_headers():
     assert header_of("DETAIL_HISTORY_REPORT") == ["nmID", "dt", *FUNNEL]
     assert header_of("GROUPED_HISTORY_REPORT") == ["dt", *FUNNEL]
     past = [f"{c}Past" for c in SEARCH]
-    assert header_of("SEARCH_QUERIES_PREMIUM_REPORT_GROUP") == ["SubjectName", "SubjectID", "BrandName", "TagID"] + [
-        *SEARCH,
-        *past,
-    ]
+    assert header_of("SEARCH_QUERIES_PREMIUM_REPORT_GROUP") == [
+        "SubjectName", "SubjectID", "BrandName", "TagID", *SEARCH, *past]
     product = header_of("SEARCH_QUERIES_PREMIUM_REPORT_PRODUCT")
     assert product[:5] == ["NmID", "VendorCode", "Name", "SubjectName", "BrandName"]
     assert product[-2:] == ["IsSubstitutedSKU", "Currency"] and len(product) == 27
     text = header_of("SEARCH_QUERIES_PREMIUM_REPORT_TEXT")
-    assert text[:12] == ["Text", "NmID", "SubjectName", "BrandName", "VendorCode", "Name"] + [
-        "Rating",
-        "FeedbackRating",
-        "MinPrice",
-        "MaxPrice",
-        "Frequency",
-        "MedianPosition",
-    ]
+    assert text[:12] == ["Text", "NmID", "SubjectName", "BrandName", "VendorCode", "Name", "Rating", "FeedbackRating",
+                         "MinPrice", "MaxPrice", "Frequency", "MedianPosition"]
     assert text[-10:] == ["FrequencyPast", "MedianPositionPast", *past, "Currency"] and len(text) == 34
 
 
@@ -135,7 +127,7 @@ def test_stock_daily_day_columns_and_fbs():
     header, rows = csv_report(0, SID, "STOCK_HISTORY_DAILY_CSV", PARAMS["STOCK_HISTORY_DAILY_CSV"])
     days = [(date(2026, 9, 20) + timedelta(days=i)).strftime("%d.%m.%Y") for i in range(15)]
     assert (
-        header == ["VendorCode", "Name", "NmID", "SubjectName", "BrandName", "SizeName", "ChrtID", "OfficeName"] + days
+        header == ["VendorCode", "Name", "NmID", "SubjectName", "BrandName", "SizeName", "ChrtID", "OfficeName", *days]
     )
     table = [dict(zip(header, r, strict=True)) for r in rows]
     assert any(r["OfficeName"] == FBS_OFFICE for r in table)

@@ -158,7 +158,7 @@ def test_media_campaigns_page_and_their_stats(rec: Emulator, wb: WB):
     answer = wb.paced("POST", "/adv/v1/stats", json=body).json()
     assert answer == [{"interval": b["interval"], "stats": advdata.media_stats(0, SID, b["id"], [END])} for b in body]
     ran = [m for m in media if m["status"] in advdata.MEDIA_STAT_STATUSES]
-    assert all(bool(a["stats"]) <= (m in ran) for a, m in zip(answer, media))
+    assert all(bool(a["stats"]) <= (m in ran) for a, m in zip(answer, media, strict=False))
     dated = wb.paced("POST", "/adv/v1/stats", json=[{"id": ran[0]["advertId"], "dates": [str(END)]}]).json()
     assert dated[0]["dates"] == [str(END)]
     check(rec)
@@ -264,12 +264,12 @@ def test_recorded_answers_map_to_keyed_rows(rec: Emulator, wb: WB):
     expected = [(MANUAL["advertId"], date.fromisoformat(d["date"][:10]), a["appType"], n["nmId"], n["canceled"])
                 for d in item["days"] for a in d["apps"] for n in a["nms"]]
     nm_key = ("advert_id", "date", "app_type", "nm_id")
-    assert [tuple(r[k] for k in nm_key) + (r["canceled"],) for r in v3["wb_adv_fullstats_nms"]] == expected
+    assert [(*tuple(r[k] for k in nm_key), r["canceled"]) for r in v3["wb_adv_fullstats_nms"]] == expected
     v2_body = wb.paced("POST", "/adv/v2/fullstats", json=[{"id": MANUAL["advertId"], "interval": INTERVAL}]).json()
     v2 = rows_of(catalog.FULLSTATS_SEED, v2_body, context)
     # The same tables and keys from the retired shape, which spells products `nm` and has no `canceled`.
-    assert [tuple(r[k] for k in nm_key) + (r["canceled"],) for r in v2["wb_adv_fullstats_nms"]] == [
-        e[:4] + (None,) for e in expected]
+    assert [(*tuple(r[k] for k in nm_key), r["canceled"]) for r in v2["wb_adv_fullstats_nms"]] == [
+        (*e[:4], None) for e in expected]
     media = advdata.media_campaigns(0, SID)
     body = [{"id": m["advertId"], "interval": {"begin": str(END), "end": str(END)}} for m in media]
     answer = wb.paced("POST", "/adv/v1/stats", json=body).json()

@@ -80,7 +80,7 @@ def valid_requests(emu: Emulator) -> list[tuple[str, dict]]:
         (DETAILS, table_body(emu, subjectId=subject["subjectID"], brandName=subject["brandName"], tagId=0,
                              pastPeriod=days_back(emu, 10, 8), limit=5)),
         (TEXTS, texts_body(emu, live_ids(), pastPeriod=days_back(emu, 6, 4))),
-        (ORDERS, orders_body(emu, nm_id, texts + ["несуществующий запрос"])),
+        (ORDERS, orders_body(emu, nm_id, [*texts, "несуществующий запрос"])),
     ]
 
 
@@ -246,10 +246,13 @@ def test_not_json_gives_400(fast_rec):
 def test_period_edges_are_legal(fast_rec):
     wb = WB(fast_rec)
     nm_id, texts = a_product_with_texts(fast_rec)
-    assert wb.paced("POST", ORDERS, json=orders_body(fast_rec, nm_id, texts, period=days_back(fast_rec, 6, 0))).status_code == 200
-    same_length_past = table_body(fast_rec, currentPeriod=days_back(fast_rec, 7, 1), pastPeriod=days_back(fast_rec, 14, 8))
+    orders = orders_body(fast_rec, nm_id, texts, period=days_back(fast_rec, 6, 0))
+    assert wb.paced("POST", ORDERS, json=orders).status_code == 200
+    same_length_past = table_body(fast_rec, currentPeriod=days_back(fast_rec, 7, 1),
+                                  pastPeriod=days_back(fast_rec, 14, 8))
     assert wb.paced("POST", REPORT, json=same_length_past).status_code == 200
-    assert wb.paced("POST", REPORT, json=table_body(fast_rec, currentPeriod=days_back(fast_rec, 365, 365))).status_code == 200
+    year_ago = table_body(fast_rec, currentPeriod=days_back(fast_rec, 365, 365))
+    assert wb.paced("POST", REPORT, json=year_ago).status_code == 200
 
 
 # --- the catalog's requests, sent and parsed ---------------------------------------------------

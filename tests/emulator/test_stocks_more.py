@@ -101,7 +101,8 @@ def test_sizes_four_cases_add_up_to_the_product(fast_rec):
     assert set(with_offices) == {"sizes"}
     sizes = with_offices["sizes"]
     names, offices = layout(0, sid, sized["nmID"], True)
-    assert [(s["name"], s["chrtID"]) for s in sorted(sizes, key=lambda s: s["chrtID"])] == sorted(names, key=lambda n: n[1])
+    by_chrt = sorted(sizes, key=lambda s: s["chrtID"])
+    assert [(s["name"], s["chrtID"]) for s in by_chrt] == sorted(names, key=lambda n: n[1])
     assert all(sized["metrics"][k] == total(sizes, k) for k in ADDITIVE)
     for size in sizes:
         assert {o["officeID"] for o in size["offices"]} == {o[0] for o in offices}
@@ -244,4 +245,5 @@ def test_parse_of_a_size_answer(fast):
     assert tables["wb_stocks_product_offices"] == []
     answer = wb.patient("POST", SIZES, json=sizes_body(day, plain["nmID"])).json()
     tables = _tables("wb.stocks_sizes", {"answer": answer, "nmID": plain["nmID"]}, day)
-    assert tables["wb_stocks_sizes"] == [] and len(tables["wb_stocks_product_offices"]) == len(answer["data"]["offices"])
+    assert tables["wb_stocks_sizes"] == []
+    assert len(tables["wb_stocks_product_offices"]) == len(answer["data"]["offices"])

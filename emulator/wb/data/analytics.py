@@ -180,7 +180,7 @@ def card_dimensions(seed: int, sid: str, nm_id: int) -> tuple[int, int, int]:
     return rng.randint(5, 40), rng.randint(10, 60), rng.randint(2, 30)
 
 
-def _liters(w: int, l: int, h: int) -> float:
+def _liters(w: int, l: int, h: int) -> float:  # noqa: E741  (width, length, height, as WB names them)
     return round(w * l * h / 1000, 2)
 
 
@@ -279,7 +279,8 @@ def goods_labeling(seed: int, sid: str, start: date, end: date) -> list[dict]:
             shk = rng.randrange(10**10, 4 * 10**10)
             rows.append({
                 "amount": float(rng.choice([500, 1000, 1500])), "date": iso(_moment(rng, day)), "incomeId": income,
-                "nmID": p["nmID"], "photoUrls": [_photo("photo-fixation-violation-shk-excise", shk, n) for n in (1, 2, 3)],
+                "nmID": p["nmID"],
+                "photoUrls": [_photo("photo-fixation-violation-shk-excise", shk, n) for n in (1, 2, 3)],
                 "shkID": shk, "sku": barcode(seed, sid, p["nmID"]),
             })
     return rows

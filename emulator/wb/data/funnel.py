@@ -53,7 +53,7 @@ ZERO = Funnel(*[0] * len(Funnel._fields))
 
 def total(funnels: Iterable[Funnel]) -> Funnel:
     """The field-wise sum (a period is the sum of its days, a group of its products)."""
-    return Funnel(*map(sum, zip(ZERO, *funnels)))
+    return Funnel(*map(sum, zip(ZERO, *funnels, strict=False)))
 
 
 @dataclass(frozen=True)

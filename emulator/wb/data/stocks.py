@@ -32,7 +32,8 @@ SUMS = {"ordersSum": "ordersCount", "buyoutSum": "buyoutCount", "stockSum": "sto
 LOST = ("lostOrdersCount", "lostOrdersSum", "lostBuyoutsCount", "lostBuyoutsSum")
 
 
-def layout(seed: int, sid: str, nm_id: int, has_sizes: bool) -> tuple[list[tuple[str, int]], list[tuple[int, str, str]]]:
+def layout(seed: int, sid: str, nm_id: int,
+           has_sizes: bool) -> tuple[list[tuple[str, int]], list[tuple[int, str, str]]]:
     """A product's sizes (name, chrtID) and warehouses (officeID, officeName, regionName).
 
     chrtID = nmID*10 + position in `data.SIZES` (0 for the single "0" size of a non-sized
@@ -179,7 +180,8 @@ def stocked_in(office: tuple[int, str, str], stock_type: str) -> bool:
     return stock_type == "" or (office == FBS_OFFICE) == (stock_type == "mp")
 
 
-def sizes_answer(seed: int, sid: str, item: dict, start: date, end: date, stock_type: str, include_office: bool) -> dict:
+def sizes_answer(seed: int, sid: str, item: dict, start: date, end: date, stock_type: str,
+                 include_office: bool) -> dict:
     """The `data` of /products/sizes for one product (§7.3's four cases), unsorted.
 
     stockType "wb" keeps WB warehouses, "mp" only the seller's; absent lists are left out."""

@@ -36,7 +36,8 @@ def problem_json(detail: str, origin: str, content_type: str = "application/prob
 
 def retention_error(detail: str) -> Response:
     """400 Response400Retentions of the deductions and measurement reports."""
-    body = {"title": "bad request", "status": 400, "detail": detail, "requestId": str(uuid.uuid4()), "origin": PENALTIES}
+    body = {"title": "bad request", "status": 400, "detail": detail, "requestId": str(uuid.uuid4()),
+            "origin": PENALTIES}
     return json_response(400, body)
 
 
@@ -132,7 +133,8 @@ def storage_coefficient(emu: WbHost, req: Request) -> Response:
     if day is None:
         return json_response(400, {"errors": ["can't parse date"]})
     if day < reportdata.MEASUREMENTS_FROM:
-        return json_response(400, {"errors": [f"date cannot be earlier than {reportdata.MEASUREMENTS_FROM.isoformat()}"]})
+        earliest = reportdata.MEASUREMENTS_FROM.isoformat()
+        return json_response(400, {"errors": [f"date cannot be earlier than {earliest}"]})
     monday = day - timedelta(days=day.weekday())
     rows = reportdata.storage_coefficient(emu.seed, req.sid, monday) if monday <= today else []
     return json_response(200, {"report": rows})

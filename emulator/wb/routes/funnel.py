@@ -259,7 +259,8 @@ def v3_products_check(emu: WbHost) -> Callable[[dict], list[Problem]]:
         if body.get("pastPeriod") is not None:  # a start over a year back is clipped, not refused
             problems += period_problems(body["pastPeriod"], "pastPeriod", ("start", "end"), today, 100 * DEPTH_DAYS)
         problems += list_problems(body, "nmIds", is_int, 0, V3_MAX_LIMIT)
-        problems += filter_problems(body, V3_FILTERS) + flag_problems(body) + order_problems(body, tuple(V3_ORDER), True)
+        problems += (filter_problems(body, V3_FILTERS) + flag_problems(body)
+                     + order_problems(body, tuple(V3_ORDER), True))
         for name, high in (("limit", V3_MAX_LIMIT), ("offset", 2**32 - 1)):
             if body.get(name) is not None and not (is_int(body[name]) and 0 <= body[name] <= high):
                 problems.append((name, f"must be an integer from 0 to {high}"))
@@ -293,7 +294,8 @@ def v3_products(emu: WbHost, req: Request) -> Response:
         })
     offset, limit = body.get("offset") or 0, body.get("limit")
     limit = V3_DEFAULT_LIMIT if limit is None else limit
-    return json_response(200, {"data": {"products": ordered(items, body.get("orderBy"), V3_ORDER)[offset:offset + limit]}})
+    page = ordered(items, body.get("orderBy"), V3_ORDER)[offset:offset + limit]
+    return json_response(200, {"data": {"products": page}})
 
 
 def v3_history_check(emu: WbHost, extra: Callable[[dict], list[Problem]]) -> Callable[[dict], list[Problem]]:

@@ -31,7 +31,8 @@ def period_problems(raw: object, name: str, keys: tuple[str, str], today: date, 
     if not isinstance(raw, dict):
         return [(name, "required object")]
     first, last = (parse(raw.get(k)) for k in keys)
-    problems = [(f"{name}.{k}", "must be a date YYYY-MM-DD") for k, v in zip(keys, (first, last)) if v is None]
+    problems = [(f"{name}.{k}", "must be a date YYYY-MM-DD")
+                for k, v in zip(keys, (first, last), strict=False) if v is None]
     if first and last:
         if first > last:
             problems.append((name, f"{keys[0]} must not be later than {keys[1]}"))

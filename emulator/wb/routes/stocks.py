@@ -173,7 +173,8 @@ def stock_body(req: Request, today: date, required: tuple[str, ...]) -> dict | R
         errors = [f"{name} (field required)" for name in required if body.get(name) is None]
         if body.get("currentPeriod") is not None:
             errors += period_errors(body["currentPeriod"], months_before(today, 3))
-        errors += [f"{k} ({reason})" for k, (ok, reason) in _FIELDS.items() if body.get(k) is not None and not ok(body[k])]
+        errors += [f"{k} ({reason})" for k, (ok, reason) in _FIELDS.items()
+                   if body.get(k) is not None and not ok(body[k])]
     if errors:
         return invalid_fields(errors)
     return body
