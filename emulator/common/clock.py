@@ -34,6 +34,14 @@ class Clock:
             raise ValueError("the clock cannot go backwards")
         self._wall0 += seconds
 
+    def clear_of_midnight(self, seconds: float) -> None:
+        """Jump just past the next Moscow midnight when it falls within `seconds`: a test that
+        compares a day's snapshots taken minutes apart (hours, emulated) then sees one day."""
+        now = datetime.fromtimestamp(self.now(), tz=MSK)
+        midnight = datetime(now.year, now.month, now.day, tzinfo=MSK) + timedelta(days=1)
+        if (midnight - now).total_seconds() < seconds:
+            self.advance((midnight - now).total_seconds() + 60)
+
     def today(self) -> date:
         """Emulated current date in UTC."""
         return datetime.fromtimestamp(self.now(), tz=UTC).date()

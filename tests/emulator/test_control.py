@@ -1,12 +1,13 @@
 import json
 import time
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import requests
 
 from emulator import Emulator, Faults, seller_id
+from emulator.common.clock import Clock, msk_day
 from emulator.wb.data import seller as data
 
 from .conftest import STOCKS, WB, stocks_body, to_moscow_morning
@@ -162,3 +163,13 @@ def test_reset_clears_reports_jam_quota_and_forced_failures():
         }
         product = {"id": str(uuid.uuid4()), "reportType": "SEARCH_QUERIES_PREMIUM_REPORT_PRODUCT", "params": search}
         assert wb.paced("POST", DOWNLOADS, json=product).status_code == 200  # Jam is back
+
+
+def test_the_clock_jumps_past_a_moscow_midnight_that_falls_within_a_stretch() -> None:
+    clock = Clock(time_scale=1)
+    day = msk_day(clock.now())
+    clock.clear_of_midnight(86_400)  # a whole day from now is always past midnight
+    assert msk_day(clock.now()) == day + timedelta(days=1)
+    after = clock.now()
+    clock.clear_of_midnight(3600)  # just past midnight now: a clear hour ahead
+    assert clock.now() - after < 1
