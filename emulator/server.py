@@ -68,13 +68,14 @@ class Emulator:
         report_wait_s: float = 5.0,
         report_ready_s: float = 60.0,
         record: bool = False,
+        start: float | None = None,
     ) -> None:
         self.seed = seed
         # Data exchanges (request and answer) kept for tests that check both against the
         # marketplace's OpenAPI files; off in production-like runs, where it would only grow.
         self.record = record
         self.exchanges: list[Exchange] = []
-        self.clock = Clock(time_scale)
+        self.clock = Clock(time_scale, start)
         self.faults = faults or Faults()
         self.limiter = Limiter()
         self.tasks = TaskStore(task_new_s, task_ready_s)

@@ -15,13 +15,13 @@ def msk_day(now: float) -> date:
 
 
 class Clock:
-    """Starts at the real wall time and runs `time_scale` times faster."""
+    """Starts at the real wall time (or at `start`, epoch seconds) and runs `time_scale` times faster."""
 
-    def __init__(self, time_scale: float = 1.0) -> None:
+    def __init__(self, time_scale: float = 1.0, start: float | None = None) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
         self.time_scale = float(time_scale)
-        self._wall0 = time.time()
+        self._wall0 = time.time() if start is None else start
         self._mono0 = time.monotonic()
 
     def now(self) -> float:
@@ -33,14 +33,6 @@ class Clock:
         if seconds < 0:
             raise ValueError("the clock cannot go backwards")
         self._wall0 += seconds
-
-    def clear_of_midnight(self, seconds: float) -> None:
-        """Jump just past the next Moscow midnight when it falls within `seconds`: a test that
-        compares a day's snapshots taken minutes apart (hours, emulated) then sees one day."""
-        now = datetime.fromtimestamp(self.now(), tz=MSK)
-        midnight = datetime(now.year, now.month, now.day, tzinfo=MSK) + timedelta(days=1)
-        if (midnight - now).total_seconds() < seconds:
-            self.advance((midnight - now).total_seconds() + 60)
 
     def today(self) -> date:
         """Emulated current date in UTC."""

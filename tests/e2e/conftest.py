@@ -27,6 +27,7 @@ from emulator import Emulator, make_wb_token, make_ym_key, seller_id, ym_busines
 from harvester.core.settings import get_settings
 from harvester.models import JobStatus, ReportJob
 from harvester.pipeline.flows.jobs import ensure_job
+from harvester.pipeline.schedule import today
 from harvester.pipeline.store.db import get_engine, session_scope
 from harvester.worker.routing import QUEUES
 from harvester.worker.runtime import get_runtime, redis_url
@@ -149,12 +150,21 @@ class Harness:
                              f"--- worker logs ---\n{self.logs()[-6000:]}")
 
 
+def day_start() -> float:
+    """00:01 UTC of the harvester's (Moscow) today, where the emulator's clock starts: both sides
+    then share one calendar day, and at 600× it lasts 126 s of real time (21 h emulated) before
+    the emulated Moscow midnight, so a test never sees a day's figures change under it."""
+    day = today()
+    return dt.datetime(day.year, day.month, day.day, 0, 1, tzinfo=dt.UTC).timestamp()
+
+
 @contextmanager
 def open_harness(tmp_path: Path, redis_url_: str, database_url: str, monkeypatch: pytest.MonkeyPatch,
                  **emulator: Any) -> Iterator[Harness]:
     """A flushed Redis, an emulator and an accounts file; workers started by the test are stopped after."""
     redis.Redis.from_url(redis_url(redis_url_)).flushdb()
     emu = Emulator(port=0, **{"time_scale": TIME_SCALE, "seed": 7, "task_new_s": 5, "task_ready_s": 30,
+                              "start": day_start(),
                               **emulator}).start()
     accounts = tmp_path / "accounts.toml"
     accounts.write_text("")

@@ -56,7 +56,6 @@ def _harvest_all(h: Harness, accounts: list[str]) -> None:
 
 def test_two_cabinets_of_2400_skus_land_what_was_served_with_four_workers_and_no_420(harness: Harness) -> None:
     harness.emulator.record = True
-    harness.emulator.clock.clear_of_midnight(90 * harness.emulator.clock.time_scale)  # stock is per day
     accounts = ["ym-shop-1", "ym-shop-2"]
     sids = {harness.add_ym_account(a, campaigns=2, skus=1200): a for a in accounts}
     harness.start_worker(concurrency=4)
