@@ -10,8 +10,11 @@ import redis
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from harvester.catalog import get_endpoint
+from harvester.core.settings import Settings
 from harvester.models import WorkState, WorkUnit
 from harvester.models.state import utcnow
+from harvester.pipeline.limiter import Limiter
 from harvester.pipeline.store import ledger
 from harvester.worker import wakeups
 
@@ -28,7 +31,7 @@ def _finished(engine: Engine, ok: bool) -> WorkUnit:
     with Session(engine, expire_on_commit=False) as session:
         unit = _enqueue(session)
         assert unit is not None
-        assert ledger.claim(session, unit, "t1", 60, unit.generation).unit is not None
+        assert ledger.claim(session, unit.id, "t1", 60, unit.generation).unit is not None
         assert ledger.finish(session, unit.id, "t1", ok, rows=3, error=None if ok else "boom")  # type: ignore[arg-type]
         session.commit()
         session.refresh(unit)
@@ -67,13 +70,13 @@ def test_one_lease_at_a_time_and_a_dead_owners_lease_is_taken_over(engine: Engin
     with Session(engine, expire_on_commit=False) as session:
         unit = _enqueue(session)
         assert unit is not None
-        assert ledger.claim(session, unit, "t1", -1, unit.generation).unit is not None  # a lease that has run out
+        assert ledger.claim(session, unit.id, "t1", -1, unit.generation).unit is not None  # a lease that has run out
         session.commit()
-        taken = ledger.claim(session, unit, "t2", 60, unit.generation)  # t1 is gone: t2 takes over
+        taken = ledger.claim(session, unit.id, "t2", 60, unit.generation)  # t1 is gone: t2 takes over
         assert taken.unit is not None and taken.unit.lease_owner == "t2"
-        refused = ledger.claim(session, unit, "t3", 60, unit.generation)
+        refused = ledger.claim(session, unit.id, "t3", 60, unit.generation)
         assert (refused.unit, refused.reason, refused.owner) == (None, "already running", "t2")
-        again = ledger.claim(session, unit, "t2", 60, unit.generation)  # t2 redelivered: its own lease
+        again = ledger.claim(session, unit.id, "t2", 60, unit.generation)  # t2 redelivered: its own lease
         assert again.unit is not None
         assert not ledger.finish(session, unit.id, "t1", True)  # type: ignore[arg-type]  # the old owner lost it
         assert ledger.finish(session, unit.id, "t2", True)  # type: ignore[arg-type]
@@ -83,10 +86,10 @@ def test_one_lease_at_a_time_and_a_dead_owners_lease_is_taken_over(engine: Engin
 def test_a_wakeup_of_an_older_generation_or_a_finished_unit_runs_nothing(engine: Engine) -> None:
     unit = _finished(engine, ok=True)
     with Session(engine, expire_on_commit=False) as session:
-        assert ledger.claim(session, unit, "t9", 60, unit.generation).reason == "already DONE"
+        assert ledger.claim(session, unit.id, "t9", 60, unit.generation).reason == "already DONE"
         fresh = _enqueue(session, refresh_done_before=utcnow() + dt.timedelta(seconds=1))
         assert fresh is not None
-        stale = ledger.claim(session, fresh, "t9", 60, 1)
+        stale = ledger.claim(session, fresh.id, "t9", 60, 1)
     assert stale.unit is None and stale.reason.startswith("stale wake-up")
 
 
@@ -98,7 +101,7 @@ def test_parked_units_past_due_queued_ones_never_sent_and_orphaned_leases_are_st
         assert parked and fresh and orphan and waiting
         ledger.mark_queued(session, [fresh.id])  # type: ignore[list-item]
         for unit, ttl in ((parked, 60), (orphan, -1), (waiting, 60)):
-            ledger.claim(session, unit, f"t{unit.id}", ttl, unit.generation)
+            ledger.claim(session, unit.id, f"t{unit.id}", ttl, unit.generation)
         ledger.park(session, parked.id, f"t{parked.id}", utcnow() - dt.timedelta(seconds=5))  # type: ignore[arg-type]
         ledger.park(session, waiting.id, f"t{waiting.id}", utcnow() + dt.timedelta(hours=1))  # type: ignore[arg-type]
         session.commit()
@@ -166,3 +169,22 @@ def test_a_note_of_a_wakeup_older_than_the_units_due_time_is_stale(redis_client:
     later.due_at = utcnow() + dt.timedelta(minutes=1)
     assert wakeups.waiting(redis_client, [_unit(1)], 5) == [True]
     assert wakeups.waiting(redis_client, [later], 5) == [False]
+
+
+def test_a_lined_wakeup_waits_its_turn_and_leaves_once_with_its_booked_token(redis_client: redis.Redis) -> None:
+    limiter = Limiter(redis_client, Settings(_env_file=None, time_scale=1, reserve_horizon=30))  # type: ignore[call-arg]
+    line = limiter.line("wb", "a1", get_endpoint("wb.stocks_products").first_call.limit, "personal")
+    units = [_unit(i) for i in range(1, 6)]
+    wakeups.line(redis_client, [(u, line) for u in units])
+    wakeups.line(redis_client, [(units[0], line)])  # lined again: keeps its place
+    assert wakeups.waiting(redis_client, units, 5) == [True] * 5
+    app = Publisher()
+    assert wakeups.release(app, redis_client) is None and app.sent == []  # type: ignore[arg-type]
+    assert wakeups.admit(redis_client, limiter) == 4  # three now, one within the horizon
+    wakeups.release(app, redis_client)  # type: ignore[arg-type]
+    assert [kwargs["unit"] for _, _, kwargs in app.sent] == [1, 2, 3]
+    booking = app.sent[0][2]["booked"]
+    assert booking["group"] == line.group
+    group = get_endpoint("wb.stocks_products").first_call.limit
+    assert limiter.acquire("wb", "a1", group, "personal", ticket=booking["ticket"], due=booking["due"]).go
+    assert wakeups.waiting(redis_client, units[3:], 5) == [True, True]  # one parked with its token, one in line

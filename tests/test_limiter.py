@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -9,7 +10,7 @@ import pytest
 
 from harvester.catalog.model import LimitGroup, Rate
 from harvester.core.settings import Settings
-from harvester.pipeline.limiter import Limiter
+from harvester.pipeline.limiter import Limiter, Line
 
 # 3 a minute, burst 3, scaled 600× so an Interval is 1/30 s of real time.
 GROUP = LimitGroup("test.group", Rate(60, 3, 3), base=Rate(3600, 2, 1))
@@ -182,6 +183,57 @@ def test_a_booking_outlives_a_pause(redis_client) -> None:
     paused = limiter.acquire("wb", "a1", GROUP, "personal", ticket=booked.ticket, due=booked.due)
     assert not paused.go and paused.due == booked.due and paused.wait == pytest.approx(60 / SCALE, abs=0.01)
 
+
+
+
+# --- Lines: work waiting its turn at a bucket, admitted as tokens come within the horizon ------
+
+LINED, BOOKINGS, LINES = "t:parked", "t:bookings", "t:lines"
+
+
+def _line_up(redis_client, limiter: Limiter, units: int) -> Line:
+    line = limiter.line("wb", "a1", GROUP, "personal")
+    redis_client.zadd(line.key, {f"u{i}": i for i in range(units)})
+    redis_client.zadd(LINES, {line.name: 0})
+    return line
+
+
+def _now_ms(redis_client) -> float:
+    seconds, micros = redis_client.time()
+    return seconds * 1000 + micros / 1000
+
+
+def test_a_line_is_admitted_in_order_as_far_as_the_horizon_allows(redis_client) -> None:
+    limiter = Limiter(redis_client, _settings(time_scale=1, reserve_horizon=30))  # an interval is 20 s
+    line = _line_up(redis_client, limiter, 6)
+    now = _now_ms(redis_client)
+    assert limiter.admit(line, LINED, BOOKINGS, LINES) == 4  # the burst now, one more within 30 s
+    parked = dict(redis_client.zrange(LINED, 0, -1, withscores=True))
+    assert list(parked) == ["u0", "u1", "u2", "u3"]
+    assert all(parked[f"u{i}"] == pytest.approx(now, abs=500) for i in range(3))
+    assert parked["u3"] == pytest.approx(now + 20_000, abs=500)
+    assert redis_client.zrange(line.key, 0, -1) == ["u4", "u5"]
+    assert redis_client.zscore(LINES, line.name) == pytest.approx(now + 10_000, abs=500)  # u4's token due in 40 s
+    # what the line booked is the bucket's: a caller outside it waits behind, unbooked
+    assert limiter.acquire("wb", "a1", GROUP, "personal").wait == pytest.approx(40, abs=0.5)
+    assert limiter.admit(line, LINED, BOOKINGS, LINES) == 0  # nothing new in sight
+    booking = json.loads(redis_client.hget(BOOKINGS, "u0"))
+    assert booking["group"] == GROUP.name
+    assert limiter.acquire("wb", "a1", GROUP, "personal", ticket=booking["ticket"], due=booking["due"]).go
+
+
+def test_an_empty_line_leaves_the_index_and_a_paused_one_waits_out_the_pause(redis_client) -> None:
+    limiter = Limiter(redis_client, _settings(time_scale=1, reserve_horizon=45))
+    line = _line_up(redis_client, limiter, 2)
+    limiter.pause("wb", "a1", GROUP, api_seconds=60)
+    now = _now_ms(redis_client)
+    assert limiter.admit(line, LINED, BOOKINGS, LINES) == 0
+    assert redis_client.zscore(LINES, line.name) == pytest.approx(now + 60_000, abs=500)
+    redis_client.delete(line.name + ":pause")
+    assert limiter.admit(line, LINED, BOOKINGS, LINES) == 2  # the pause emptied the bucket: due in 20 and 40 s
+    assert redis_client.zscore(LINES, line.name) is None
+    assert [due - now for _, due in redis_client.zrange(LINED, 0, -1, withscores=True)] == [
+        pytest.approx(20_000, abs=500), pytest.approx(40_000, abs=500)]
 
 
 # --- Yandex Market: windows of items per entity, in-flight slots -----------------------------

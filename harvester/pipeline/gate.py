@@ -1,8 +1,8 @@
 """The door every API call goes through: take the call's budgets from the limiter, send, decode;
 turn 429s and 420s into shared pauses.
 
-Both stages raise `Wait` instead of sleeping, and the task re-queues itself with that
-countdown, so no worker slot is ever held while a bucket refills.
+Both stages raise `Wait` instead of sleeping: the unit is parked until its booked token is due,
+or waits in its bucket's line for one, so no worker slot is ever held while a bucket refills.
 """
 
 from __future__ import annotations
@@ -21,18 +21,21 @@ from harvester.core.errors import HarvestError, QuotaExhausted, RateLimited
 from harvester.core.request import Request, dig
 from harvester.core.settings import Settings
 from harvester.pipeline.client import Client, decode_json
-from harvester.pipeline.limiter import Bucket, Budget, Limiter, Slots, Window
+from harvester.pipeline.limiter import Bucket, Budget, Limiter, Line, Slots, Window
 
 log = structlog.get_logger(__name__)
 
 
 class Wait(Exception):
-    """Come back in `countdown` real seconds; `booking` is a token reserved for then (see limiter)."""
+    """Come back in `countdown` real seconds; `booking` is a token reserved for then, or `line`
+    the bucket's line to wait in for one (see limiter)."""
 
-    def __init__(self, countdown: float, booking: dict[str, Any] | None = None, reason: str = "rate limit") -> None:
+    def __init__(self, countdown: float, booking: dict[str, Any] | None = None, reason: str = "rate limit",
+                 line: Line | None = None) -> None:
         super().__init__(f"{reason}: wait {countdown:.3f}s")
         self.countdown = countdown
         self.booking = booking
+        self.line = line
 
 
 def entity_of(request: Request | None) -> str:
@@ -76,6 +79,12 @@ class Gate:
             found.append(Bucket(self._limiter, mp, account.id, group, tier))
         return found
 
+    def line(self, account: Account, call: Call) -> Line | None:
+        """The line a unit starting with `call` can wait in before it first runs: a call that
+        draws on one bucket alone has one."""
+        budgets = self.budgets(account, call)
+        return budgets[0].line() if len(budgets) == 1 else None
+
     def acquire(self, account: Account, call: Call, booking: dict[str, Any] | None = None,
                 request: Request | None = None) -> None:
         """Take what `call` needs or raise `Wait`.
@@ -88,10 +97,10 @@ class Gate:
             if not decision.go:
                 for held, ticket in taken:
                     held.release(ticket)
-                booked = (
-                    {"group": budget.name, "ticket": decision.ticket, "due": decision.due} if decision.due else None
-                )
-                raise Wait(decision.wait, booked, reason=budget.name)
+                if decision.due:
+                    raise Wait(decision.wait, {"group": budget.name, "ticket": decision.ticket, "due": decision.due},
+                               reason=budget.name)
+                raise Wait(decision.wait, reason=budget.name, line=budget.line())
             taken.append((budget, decision.ticket))
         self._held[call.limit.name] = taken
 
@@ -131,12 +140,14 @@ class Gate:
             raise
         except RateLimited as exc:
             status = exc.status or status
-            for budget in self.budgets(account, call, request):
+            budgets = self.budgets(account, call, request)
+            for budget in budgets:
                 budget.pause(exc.wait)
             log.warning("rate_limited_by_api", group=call.limit.name, retry_after=exc.wait, call=request.label,
                         status=exc.status)
             count(self._redis, "harvester_rate_limited_total", marketplace=account.marketplace, group=call.limit.name)
-            raise Wait(self._settings.scaled(exc.wait), reason=f"{exc.status} from the API") from None
+            raise Wait(self._settings.scaled(exc.wait), reason=f"{exc.status} from the API",
+                       line=budgets[-1].line()) from None
         except HarvestError as exc:
             status = exc.status or status
             if isinstance(status, int) and status >= 500:

@@ -25,6 +25,13 @@ by one at the bucket's pace instead of together (WB's bucket, idle meanwhile, fi
 and no further). A booking is good for one request: presented again (a second acquire in one
 step, a task message delivered twice) it is an ordinary request.
 
+Work that cannot be booked yet waits in the bucket's *line* (a sorted set of unit ids, first
+come first served) instead of in a worker or the broker. `admit` books the line's head tokens
+as the horizon allows, under the same rule as `acquire`, and moves each admitted unit to the
+parked set with its booking, due when its token is: a unit that waited its turn reaches a
+worker once, when it can go. The index of lines says when each is next worth a look (a token
+entering the horizon, a pause ending), so admitting costs nothing while nothing can move.
+
 A 429 sets a shared pause (from `X-Ratelimit-Retry`) and empties the bucket, bookings
 included (the API holds nothing then): every worker waits, bookings too.
 
@@ -111,6 +118,51 @@ redis.call('ZADD', KEYS[granted == 2 and 4 or 3], now + wait + ttl, ticket)
 keep = math.ceil((capacity - tokens) * interval) + wait + ttl + 1000
 for _, i in ipairs({1, 3, 4}) do redis.call('PEXPIRE', KEYS[i], keep) end
 return {granted, wait, math.ceil(now + wait)}
+"""
+
+# KEYS: the bucket's four keys, its line (unit → order), the parked set (unit → due ms), the
+# bookings hash (unit → booking JSON) and the index of lines (line → ms to look again).
+# ARGV: burst, interval ms, horizon ms, ttl ms, line name, group, most to admit.
+_ADMIT = _SETTLE + """
+local now = now_ms()
+local capacity, interval = tonumber(ARGV[1]), tonumber(ARGV[2])
+local horizon, ttl, line, most = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[7])
+local pause = redis.call('PTTL', KEYS[2])
+if pause > 0 then
+  redis.call('ZADD', KEYS[8], now + pause, line)
+  return 0
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+local tokens = settle(capacity, interval, now)
+local admitted = 0
+while true do
+  local head = redis.call('ZRANGE', KEYS[5], 0, 0)[1]
+  if not head then
+    redis.call('ZREM', KEYS[8], line)
+    break
+  end
+  local wait = 0
+  if tokens < 1 then wait = math.ceil((1 - tokens) * interval) end
+  if wait > horizon or admitted >= most then
+    redis.call('ZADD', KEYS[8], now + math.max(0, wait - horizon), line)
+    break
+  end
+  tokens = tokens - 1
+  local due = math.ceil(now + wait)
+  local ticket = head .. '@' .. due
+  redis.call('ZADD', KEYS[4], now + wait + ttl, ticket)
+  redis.call('ZREM', KEYS[5], head)
+  redis.call('ZADD', KEYS[6], due, head)
+  redis.call('HSET', KEYS[7], head, cjson.encode({group = ARGV[6], ticket = ticket, due = due}))
+  admitted = admitted + 1
+end
+if admitted > 0 then
+  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+  local keep = math.ceil((capacity - tokens) * interval) + ttl + 1000
+  for _, i in ipairs({1, 3, 4}) do redis.call('PEXPIRE', KEYS[i], keep) end
+end
+return admitted
 """
 
 _RELEASE = _SETTLE + """
@@ -203,6 +255,21 @@ _SKEW_MS = 2.0
 
 
 @dataclass(frozen=True)
+class Line:
+    """Where work waits its turn at one WB bucket: the bucket's name, group and rate, all the
+    releaser needs to admit it (see `Limiter.admit`)."""
+
+    name: str
+    group: str
+    burst: int
+    interval_ms: float
+
+    @property
+    def key(self) -> str:
+        return self.name + ":line"
+
+
+@dataclass(frozen=True)
 class Decision:
     """Go now (holding `ticket`), or come back after `wait` seconds.
 
@@ -229,6 +296,7 @@ class Limiter:
         self._window_release = client.register_script(_WINDOW_RELEASE)
         self._slot_take = client.register_script(_SLOT_TAKE)
         self._pause_only = client.register_script(_PAUSE_ONLY)
+        self._admit = client.register_script(_ADMIT)
 
     @staticmethod
     def keys(marketplace: str, account_id: str, group: str) -> list[str]:
@@ -316,6 +384,20 @@ class Limiter:
         ms = max(1, int(self._settings.scaled(api_seconds) * 1000))
         self._pause(keys=self.keys(marketplace, account_id, group.name), args=[ms])
 
+    def line(self, marketplace: str, account_id: str, group: LimitGroup, tier: str) -> Line:
+        burst, interval_ms = self._rate(group, tier)
+        return Line(self.keys(marketplace, account_id, group.name)[0], group.name, burst, interval_ms)
+
+    def admit(self, line: Line, parked: str, bookings: str, lines: str, most: int = 100) -> int:
+        """Book tokens for the head of `line` as far as the reserve horizon allows; each admitted
+        unit moves to `parked`, due with its token, its booking in `bookings`. `lines` (line →
+        when to look again) is kept current. The number admitted."""
+        horizon_ms = self._settings.scaled(self._settings.reserve_horizon) * 1000
+        bucket = [line.name, line.name + ":pause", line.name + ":tickets", line.name + ":booked"]
+        return int(self._admit(keys=[*bucket, line.key, parked, bookings, lines],
+                               args=[line.burst, line.interval_ms, horizon_ms, self._settings.in_flight_ttl * 1000,
+                                     line.name, line.group, most]))
+
 
 class Budget(Protocol):
     """One budget a call draws on, as the gate uses it, whatever the model behind it:
@@ -336,6 +418,9 @@ class Budget(Protocol):
 
     def pause(self, api_seconds: float) -> None:
         """The API said stop: every worker waits `api_seconds` (429's Retry, 420's Until)."""
+
+    def line(self) -> Line | None:
+        """Where work may wait its turn for this budget, when it has a line (WB buckets)."""
 
 
 @dataclass(frozen=True)
@@ -365,6 +450,9 @@ class Bucket:
 
     def pause(self, api_seconds: float) -> None:
         self.limiter.pause(self.marketplace, self.account_id, self.group, api_seconds)
+
+    def line(self) -> Line | None:
+        return self.limiter.line(self.marketplace, self.account_id, self.group, self.tier)
 
 
 @dataclass(frozen=True)
@@ -396,6 +484,10 @@ class Window:
     def pause(self, api_seconds: float) -> None:
         self.limiter.pause_window(self.marketplace, self.account_id, self.group, self.entity, api_seconds)
 
+    def line(self) -> Line | None:
+        """A window has no line: what waits for it is parked until the window has room."""
+        return None
+
 
 @dataclass(frozen=True)
 class Slots:
@@ -424,3 +516,6 @@ class Slots:
 
     def pause(self, api_seconds: float) -> None:
         """Slots are never paused; the window or bucket beside them is."""
+
+    def line(self) -> Line | None:
+        return None

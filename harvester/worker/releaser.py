@@ -1,5 +1,6 @@
-"""A worker bootstep that sends parked wake-ups when they fall due (see `wakeups`), and tells
-the reconciler which node holds which wake-up and that the node is alive.
+"""A worker bootstep that admits lined wake-ups as their bucket's tokens come in sight, sends
+parked ones when they fall due (see `wakeups`), and tells the reconciler which node holds which
+wake-up and that the node is alive.
 
 It runs on the worker's own timer in the main process, so every worker node releases; the
 atomic pop in `wakeups.release` sends each wake-up once however many nodes run. It sleeps until
@@ -18,6 +19,7 @@ from celery import bootsteps
 from celery.signals import task_received
 
 from harvester.core.settings import get_settings
+from harvester.pipeline.limiter import Limiter
 from harvester.worker import wakeups
 from harvester.worker.runtime import redis_url
 
@@ -30,7 +32,7 @@ class Releaser(bootsteps.StartStopStep):
     def __init__(self, worker: Any, **kwargs: Any) -> None:
         super().__init__(worker, **kwargs)
         self._entry: Any = None
-        self._client: redis.Redis | None = None
+        self._client: tuple[redis.Redis, Limiter] | None = None
         settings = get_settings()
         self._max_sleep = min(0.1, max(0.002, settings.scaled(2.0)))
 
@@ -47,26 +49,29 @@ class Releaser(bootsteps.StartStopStep):
         if self._entry is not None:
             self._entry.cancel()
 
-    def _redis(self) -> redis.Redis:
+    def _connect(self) -> tuple[redis.Redis, Limiter]:
         if self._client is None:  # made after the pool forked: never shared with a child
-            self._client = redis.Redis.from_url(redis_url(get_settings().broker_url or ""), decode_responses=True)
+            client = redis.Redis.from_url(redis_url(get_settings().broker_url or ""), decode_responses=True)
+            self._client = client, Limiter(client, get_settings())
         return self._client
 
     def _received(self, request: Any = None, **_: Any) -> None:
         unit = (request.kwargs or {}).get("unit") if request is not None else None
         if unit is not None:
             try:
-                wakeups.received(self._redis(), unit, self._node)
+                wakeups.received(self._connect()[0], unit, self._node)
             except redis.RedisError as exc:
                 log.warning("wakeup_receipt_failed", error=str(exc))
 
     def _tick(self) -> None:
         delay = self._max_sleep
         try:
+            client, limiter = self._connect()
             if time.monotonic() - self._seen >= 1.0:
-                wakeups.alive(self._redis(), self._node)
+                wakeups.alive(client, self._node)
                 self._seen = time.monotonic()
-            after = wakeups.release(self._app, self._redis())
+            wakeups.admit(client, limiter)
+            after = wakeups.release(self._app, client)
             if after is not None:
                 delay = min(delay, after)
         except Exception as exc:  # the broker is down (or a bug): keep trying; the reconciler wakes what was lost

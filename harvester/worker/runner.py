@@ -2,7 +2,8 @@
 
 The one place that turns what a harvest or a flow step raised into what the task does next:
 
-    Wait                         run again when the limiter (or a poll interval) says, with its booking
+    Wait                         run again when the limiter (or a poll interval) says, with its booking,
+                                 or when its bucket's line comes to it
     our database or Redis down   run again after a backoff; an outage of our own is not the unit's failure
     Retriable                    run again after an exponential backoff, up to `max_retries`
     HarvestError, TokenError     a final failure, recorded once; a refusal also blocks what it refused
@@ -30,6 +31,7 @@ from harvester.core.accounts import Account, TokenError, get_account
 from harvester.core.errors import Forbidden, HarvestError, Retriable, ScopeDenied, Unauthorized
 from harvester.core.settings import Settings, SettingsError
 from harvester.pipeline.gate import Gate, Wait
+from harvester.pipeline.limiter import Line
 from harvester.pipeline.store import ledger
 from harvester.pipeline.store.accounts_state import block_feature, fingerprint, mark_token_invalid
 from harvester.pipeline.store.db import session_scope
@@ -51,6 +53,7 @@ class Outcome:
 
     countdown: float = 0.0
     booking: dict[str, Any] | None = None  # a limiter token reserved for the next attempt (see gate.Wait)
+    line: Line | None = None  # or the bucket's line to wait in for one
     failures: int = 0  # transient failures so far
     error: str | None = None
 
@@ -65,7 +68,7 @@ def attempt(rt: Runtime, account_id: str, endpoint: Endpoint, work: Callable[[Ga
         work(gate, account)
         return Outcome(failures=failures)
     except Wait as wait:
-        return Outcome(countdown=wait.countdown, booking=wait.booking, failures=failures)
+        return Outcome(countdown=wait.countdown, booking=wait.booking, line=wait.line, failures=failures)
     except OUTAGE as exc:
         countdown = outage_wait()
         log.warning(f"{what}_outage", error=f"{type(exc).__name__}: {str(exc)[:200]}", countdown=countdown)

@@ -7,7 +7,9 @@
     reconcile()                                wake every unit that is due and has no wake-up in flight
 
 A unit is written to the ledger before its wake-up is sent, and a worker runs it only while it
-holds the unit's lease. A unit that must wait is parked (see `wakeups`) instead of re-queued.
+holds the unit's lease. A unit that must wait is parked, or waits in its bucket's line (see
+`wakeups`), instead of being re-queued; a new window whose first call draws on one WB bucket
+goes straight to that line, so it reaches a worker once, with its token booked.
 Arguments are ids, names and ISO dates only: readable in Flower, never a secret.
 """
 
@@ -37,6 +39,7 @@ from harvester.pipeline.flows.run import run_step
 from harvester.pipeline.flows.steps import StepContext, finish
 from harvester.pipeline.gate import Gate
 from harvester.pipeline.harvest import Progress, harvest_window
+from harvester.pipeline.limiter import Line
 from harvester.pipeline.schedule import CADENCE_SECONDS, due_windows, split, today
 from harvester.pipeline.store import ledger
 from harvester.pipeline.store.accounts_state import blocked_features, token_blocked
@@ -65,11 +68,26 @@ def _write_unit(session: Session, account: Account, endpoint: Endpoint, window: 
 
 
 def _send(rt: Runtime, units: list[WorkUnit]) -> int:
-    """Wake-ups for units in the ledger, marked queued first; one the broker loses is sent
-    again by `reconcile`."""
+    """Wake-ups for units in the ledger, marked queued first: in its bucket's line where the
+    unit's first call has one, else into the broker. One lost is sent again by `reconcile`."""
     with session_scope() as session:
         marked = set(ledger.mark_queued(session, [u.id for u in units]))  # type: ignore[misc]
-    return len(wakeups.send(app, rt.redis, [u for u in units if u.id in marked]))
+    units = [u for u in units if u.id in marked]
+    lines = _lines(rt, units)
+    wakeups.line(rt.redis, [(u, lines[u.id]) for u in units if u.id in lines])
+    return len(lines) + len(wakeups.send(app, rt.redis, [u for u in units if u.id not in lines]))
+
+
+def _lines(rt: Runtime, units: list[WorkUnit]) -> dict[int, Line]:
+    """The bucket line each synchronous window can wait in before it first runs (by unit id)."""
+    accounts, gate, found = get_accounts(), rt.gate(), {}
+    for unit in units:
+        endpoint, account = get_endpoint(unit.endpoint), accounts.get(unit.account_id)
+        if unit.job_id is None and endpoint.fetch is not None and account is not None:
+            line = gate.line(account, endpoint.fetch)
+            if line is not None:
+                found[unit.id] = line
+    return found  # type: ignore[return-value]
 
 
 def _source_ready(session: Session, account: Account, endpoint: Endpoint) -> bool:
@@ -153,29 +171,32 @@ def backfill(self: Task, account_id: str, endpoint: str, since: str, until: str,
 
 
 def _claim(rt: Runtime, owner: str, account_id: str, endpoint: str, window: Window, generation: int | None,
-           job: ReportJob | None = None) -> WorkUnit | None:
+           unit_id: int | None, job: ReportJob | None = None) -> WorkUnit | None:
     """The unit this wake-up may run now, leased to `owner`; None, logged, when it may not.
 
-    A wake-up without a generation is a request from a person or a test: it runs the window
-    now, queueing a finished one afresh (a report flow only when its job was restarted).
+    A wake-up names its unit and generation. One without is a request from a person or a test:
+    it runs the window now, queueing a finished one afresh (a report flow only when its job was
+    restarted).
     """
     with session_scope() as session:
-        unit = ledger.find(session, account_id, endpoint, window)
-        explicit = generation is None and (job is None or not job.status.terminal)
-        if explicit and (unit is None or unit.state.final):
-            unit = ledger.enqueue(session, account_id, endpoint, window, queued_by=owner,
-                                  refresh_done_before=utcnow() + dt.timedelta(seconds=1)) or unit
-            if unit is not None and job is not None:
-                unit.job_id = job.id
-                session.add(unit)
-        if unit is None:
-            log.info("wakeup_without_unit")
-            return None
-        claim = ledger.claim(session, unit, owner, rt.settings.lease_ttl,
-                             unit.generation if generation is None else generation)
-    wakeups.taken(rt.redis, unit.id)  # type: ignore[arg-type]
+        if unit_id is None:
+            unit = ledger.find(session, account_id, endpoint, window)
+            explicit = generation is None and (job is None or not job.status.terminal)
+            if explicit and (unit is None or unit.state.final):
+                unit = ledger.enqueue(session, account_id, endpoint, window, queued_by=owner,
+                                      refresh_done_before=utcnow() + dt.timedelta(seconds=1)) or unit
+                if unit is not None and job is not None:
+                    unit.job_id = job.id
+                    session.add(unit)
+            if unit is None:
+                log.info("wakeup_without_unit")
+                return None
+            unit_id, generation = unit.id, unit.generation if generation is None else generation
+        claim = ledger.claim(session, unit_id, owner, rt.settings.lease_ttl,  # type: ignore[arg-type]
+                             generation)  # type: ignore[arg-type]
+    wakeups.taken(rt.redis, unit_id)  # type: ignore[arg-type]
     if claim.unit is None:
-        log.info("wakeup_not_run", reason=claim.reason, owner=claim.owner, unit=unit.id)
+        log.info("wakeup_not_run", reason=claim.reason, owner=claim.owner, unit=unit_id)
     return claim.unit
 
 
@@ -189,7 +210,9 @@ def _park(task: Task, rt: Runtime, unit: WorkUnit, outcome: Outcome, **changes: 
     except OUTAGE as exc:
         log.warning("park_failed", error=str(exc)[:200], countdown=seconds)
         raise task.retry(countdown=seconds) from None
-    if kept:
+    if kept and outcome.line is not None:
+        wakeups.line(rt.redis, [(unit, outcome.line)])
+    elif kept:
         wakeups.park(rt.redis, unit, seconds)
     else:
         log.warning("lease_lost", unit=unit.id)
@@ -209,18 +232,20 @@ def _outages_retried(task: Task, rt: Runtime) -> Iterator[None]:
 
 @app.task(bind=True, name="harvester.harvest", max_retries=None)
 def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *, gen: int | None = None,
-            unit: int | None = None) -> str:
+            unit: int | None = None, booked: dict[str, Any] | None = None) -> str:
     """Harvest one window of a synchronous endpoint for one account (`unit`: its ledger row, which
-    the receiving node notes; `gen`: the generation the wake-up was sent for)."""
+    the receiving node notes; `gen`: the generation the wake-up was sent for; `booked`: the
+    token its line booked for it)."""
     rt, owner = get_runtime(), self.request.id
     window, ep = (dt.date.fromisoformat(start), dt.date.fromisoformat(end)), get_endpoint(endpoint)
     with _outages_retried(self, rt):
-        claimed = _claim(rt, owner, account_id, endpoint, window, gen)
+        claimed = _claim(rt, owner, account_id, endpoint, window, gen, unit)
     if claimed is None:
         return "not run"
     saved = dict(claimed.progress or {})
     started_at = dt.datetime.fromisoformat(saved.pop("started")) if "started" in saved else utcnow()
     progress = Progress(**saved)
+    progress.booked = booked or progress.booked
 
     def work(gate: Gate, account: Account) -> None:
         harvest_window(gate, account, ep, window, progress)
@@ -230,6 +255,7 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
     if outcome.countdown:
         progress.booked = outcome.booking
         return _park(self, rt, claimed, outcome, progress={**asdict(progress), "started": started_at.isoformat()})
+    first = False
     with _outages_retried(self, rt), session_scope() as session:
         ok = outcome.error is None
         if not ledger.finish(session, claimed.id, owner, ok, rows=progress.rows, error=outcome.error):  # type: ignore[arg-type]
@@ -239,13 +265,14 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
                    status="failed" if outcome.error else "ok", rows=progress.rows, error=outcome.error,
                    started_at=started_at, task_id=owner)
         if outcome.error is None:
-            advance_watermark(session, account_id, endpoint, window)
+            first = advance_watermark(session, account_id, endpoint, window)
     if outcome.error:
         log.error("harvest_failed", error=outcome.error)
         return "failed"
     log.info("harvest_done", rows=progress.rows)
     count(rt.redis, "harvester_rows_total", progress.rows, endpoint=endpoint)
-    _start_dependents(get_account(account_id), endpoint)
+    if first:
+        _start_dependents(get_account(account_id), endpoint)
     return "done"
 
 
@@ -254,7 +281,7 @@ def _start_dependents(account: Account, source: str) -> None:
     cadence (campaign discovery → campaign statistics); later runs follow their own cadences."""
     dependents = [ep.name for ep in endpoints_for(account.marketplace, account.wb_api_generation)
                   if ep.ids is not None and ep.ids.source == source]
-    if not dependents:  # most endpoints: no database round trip after every harvest
+    if not dependents:
         return
     with session_scope() as session:
         waiting = [name for name in dependents if session.get(Watermark, (account.id, name)) is None]
@@ -264,7 +291,7 @@ def _start_dependents(account: Account, source: str) -> None:
 
 @app.task(bind=True, name="harvester.flow_step", max_retries=None)
 def flow_step(self: Task, job_id: int, account_id: str, endpoint: str, *, gen: int | None = None,
-              unit: int | None = None) -> str:
+              unit: int | None = None, booked: dict[str, Any] | None = None) -> str:
     """Move one report job one step; its unit is parked until the next step is due."""
     rt, owner, ep = get_runtime(), self.request.id, get_endpoint(endpoint)
     with _outages_retried(self, rt):
@@ -273,10 +300,10 @@ def flow_step(self: Task, job_id: int, account_id: str, endpoint: str, *, gen: i
         if job is None:
             log.info("wakeup_without_job")
             return "missing"
-        claimed = _claim(rt, owner, account_id, endpoint, (job.window_start, job.window_end), gen, job)
+        claimed = _claim(rt, owner, account_id, endpoint, (job.window_start, job.window_end), gen, unit, job)
     if claimed is None:
         return "not run"
-    booked, moved = (claimed.progress or {}).get("booked"), [job]
+    booked, moved = booked or (claimed.progress or {}).get("booked"), [job]
 
     def step(gate: Gate, account: Account) -> None:
         moved.append(run_step(StepContext(gate, rt.settings, account, ep, booked, owner), job_id) or moved[0])

@@ -1,21 +1,27 @@
-"""Wake-ups: the broker messages that tell a worker to run a unit of the ledger, and the parked
-set they wait in until they are due.
+"""Wake-ups: the broker messages that tell a worker to run a unit of the ledger, and where they
+wait until they are due.
 
-The ledger (SQL) is the truth of the work; these are only its doorbells. A unit that must wait
-(for a token, a poll interval, a 429 pause or a backoff) is parked: its wake-up goes into one
-Redis sorted set scored by its due time on Redis's clock, the clock the limiter books tokens
-on, and every worker node releases what is due, each entry once (an atomic pop), as one
-message. Waiting thus costs no worker slot, no re-queue and no message until it is over.
+The ledger (SQL) is the truth of the work; these are only its doorbells. A unit waits in one
+of two places, never in a worker or the broker:
 
-Redis keys let the reconciler tell waiting from stalled: `hv:parked` (wake-ups not yet due),
-`hv:queued` (when each unit's wake-up was sent, noted once the broker has it, cleared when a
-worker takes it), `hv:received` (the node that reserved it) and `hv:nodes` (each node's last
-sign of life). A wake-up waiting in a queue is left alone; one reserved by a node that died is
-sent again (the broker would only give it back after its visibility timeout). A note older
-than the unit's due time is stale (a worker took that wake-up before the note was written,
-and the unit has parked since), so it never hides a unit that needs waking. All are lost with
-Redis, and so are the messages they describe; the reconciler then wakes every unit the ledger
-says is due.
+    parked   due at a known time (a booked token, a poll interval, a backoff): one Redis sorted
+             set scored on Redis's clock, the clock the limiter books tokens on
+    lined    its turn at a WB bucket (see `limiter`): the bucket's line, which the releaser
+             admits from as tokens come within the horizon, booking each and parking it
+
+Every worker node's releaser admits and releases; each wake-up leaves once (an atomic pop), as
+one message, carrying its booking. So a unit costs one message per request it sends, at any
+backlog depth. Members are unit ids; the message of each is in `hv:wakeups`.
+
+Redis keys let the reconciler tell waiting from stalled: `hv:parked` and `hv:lined` (waiting
+here), `hv:queued` (when each unit's wake-up was sent, noted once the broker has it, cleared
+when a worker takes it), `hv:received` (the node that reserved it) and `hv:nodes` (each node's
+last sign of life). A wake-up waiting in a queue is left alone; one reserved by a node that
+died is sent again (the broker would only give it back after its visibility timeout). A note
+older than the unit's due time is stale (a worker took that wake-up before the note was
+written, and the unit has parked since), so it never hides a unit that needs waking. All are
+lost with Redis, and so are the messages they describe; the reconciler then wakes every unit
+the ledger says is due.
 """
 
 from __future__ import annotations
@@ -30,10 +36,16 @@ import structlog
 from celery import Celery
 
 from harvester.models import WorkUnit
+from harvester.pipeline.limiter import Limiter, Line
 
 log = structlog.get_logger(__name__)
 
 PARKED = "hv:parked"
+WAKEUPS = "hv:wakeups"
+BOOKINGS = "hv:bookings"
+LINED = "hv:lined"
+LINES = "hv:lines"
+LINE_RATES = "hv:lines:rate"
 QUEUED = "hv:queued"
 RECEIVED = "hv:received"
 NODES = "hv:nodes"
@@ -41,23 +53,61 @@ NODES = "hv:nodes"
 _CLOCKS_APART = 2.0  # seconds a host's clock (the unit's due time) may run ahead of Redis's
 _NOW_MS = "local t = redis.call('TIME') return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)"
 
-# KEYS: parked zset. ARGV: member, delay ms. The due time is Redis's own clock plus the delay.
+# KEYS: parked zset, wake-ups hash. ARGV: unit, message, delay ms. Due on Redis's own clock.
 _PARK = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
 return 1
 """
 
-# KEYS: parked zset. ARGV: most to pop. Returns the due members (removed) and ms until the next one.
+# KEYS: wake-ups hash, the line, lined hash, index of lines, line rates. ARGV: unit, message,
+# line name, its rate (JSON). A unit keeps its place if it is in the line already.
+_LINE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], 'NX', now, ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[5], ARGV[3], ARGV[4])
+redis.call('ZADD', KEYS[4], 'NX', now, ARGV[3])
+return 1
+"""
+
+# KEYS: parked zset, wake-ups hash, bookings hash, lined hash. ARGV: most to pop. The due
+# wake-ups (removed), each as unit, message, booking (false: none), and ms until the next one.
 _RELEASE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
-if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
+local out = {}
+for _, unit in ipairs(due) do
+  table.insert(out, unit)
+  table.insert(out, redis.call('HGET', KEYS[2], unit))
+  table.insert(out, redis.call('HGET', KEYS[3], unit))
+end
+if #due > 0 then
+  redis.call('ZREM', KEYS[1], unpack(due))
+  redis.call('HDEL', KEYS[2], unpack(due))
+  redis.call('HDEL', KEYS[3], unpack(due))
+  redis.call('HDEL', KEYS[4], unpack(due))
+end
 local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if head[2] == nil then return {due, -1} end
-return {due, math.max(0, tonumber(head[2]) - now)}
+if head[2] == nil then return {out, -1} end
+return {out, math.max(0, tonumber(head[2]) - now)}
+"""
+
+# KEYS: index of lines, line rates. ARGV: most. The lines worth a look now, with their rates.
+_DUE_LINES = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local out = {}
+for _, line in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))) do
+  table.insert(out, line)
+  table.insert(out, redis.call('HGET', KEYS[2], line))
+end
+return out
 """
 
 
@@ -116,8 +166,30 @@ def taken(client: redis.Redis, unit_id: int) -> None:
 
 def park(client: redis.Redis, unit: WorkUnit, seconds: float) -> None:
     """Hold the unit's wake-up until `seconds` from now."""
-    member = json.dumps(message(unit), sort_keys=True)
-    client.eval(_PARK, 1, PARKED, member, max(0, int(seconds * 1000)))
+    client.eval(_PARK, 2, PARKED, WAKEUPS, str(unit.id), json.dumps(message(unit)), max(0, int(seconds * 1000)))
+
+
+def line(client: redis.Redis, waiting: Iterable[tuple[WorkUnit, Line]]) -> None:
+    """Put each unit's wake-up in its bucket's line, to be admitted when a token is in sight."""
+    pipe = client.pipeline(transaction=False)
+    for unit, at in waiting:
+        rate = json.dumps({"name": at.name, "group": at.group, "burst": at.burst, "interval_ms": at.interval_ms})
+        pipe.eval(_LINE, 5, WAKEUPS, at.key, LINED, LINES, LINE_RATES, str(unit.id), json.dumps(message(unit)),
+                  at.name, rate)
+    pipe.execute()
+
+
+def admit(client: redis.Redis, limiter: Limiter, most: int = 200) -> int:
+    """Book tokens for the heads of every line worth a look now (see `Limiter.admit`); the
+    number of wake-ups admitted to the parked set."""
+    found = client.eval(_DUE_LINES, 2, LINES, LINE_RATES, most)
+    admitted = 0
+    for name, rate in zip(found[0::2], found[1::2], strict=True):
+        if not rate:  # its rate was lost: nothing can admit it, and the reconciler wakes its units
+            client.zrem(LINES, name)
+            continue
+        admitted += limiter.admit(Line(**json.loads(rate)), PARKED, BOOKINGS, LINES)
+    return admitted
 
 
 def waiting(client: redis.Redis, units: list[WorkUnit], node_timeout: float) -> list[bool]:
@@ -125,7 +197,8 @@ def waiting(client: redis.Redis, units: list[WorkUnit], node_timeout: float) -> 
     silent for `node_timeout` seconds (so the unit is waiting, not stalled)?"""
     pipe = client.pipeline()
     for unit in units:
-        pipe.zscore(PARKED, json.dumps(message(unit), sort_keys=True))
+        pipe.zscore(PARKED, str(unit.id))
+        pipe.hexists(LINED, str(unit.id))
         pipe.zscore(QUEUED, str(unit.id))
         pipe.hget(RECEIVED, str(unit.id))
     pipe.hgetall(NODES)
@@ -133,17 +206,26 @@ def waiting(client: redis.Redis, units: list[WorkUnit], node_timeout: float) -> 
     *answers, nodes, now = pipe.execute()
     alive = {node for node, seen in nodes.items() if now - int(seen) <= node_timeout * 1000}
     found = []
-    for unit, parked, sent, node in zip(units, answers[0::3], answers[1::3], answers[2::3], strict=True):
+    for unit, parked, lined, sent, node in zip(units, *(answers[i::4] for i in range(4)), strict=True):
         due = unit.due_at if unit.due_at.tzinfo else unit.due_at.replace(tzinfo=dt.UTC)  # SQLite: naive UTC
         current = sent is not None and sent / 1000 >= due.timestamp() - _CLOCKS_APART
-        found.append(parked is not None or (current and (node is None or node in alive)))
+        found.append(parked is not None or bool(lined) or (current and (node is None or node in alive)))
     return found
 
 
 def release(app: Celery, client: redis.Redis, most: int = 500) -> float | None:
-    """Send every parked wake-up that is due; seconds until the next one (None: none parked)."""
-    due, next_ms = client.eval(_RELEASE, 1, PARKED, most)
-    _publish(app, client, (json.loads(member) for member in due))
+    """Send every parked wake-up that is due, with its booking; seconds until the next one
+    (None: none parked)."""
+    due, next_ms = client.eval(_RELEASE, 4, PARKED, WAKEUPS, BOOKINGS, LINED, most)
+    found = []
+    for message_, booking in zip(due[1::3], due[2::3], strict=True):
+        if not message_:  # parked before wake-ups were kept by unit (an upgrade): the reconciler wakes it
+            continue
+        wakeup = json.loads(message_)
+        if booking:
+            wakeup["kwargs"]["booked"] = json.loads(booking)
+        found.append(wakeup)
+    _publish(app, client, found)
     if due:
-        log.debug("wakeups_released", count=len(due))
+        log.debug("wakeups_released", count=len(found))
     return None if int(next_ms) < 0 else int(next_ms) / 1000

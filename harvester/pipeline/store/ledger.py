@@ -88,29 +88,29 @@ class Claim:
     owner: str | None = None  # the live owner, when another task holds the lease
 
 
-def claim(session: Session, unit: WorkUnit, owner: str, ttl: float, generation: int | None) -> Claim:
-    """Take the unit's lease for `owner` (a task id) for `ttl` seconds.
+def claim(session: Session, unit_id: int, owner: str, ttl: float, generation: int) -> Claim:
+    """Take the unit's lease for `owner` (a task id) for `ttl` seconds: one UPDATE … RETURNING.
 
     `generation` is the one the wake-up was sent for: an older message is stale. A lease whose
     owner is gone (its time ran out) is taken over; the same task, redelivered after its worker
-    died, takes its own lease back at once.
+    died, takes its own lease back at once. Only a refused claim reads the unit again, to say why.
     """
-    if generation is not None and generation != unit.generation:
-        return Claim(None, f"stale wake-up (generation {generation}, unit at {unit.generation})")
-    if unit.state.final:
-        return Claim(None, f"already {unit.state.value}")
     now = utcnow()
     free = or_(col(WorkUnit.lease_owner).is_(None), col(WorkUnit.lease_owner) == owner,
                col(WorkUnit.lease_until) < now)
-    taken = session.execute(
-        update(WorkUnit).where(col(WorkUnit.id) == unit.id, col(WorkUnit.generation) == unit.generation,
+    taken = session.scalars(
+        update(WorkUnit).where(col(WorkUnit.id) == unit_id, col(WorkUnit.generation) == generation,
                                col(WorkUnit.state).in_(ACTIVE), free)
         .values(state=WorkState.RUNNING, lease_owner=owner, lease_until=now + dt.timedelta(seconds=ttl),
-                updated_at=now))
-    if taken.rowcount == 1:  # type: ignore[attr-defined]
-        session.refresh(unit)
-        return Claim(unit)
-    session.refresh(unit)
+                updated_at=now)
+        .returning(WorkUnit).execution_options(populate_existing=True)).first()
+    if taken is not None:
+        return Claim(taken)
+    unit = session.get(WorkUnit, unit_id, populate_existing=True)
+    if unit is None:
+        return Claim(None, "no such unit")
+    if generation != unit.generation:
+        return Claim(None, f"stale wake-up (generation {generation}, unit at {unit.generation})")
     if unit.state.final:
         return Claim(None, f"already {unit.state.value}")
     return Claim(None, "already running", unit.lease_owner)

@@ -56,13 +56,15 @@ def anchor_watermark(session: Session, account_id: str, endpoint: str, first_day
     insert_missing(session, table_of(Watermark), anchor)
 
 
-def advance_watermark(session: Session, account_id: str, endpoint: str, window: tuple[dt.date, dt.date]) -> None:
+def advance_watermark(session: Session, account_id: str, endpoint: str, window: tuple[dt.date, dt.date]) -> bool:
     """Mark a window complete: the watermark moves over every contiguous window the run log has as ok.
 
     Call it after `record_run` of the same window, in the same session. Windows finish in any
-    order; a newer one waits in the run log until the older ones before it are done.
+    order; a newer one waits in the run log until the older ones before it are done. True when
+    this is the endpoint's first success for the account.
     """
     mark = get_or_insert(session, Watermark, {"account_id": account_id, "endpoint": endpoint})
+    first = mark.last_success_at is None
     mark.last_success_at = utcnow()
     if mark.complete_until is None:  # a harvest queued without dispatch's anchor
         mark.complete_until = window[1]
@@ -79,3 +81,4 @@ def advance_watermark(session: Session, account_id: str, endpoint: str, window: 
                 break
             mark.complete_until = max(mark.complete_until, end)
     session.add(mark)
+    return first
