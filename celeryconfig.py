@@ -29,9 +29,9 @@ task_ignore_result = True
 task_serializer = "json"
 accept_content = ["json"]
 
-# Flower sees every task and its (token-free) arguments.
+# Flower sees every task and its (token-free) arguments, from the worker's events; a task-sent
+# event for every wake-up would cost one more message per API request and show Flower nothing new.
 worker_send_task_events = True
-task_send_sent_event = True
 
 worker_hijack_root_logger = False
 beat_schedule = beat_schedule(_settings)

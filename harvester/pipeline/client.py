@@ -7,6 +7,8 @@ task turns into a re-queue with a countdown (nothing holds a worker slot while i
 from __future__ import annotations
 
 import json
+import os
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,11 @@ class Client:
             session.mount("http://", HTTPAdapter(pool_maxsize=4))
             session.mount("https://", HTTPAdapter(pool_maxsize=4))
             session.headers["User-Agent"] = "harvester/0.1"
+            if not urllib.request.getproxies():
+                # No proxy configured: spare every call requests' scan of the environment (and of
+                # ~/.netrc, a credential source of its own); a CA bundle named there still counts.
+                session.trust_env = False
+                session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
             self._sessions[account.id] = session
         return session
 

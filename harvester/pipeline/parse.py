@@ -15,9 +15,10 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -57,37 +58,78 @@ def records_at(body: Any, path: str, label: str, single: bool = False) -> list[M
     return found
 
 
-def _coerce(value: Any, column_type: Any) -> Any:
-    """ISO strings into date-times and dates, as the column wants (SQLite's driver does not parse)."""
-    if not isinstance(value, str):
-        return value
+def _to_datetime(value: str) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _to_date(value: str) -> dt.date | None:
+    return dt.date.fromisoformat(value[:10]) if value else None
+
+
+def _coercer(column_type: Any) -> Callable[[str], Any] | None:
+    """What turns an ISO string into the column's value (SQLite's driver does not parse); None: as is."""
     base = getattr(column_type, "impl", column_type)  # SQLModel's UTCDateTime decorates DateTime
     if isinstance(base, DateTime):
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+        return _to_datetime
     if isinstance(base, Date):
-        return dt.date.fromisoformat(value[:10]) if value else None
-    return value
+        return _to_date
+    return None
+
+
+@dataclass(frozen=True)
+class _Column:
+    """How one column is filled: from the context, or from the first of its source spellings."""
+
+    name: str
+    src: str
+    ctx: str | None
+    spellings: tuple[tuple[str, ...], ...]
+    coerce: Callable[[str], Any] | None
+    is_key: bool
+    default: Any
+
+
+@cache
+def _plan(table: Table) -> tuple[_Column, ...]:
+    """The table's columns with their source paths split once, not once per record."""
+    return tuple(
+        _Column(c.name, c.info.get("src") or "", c.info.get("ctx"),
+                tuple(tuple(p.split(".")) if p else () for p in (c.info.get("src") or "").split("|")),
+                _coercer(c.type), c.primary_key,
+                c.default.arg if isinstance(c.default, ScalarElementColumnDefault) else None)
+        for c in table.columns)
+
+
+def _pick(record: Mapping[str, Any], spellings: tuple[tuple[str, ...], ...], default: Any) -> Any:
+    """`dig` over pre-split paths: the value of the first spelling present, or `default`."""
+    for parts in spellings:
+        value: Any = record
+        for part in parts:
+            if not isinstance(value, dict | Mapping) or part not in value:
+                break
+            value = value[part]
+        else:
+            return value
+    return default
 
 
 def to_rows(table: Table, records: list[Mapping[str, Any]], context: Mapping[str, Any],
             label: str) -> list[dict[str, Any]]:
     """One dict per record with every column filled from its declared source."""
-    plan: list[tuple[str, Any, Any, Any, bool, Any]] = [
-        (c.name, c.info.get("src"), c.info.get("ctx"), c.type, c.primary_key,
-         c.default.arg if isinstance(c.default, ScalarElementColumnDefault) else None)
-        for c in table.columns
-    ]
+    plan = _plan(table)
     rows = []
     for record in records:
         row: dict[str, Any] = {}
-        for name, src, ctx, column_type, is_key, default in plan:
-            value = context[ctx] if ctx else dig(record, src, default)
-            try:
-                row[name] = _coerce(value, column_type)
-            except ValueError:
-                raise Transient(f"{label}: {src} = {value!r} is not a date or date-time") from None
-            if is_key and row[name] is None:
-                raise Transient(f"{label}: record without its key field {src}")
+        for column in plan:
+            value = context[column.ctx] if column.ctx else _pick(record, column.spellings, column.default)
+            if column.coerce is not None and isinstance(value, str):
+                try:
+                    value = column.coerce(value)
+                except ValueError:
+                    raise Transient(f"{label}: {column.src} = {value!r} is not a date or date-time") from None
+            if column.is_key and value is None:
+                raise Transient(f"{label}: record without its key field {column.src}")
+            row[column.name] = value
         rows.append(row)
     return rows
 
