@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import random
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -51,6 +52,7 @@ class Exchange:
     route: str  # the route's "METHOD /template", e.g. "GET /adv/v3/fullstats"
     request: Request
     response: Response
+    at: float = 0.0  # when it was received, real epoch seconds
 
 
 class Emulator:
@@ -208,7 +210,7 @@ class Emulator:
             resp = self._data(found_route, req)
             if self.record:
                 with self._lock:
-                    self.exchanges.append(Exchange(found_route.key, req, resp))
+                    self.exchanges.append(Exchange(found_route.key, req, resp, time.time()))
             return resp
         except Exception as exc:  # a bug must surface as a 500, not as a dropped connection
             return json_response(500, {"title": "internal error", "detail": f"emulator error: {exc!r}"})
