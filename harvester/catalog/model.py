@@ -66,13 +66,16 @@ class Call:
     Placeholders: `{start}`, `{end}` (the window), `{remote_id}` (a report's id),
     `{ids.<column>}` (the id chunk's values: a list in a body, comma-joined in a query),
     `{id.<column>}` (the chunk's first value) and `{items}` (`Ids.item` rendered per id).
+    A query value written as a one-element list (`["{ids}"]`) is an array parameter, sent
+    repeated once per value as OpenAPI's default form style says. A value in the path is
+    percent-encoded: an id from the API is data, never a path of its own.
     """
 
     method: Literal["GET", "POST"]
     path: str
     limit: LimitGroup
     host: str = "wb.analytics"
-    query: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str | list[str]] = field(default_factory=dict)
     body: Mapping[str, Any] | str | None = None  # a template; "{items}" makes the body a JSON array
     records: str = ""  # dotted path to the list of records; "" = the body itself; "*" = each element
     single: bool = False  # the path holds one record (an object), not a list of them

@@ -98,7 +98,8 @@ _CSV = CsvReportFlow(
     window_column="dt",
     create=Call("POST", "/api/v2/nm-report/downloads", _DOWNLOADS,
                 body={"id": "{report_id}", "reportType": "{report_type}", "params": "{params}"}),
-    list=Call("GET", "/api/v2/nm-report/downloads", _DOWNLOADS, query={"filter[downloadIds]": "{ids}"}, records="data"),
+    list=Call("GET", "/api/v2/nm-report/downloads", _DOWNLOADS, query={"filter[downloadIds]": ["{ids}"]},
+              records="data"),
     retry=Call("POST", "/api/v2/nm-report/downloads/retry", _DOWNLOADS, body={"downloadId": "{report_id}"}),
     file=Call("GET", "/api/v2/nm-report/downloads/file/{report_id}", _DOWNLOADS),
     statuses={

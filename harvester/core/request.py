@@ -11,6 +11,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
+from urllib.parse import quote
+
+from harvester.core.errors import Fatal
 
 
 class CallShape(Protocol):
@@ -23,12 +26,29 @@ class CallShape(Protocol):
     @property
     def path(self) -> str: ...
     @property
-    def query(self) -> Mapping[str, str]: ...
+    def query(self) -> Mapping[str, str | list[str]]: ...
     @property
     def body(self) -> Mapping[str, Any] | str | None: ...
 
 
 _PLACEHOLDER = re.compile(r"\{([\w.]+)\}")
+
+
+def _segment(value: Any, path: str) -> str:
+    """A value as one path segment: percent-encoded, and never empty, "." or ".." (which URL
+    normalisation would turn into another path)."""
+    segment = quote(str(value), safe="")
+    if segment in ("", ".", ".."):
+        raise Fatal(f"{path}: {value!r} from the API cannot name a resource")
+    return segment
+
+
+def _query_value(template: str | list[str], value: Any) -> Any:
+    """An array parameter (a list template) as a list, which `requests` repeats per element;
+    any other list comma-joined."""
+    if isinstance(template, list):
+        return [item for part in value for item in (part if isinstance(part, list) else [part])]
+    return ",".join(map(str, value)) if isinstance(value, list) else value
 
 
 def fill_template(template: Any, values: dict[str, Any]) -> Any:
@@ -54,13 +74,13 @@ class Request:
 
     @classmethod
     def from_call(cls, call: CallShape, **values: Any) -> Request:
-        """The call with its placeholders filled; a list in the query becomes a comma list (ids=1,2,3)."""
-        params = {k: ",".join(map(str, v)) if isinstance(v, list) else v
-                  for k, v in fill_template(dict(call.query), values).items()}
+        """The call with its placeholders filled: a list into a comma list (ids=1,2,3), or, for an
+        array parameter, the parameter repeated; path values percent-encoded."""
+        params = {k: _query_value(call.query[k], v) for k, v in fill_template(dict(call.query), values).items()}
         return cls(
             method=call.method,
             host=call.host,
-            path=_PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), call.path),
+            path=_PLACEHOLDER.sub(lambda m: _segment(values[m.group(1)], call.path), call.path),
             params=params,
             json=fill_template(call.body, values) if call.body is not None else None,
         )

@@ -30,6 +30,21 @@ HOSTS: dict[str, str] = {
 }
 
 
+# Where the marketplaces take their keys: `requests` strips only Authorization when a redirect
+# leaves the host, so the session strips both.
+CREDENTIALS = ("Authorization", "Api-Key")
+
+
+class _Session(requests.Session):
+    """A session whose redirects never carry a credential to another host (or port, or scheme)."""
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        super().rebuild_auth(prepared_request, response)
+        if self.should_strip_auth(response.request.url, prepared_request.url):
+            for header in CREDENTIALS:
+                prepared_request.headers.pop(header, None)
+
+
 class Client:
     """Sends requests for accounts; keeps one pooled session per account in this process."""
 
@@ -40,7 +55,7 @@ class Client:
     def _session(self, account: Account) -> requests.Session:
         session = self._sessions.get(account.id)
         if session is None:
-            session = requests.Session()
+            session = _Session()
             session.mount("http://", HTTPAdapter(pool_maxsize=4))
             session.mount("https://", HTTPAdapter(pool_maxsize=4))
             session.headers["User-Agent"] = "harvester/0.1"

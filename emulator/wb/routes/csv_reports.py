@@ -219,14 +219,14 @@ def create(emu: WbHost, req: Request) -> Response:
 
 @router.route("GET", PATH, group=GROUP, scope="analytics")
 def listing(emu: WbHost, req: Request) -> Response:
-    """filter[downloadIds] may be repeated or comma-separated; no filter lists every live report."""
+    """filter[downloadIds] is an array of uuids, the parameter repeated per id (OpenAPI's default
+    form style); a comma-joined or empty value is refused. No filter lists every live report."""
     wanted: set[str] = set()
     for value in req.args.get("filter[downloadIds]", []):
-        for raw in filter(None, (v.strip() for v in value.split(","))):
-            report_id = _uuid(raw)
-            if report_id is None:
-                return _invalid("invalid download id")
-            wanted.add(report_id)
+        report_id = _uuid(value.strip())
+        if report_id is None:
+            return _invalid(f"invalid download id {value!r}: one uuid per filter[downloadIds] parameter")
+        wanted.add(report_id)
     items = []
     for report, status in emu.reports.listed(req.sid, wanted or None, emu.clock.now()):
         finished = status in ("SUCCESS", "FAILED")

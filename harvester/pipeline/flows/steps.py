@@ -100,7 +100,7 @@ def load_file(ctx: StepContext, job: ReportJob, response: requests.Response | No
     with tempfile.TemporaryDirectory(prefix="harvester-") as tmp:
         path = None
         if response is not None:
-            path = Path(tmp) / f"{job.remote_id}.zip"
+            path = Path(tmp) / "report.zip"  # named by us: an id from the API is never a path
             spool(response, path, label)
         report = read_report(path, table, label) if path is not None else None
         return succeed(ctx, job, lambda session: load_csv_report(
