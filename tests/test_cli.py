@@ -65,3 +65,22 @@ def test_emulator_token_carries_the_asked_scopes_type_and_expiry() -> None:
     claims = wb_claims(result.output.strip(), "s1")
     assert claims["s"] == 4 + 64 and claims["acc"] == 1
     assert 1.9 * 86400 < claims["exp"] - dt.datetime.now().timestamp() <= 2 * 86400
+
+
+@pytest.mark.parametrize(("env", "address"), [(None, "127.0.0.1"), ("0.0.0.0", "0.0.0.0")])
+def test_metrics_and_flower_listen_on_loopback_unless_widened(
+        configured: Path, monkeypatch: pytest.MonkeyPatch, env: str | None, address: str) -> None:
+    import harvester.ops.flower
+    import harvester.ops.metrics
+    import harvester.worker.runtime
+
+    if env:
+        monkeypatch.setenv("HARVESTER_LISTEN_ADDRESS", env)
+    get_settings.cache_clear()
+    bound: list[str] = []
+    monkeypatch.setattr(harvester.ops.metrics, "serve", lambda port, client, engine, at: bound.append(at))
+    monkeypatch.setattr(harvester.worker.runtime, "get_runtime", lambda: type("R", (), {"redis": None})())
+    monkeypatch.setattr(harvester.ops.flower, "run_flower", lambda port, at: bound.append(at) or 0)
+    assert runner.invoke(app, ["metrics"]).exit_code == 0
+    assert runner.invoke(app, ["flower"]).exit_code == 0
+    assert bound == [address, address]

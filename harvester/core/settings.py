@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         description="Send every marketplace request to this base URL (the built-in emulator) "
         "instead of the real API hosts.",
     )
+    listen_address: str = Field(
+        "127.0.0.1",
+        description="Address `harvester metrics` and `harvester flower` listen on. Loopback by "
+        "default; widen it (0.0.0.0) only inside a container or behind a firewall.",
+    )
     time_scale: float = Field(
         1.0,
         gt=0,

@@ -269,23 +269,28 @@ def db_upgrade() -> None:
 
 @app.command()
 def metrics(port: int = typer.Option(9108, help="Port for /metrics."),
-            address: str = typer.Option("0.0.0.0", help="Address to listen on.")) -> None:
+            address: str | None = typer.Option(None, help="Address to listen on (HARVESTER_LISTEN_ADDRESS, "
+                                                         "127.0.0.1 by default).")) -> None:
     """Serve Prometheus metrics (requests, 429s, rows, quota left, queue lengths) until interrupted."""
+    from harvester.core.settings import get_settings
     from harvester.ops.metrics import serve
     from harvester.pipeline.store.db import get_engine
     from harvester.worker.runtime import get_runtime
 
+    address = address or get_settings().listen_address
     typer.echo(f"metrics on http://{address}:{port}/metrics")
     serve(port, get_runtime().redis, get_engine(), address)
 
 
 @app.command()
 def flower(port: int = typer.Option(5555, help="Port of the Flower web UI."),
-           address: str = typer.Option("127.0.0.1", help="Address to listen on.")) -> None:
+           address: str | None = typer.Option(None, help="Address to listen on (HARVESTER_LISTEN_ADDRESS, "
+                                                        "127.0.0.1 by default).")) -> None:
     """Flower for these workers, with basic auth from HARVESTER_FLOWER_USER / HARVESTER_FLOWER_PASSWORD."""
+    from harvester.core.settings import get_settings
     from harvester.ops.flower import run_flower
 
-    raise typer.Exit(run_flower(port, address))
+    raise typer.Exit(run_flower(port, address or get_settings().listen_address))
 
 
 @contextmanager

@@ -49,7 +49,7 @@ def render(client: redis.Redis, engine: Engine | None, quota: int = 20) -> str:
     return "\n".join(lines) + "\n"
 
 
-def serve(port: int, client: redis.Redis, engine: Engine | None, address: str = "0.0.0.0") -> None:
+def serve(port: int, client: redis.Redis, engine: Engine | None, address: str = "127.0.0.1") -> None:
     """Serve /metrics until interrupted."""
 
     class Handler(BaseHTTPRequestHandler):
