@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import pytest
@@ -10,7 +11,7 @@ from structlog.testing import capture_logs
 
 from emulator import make_wb_token
 from harvester.core.accounts import Account
-from harvester.core.logs import MASK, redact, register_secret, scrub
+from harvester.core.logs import MASK, configure, redact, register_secret, scrub
 
 
 @pytest.fixture
@@ -71,3 +72,19 @@ def test_secrets_shorter_than_eight_characters_are_not_registered() -> None:
 ])
 def test_yandex_key_shapes_are_masked(secret: str) -> None:
     assert secret not in scrub(f"call failed with key {secret} (HTTP 401)")
+
+
+@pytest.mark.parametrize(("level", "shown"), [("INFO", False), ("DEBUG", True)])
+def test_celerys_line_per_task_stays_out_of_info_but_its_errors_show(
+        level: str, shown: bool, capsys: pytest.CaptureFixture[str]) -> None:
+    configure("json", level)
+    try:
+        logging.getLogger("celery.app.trace").info("Task harvester.harvest[1] succeeded in 0.01s: 'done'")
+        logging.getLogger("celery.worker.strategy").info("Task harvester.harvest[1] received")
+        logging.getLogger("celery.app.trace").error("Task harvester.harvest[2] raised unexpected: KeyError()")
+        logging.getLogger("harvester.worker.tasks").info("harvest_done")
+    finally:
+        configure("json", "INFO")
+    err = capsys.readouterr().err
+    assert ("succeeded in" in err) is shown and ("received" in err) is shown
+    assert "raised unexpected" in err and "harvest_done" in err

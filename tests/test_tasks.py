@@ -1,11 +1,22 @@
-"""Task plumbing that needs no broker: log context carried from publisher to task."""
+"""Task plumbing that needs no broker: log context carried from publisher to task, how a task ends."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
+import fakeredis
+import pytest
 import structlog
+from sqlmodel import Session, select
 
+from harvester.core.settings import get_settings
+from harvester.models import HarvestRun
+from harvester.pipeline.client import Client
+from harvester.pipeline.limiter import Limiter
+from harvester.pipeline.store.db import get_engine
+from harvester.worker import tasks
+from harvester.worker.runtime import Runtime
 from harvester.worker.signals import _bind_context, _carry_context, _unbind_context
 
 
@@ -26,3 +37,22 @@ def test_a_task_inherits_its_publishers_context_and_its_own_arguments_win() -> N
     assert context == {"queued_by": "dispatch-1", "cadence": "daily", "task_id": "harvest-7",
                        "task": "harvester.harvest", "account": "shop", "endpoint": "wb.stocks_products",
                        "start": "2026-11-01", "end": "2026-11-01"}
+
+
+def test_a_unit_that_ends_failed_ends_its_task_in_failure_after_its_run_is_recorded(
+        tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "accounts.toml").write_text("")
+    for name, value in (("DATABASE_URL", database_url), ("ACCOUNTS_FILE", str(tmp_path / "accounts.toml")),
+                        ("BROKER_URL", "redis://unused"), ("ENV_FILE", "/nonexistent")):
+        monkeypatch.setenv(f"HARVESTER_{name}", value)
+    get_settings.cache_clear()
+    settings, fake = get_settings(), fakeredis.FakeRedis(decode_responses=True)
+    monkeypatch.setattr(tasks, "get_runtime", lambda: Runtime(settings, fake, Limiter(fake, settings),
+                                                              Client(settings)))
+    result = tasks.harvest.apply(args=("ghost", "wb.stocks_products", "2026-11-01", "2026-11-01"))
+    get_settings.cache_clear()
+    assert result.state == "FAILURE" and isinstance(result.result, tasks.UnitFailed)
+    assert "account ghost" in str(result.result)
+    with Session(get_engine(database_url)) as session:
+        (run,) = session.exec(select(HarvestRun)).all()
+    assert (run.status, run.error) == ("failed", str(result.result))

@@ -6,6 +6,10 @@
     flow_step(job_id, account, endpoint)       move one report flow (a unit) one step under its lease
     reconcile()                                wake every unit that is due and has no wake-up in flight
 
+A unit that ends failed ends its task in Celery's FAILURE state (`UnitFailed`, with the
+readable error), after its run-log row is committed, so Flower shows it as a failure; it is
+never retried by Celery (the ledger and a later dispatch decide that).
+
 A unit is written to the ledger before its wake-up is sent, and a worker runs it only while it
 holds the unit's lease. A unit that must wait is parked, or waits in its bucket's line (see
 `wakeups`), instead of being re-queued; a new window whose first call draws on one WB bucket
@@ -53,6 +57,11 @@ from harvester.worker.runtime import Runtime, get_runtime
 log = structlog.get_logger(__name__)
 
 Window = tuple[dt.date, dt.date]
+
+
+class UnitFailed(Exception):
+    """A unit ended failed; its error is already in the run log (declared in `throws`, so Celery
+    logs it as expected, without a traceback)."""
 
 
 def _write_unit(session: Session, account: Account, endpoint: Endpoint, window: Window, settings: Settings,
@@ -230,7 +239,7 @@ def _outages_retried(task: Task, rt: Runtime) -> Iterator[None]:
         raise task.retry(countdown=outage_wait()) from None
 
 
-@app.task(bind=True, name="harvester.harvest", max_retries=None)
+@app.task(bind=True, name="harvester.harvest", max_retries=None, throws=(UnitFailed,))
 def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *, gen: int | None = None,
             unit: int | None = None, booked: dict[str, Any] | None = None) -> str:
     """Harvest one window of a synchronous endpoint for one account (`unit`: its ledger row, which
@@ -268,7 +277,7 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
             first = advance_watermark(session, account_id, endpoint, window)
     if outcome.error:
         log.error("harvest_failed", error=outcome.error)
-        return "failed"
+        raise UnitFailed(outcome.error)
     log.info("harvest_done", rows=progress.rows)
     count(rt.redis, "harvester_rows_total", progress.rows, endpoint=endpoint)
     if first:
@@ -289,7 +298,7 @@ def _start_dependents(account: Account, source: str) -> None:
         dispatch.delay(None, account.id, name)
 
 
-@app.task(bind=True, name="harvester.flow_step", max_retries=None)
+@app.task(bind=True, name="harvester.flow_step", max_retries=None, throws=(UnitFailed,))
 def flow_step(self: Task, job_id: int, account_id: str, endpoint: str, *, gen: int | None = None,
               unit: int | None = None, booked: dict[str, Any] | None = None) -> str:
     """Move one report job one step; its unit is parked until the next step is due."""
@@ -320,6 +329,8 @@ def flow_step(self: Task, job_id: int, account_id: str, endpoint: str, *, gen: i
         return _park(self, rt, claimed, Outcome(countdown=max(wait, 0.001)), progress=None)
     with _outages_retried(self, rt), session_scope() as session:
         ledger.finish(session, claimed.id, owner, job.status == JobStatus.DONE, rows=job.rows, error=job.last_error)  # type: ignore[arg-type]
+    if job.status != JobStatus.DONE:
+        raise UnitFailed(job.last_error or f"report job {job_id} ended {job.status.value}")
     return job.status.value
 
 
