@@ -22,3 +22,34 @@ def test_accounts_example_loads() -> None:
     accounts = load_accounts(DEPLOY / "accounts.example.toml")
     assert set(accounts) == {"wb-main", "wb-second", "ym-main"}
     assert accounts["ym-main"].ym_campaign_ids == (21000001, 21000002)
+
+
+def _routed_queues() -> set[str]:
+    """Every queue a task or an endpoint of the catalog is routed to."""
+    from harvester.catalog import endpoints
+    from harvester.worker.routing import route
+
+    found = {route("harvester.dispatch", (), {}, {})["queue"]}
+    for name, endpoint in endpoints().items():
+        if endpoint.flow is None:
+            found.add(route("harvester.harvest", ("a", name, "d", "d"), {}, {})["queue"])
+        else:
+            found.add(route("harvester.flow_step", (1, "a", name), {}, {})["queue"])
+    return found
+
+
+def _queues_of(env_file: Path) -> set[str]:
+    found = re.search(r"^HARVESTER_WORKER_QUEUES=(.+)$", env_file.read_text(), re.M)
+    assert found, f"{env_file} names no queues"
+    return set(found.group(1).split(","))
+
+
+def test_every_routed_queue_has_a_worker_in_every_shipped_deployment() -> None:
+    routed = _routed_queues()
+    assert routed == {"control", "wb", "wb.reports", "ym", "ym.reports"}
+    compose = (DEPLOY / "compose.yaml").read_text()
+    compose_sets = re.findall(r"^\s+- env/(worker-[\w-]+\.env)$", compose, re.M)
+    assert routed <= set().union(*(_queues_of(DEPLOY / "env" / f"{name}.example") for name in compose_sets))
+    target = (DEPLOY / "systemd" / "harvester.target").read_text()
+    instances = re.findall(r"harvester-worker@([\w-]+)", target)
+    assert routed <= set().union(*(_queues_of(DEPLOY / "env" / f"worker-{i}.env.example") for i in instances))
