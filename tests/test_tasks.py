@@ -17,7 +17,7 @@ from harvester.pipeline.limiter import Limiter
 from harvester.pipeline.store.db import get_engine
 from harvester.worker import tasks
 from harvester.worker.runtime import Runtime
-from harvester.worker.signals import _bind_context, _carry_context, _unbind_context
+from harvester.worker.signals import _bind_context, _carry_context, _dispatch_at_start, _unbind_context
 
 
 def test_a_task_inherits_its_publishers_context_and_its_own_arguments_win() -> None:
@@ -56,3 +56,15 @@ def test_a_unit_that_ends_failed_ends_its_task_in_failure_after_its_run_is_recor
     with Session(get_engine(database_url)) as session:
         (run,) = session.exec(select(HarvestRun)).all()
     assert (run.status, run.error) == ("failed", str(result.result))
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_beat_dispatches_everything_due_when_it_starts_unless_told_not_to(
+        monkeypatch: pytest.MonkeyPatch, on: bool) -> None:
+    monkeypatch.setenv("HARVESTER_ENV_FILE", "/nonexistent")
+    monkeypatch.setenv("HARVESTER_DISPATCH_AT_START", str(on).lower())
+    get_settings.cache_clear()
+    sent: list[str] = []
+    _dispatch_at_start(sender=SimpleNamespace(app=SimpleNamespace(send_task=sent.append)))
+    get_settings.cache_clear()
+    assert sent == (["harvester.dispatch"] if on else [])

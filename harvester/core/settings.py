@@ -100,6 +100,10 @@ class Settings(BaseSettings):
         15.0, gt=0, description="Real seconds without a sign of life after which a worker node is taken for dead: "
         "the wake-ups it had reserved are sent again."
     )
+    dispatch_at_start: bool = Field(
+        True, description="When beat starts (a first start, or after any downtime), dispatch every "
+        "endpoint at once instead of waiting for each cadence's next tick; dispatch queues only what is due."
+    )
     sweep_interval: float = Field(
         60.0, gt=0, description="Seconds between runs of the reconciler, which wakes every unit of work "
         "that is due and has no wake-up in flight; also how long a unit may stay queued or overdue first."

@@ -1,5 +1,6 @@
-"""Celery signal handlers: logging set up once per process, and a log context that travels
-from the publisher to the task, so every line says which account, endpoint and dispatch it serves."""
+"""Celery signal handlers: logging set up once per process; a log context that travels from the
+publisher to the task, so every line says which account, endpoint and dispatch it serves; and a
+dispatch of everything due when beat starts."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import structlog
 from celery import Task
-from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
+from celery.signals import beat_init, before_task_publish, setup_logging, task_postrun, task_prerun
 
 from harvester.core.logs import configure
 from harvester.core.settings import get_settings
@@ -43,9 +44,18 @@ def _unbind_context(**_: Any) -> None:
     structlog.contextvars.clear_contextvars()
 
 
+def _dispatch_at_start(sender: Any = None, **_: Any) -> None:
+    """Beat ticks a cadence only when it next falls due (a daily one at 04:17 Moscow time), so a
+    first start, or one after downtime, dispatches everything now; only what is due is queued."""
+    if get_settings().dispatch_at_start:
+        sender.app.send_task("harvester.dispatch")
+        structlog.get_logger(__name__).info("dispatched_at_start")
+
+
 def connect() -> None:
     """Connect the handlers; the Celery app does, so publishers and workers both have them."""
     setup_logging.connect(_setup_logging)
+    beat_init.connect(_dispatch_at_start)
     before_task_publish.connect(_carry_context)
     task_prerun.connect(_bind_context)
     task_postrun.connect(_unbind_context)

@@ -177,6 +177,7 @@ def open_harness(tmp_path: Path, redis_url_: str, database_url: str, monkeypatch
         "HARVESTER_TIME_SCALE": str(emu.clock.time_scale),
         "HARVESTER_INITIAL_DAYS": "10",
         "HARVESTER_SWEEP_INTERVAL": "1",
+        "HARVESTER_DISPATCH_AT_START": "false",  # tests queue what they mean to; test_ops checks it on
         "HARVESTER_LEASE_TTL": "3",
         "HARVESTER_NODE_TIMEOUT": "2",
         "HARVESTER_IN_FLIGHT_TTL": "5",

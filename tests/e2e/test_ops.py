@@ -7,7 +7,9 @@ import subprocess
 import sys
 
 from emulator.wb.data import seller as data
+from harvester.catalog import endpoints_for
 from harvester.core.accounts import get_accounts
+from harvester.models import HarvestRun
 from harvester.ops.status import status_rows
 from harvester.pipeline.store.db import get_engine
 
@@ -30,9 +32,11 @@ def test_run_once_harvests_everything_due_then_exits_0(harness: Harness) -> None
 
 
 def test_up_runs_worker_and_beat_on_an_embedded_redis_and_stops_on_ctrl_c(harness: Harness) -> None:
-
+    """A first start harvests at once, daily endpoints too, without waiting for their next tick."""
     harness.add_wb_account("daemon")
     env = {k: v for k, v in harness.env.items() if k != "HARVESTER_BROKER_URL"}  # nothing configured: embedded
+    env["HARVESTER_DISPATCH_AT_START"] = "true"
+    daily = {e.name for e in endpoints_for("wb", "current") if e.cadence == "daily" and e.ids is None}
     workdir = harness.tmp / "up"
     proc = subprocess.Popen([sys.executable, "-c", "from harvester.ops.cli import main; main()", "up",
                              "--workdir", str(workdir), "--concurrency", "1"],
@@ -41,6 +45,8 @@ def test_up_runs_worker_and_beat_on_an_embedded_redis_and_stops_on_ctrl_c(harnes
         log = workdir / "worker.log"
         harness.wait_for(lambda: log.exists() and "ready" in log.read_text(), 60, "the worker to be ready")
         harness.wait_for(lambda: "beat: Starting" in log.read_text(), 30, "beat")
+        harness.wait_for(lambda: daily & {r.endpoint for r in harness.all(HarvestRun) if r.status == "ok"}, 60,
+                         "a daily endpoint harvested at start")
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
