@@ -217,3 +217,12 @@ def test_request_from_call_joins_id_lists_in_a_query_and_keeps_them_lists_in_a_b
     request = Request.from_call(call, **{"ids.advert_id": [1, 2, 3], "id.campaign_id": 77})
     assert (request.path, request.params, request.json) == (
         "/v2/campaigns/77/x", {"ids": "1,2,3"}, {"nmIDs": [1, 2, 3]})
+
+
+def test_a_call_of_the_other_marketplace_is_never_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its key would be the wrong one or none, and the 401 would blame the account's good token."""
+    monkeypatch.setenv("HV_YM_KEY", "ym-key")
+    settings = Settings(_env_file=None, emulator_url="http://127.0.0.1:9")  # type: ignore[call-arg]  # nothing there
+    account = Account(id="ym-x", marketplace="ym", token_env="HV_YM_KEY")
+    with pytest.raises(BadRequest, match="is never sent"):
+        Client(settings).send(account, Request("GET", "wb.analytics", "/api/v2/nm-report/downloads"))

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from harvester.catalog import get_endpoint
 from harvester.catalog.model import Window
-from harvester.pipeline.schedule import due_windows
+from harvester.core.accounts import Account
+from harvester.core.settings import SettingsError
+from harvester.pipeline.schedule import backfill_windows, due_windows
 
 ON = dt.date(2024, 3, 31)
 
@@ -85,3 +89,34 @@ def test_windows_are_contiguous_bounded_and_end_at_the_newest_day(
 def test_an_impossible_window_rule_fails_at_import_not_in_a_loop(rule: dict) -> None:
     with pytest.raises(ValueError, match="bad window rule"):
         Window(**rule)
+
+
+ASKED_ON = dt.date(2026, 12, 4)
+WB_SHOP = Account(id="wb-shop", marketplace="wb", token_env="UNUSED")
+YM_SHOP = Account(id="ym-x", marketplace="ym", token_env="UNUSED")
+
+
+@pytest.mark.parametrize(("account", "endpoint", "since", "until", "message"), [
+    (YM_SHOP, "wb.funnel.products", "2026-11-20", "2026-11-30", "is a Wildberries endpoint and account ym-x"),
+    (WB_SHOP, "wb.funnel.products.seed", "2026-11-20", "2026-11-30", "generation current, which wb.funnel."
+                                                                         "products.seed is not part of: use wb."
+                                                                         "funnel.products"),
+    (WB_SHOP, "wb.funnel.product_history", "2026-11-20", "2026-11-30", "serves 7 days of history: start on "
+                                                                           "2026-11-27"),
+    (WB_SHOP, "wb.stocks_products", "2026-11-20", "2026-11-30", "is a snapshot of the present"),
+    (WB_SHOP, "wb.funnel.products", "2026-11-30", "2026-11-20", "ends (2026-11-20) before it starts"),
+    (WB_SHOP, "wb.funnel.products", "2026-11-30", "2026-12-05", "ends in the future"),
+])
+def test_a_backfill_the_api_must_refuse_is_refused_before_anything_is_queued(
+        account: Account, endpoint: str, since: str, until: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        backfill_windows(account, get_endpoint(endpoint), dt.date.fromisoformat(since), dt.date.fromisoformat(until),
+                         ASKED_ON)
+
+
+def test_a_legal_backfill_is_split_into_the_endpoints_windows() -> None:
+    windows = backfill_windows(WB_SHOP, get_endpoint("wb.paid_storage"), dt.date(2026, 11, 1), dt.date(2026, 11, 10),
+                               ASKED_ON)
+    assert windows == [(dt.date(2026, 11, 1), dt.date(2026, 11, 8)), (dt.date(2026, 11, 9), dt.date(2026, 11, 10))]
+    assert backfill_windows(WB_SHOP, get_endpoint("wb.stocks_products"), ASKED_ON, ASKED_ON, ASKED_ON) == [
+        (ASKED_ON, ASKED_ON)]

@@ -169,19 +169,17 @@ def backfill(
     """Queue a past period as legal windows; the limiter paces them; windows already done are
     left alone unless --refresh, failed ones are tried again."""
     from harvester.catalog import get_endpoint
-    from harvester.pipeline.schedule import split, today
+    from harvester.core.accounts import get_account
+    from harvester.pipeline.schedule import backfill_windows, today
     from harvester.worker.tasks import backfill as backfill_task
 
+    last = until.date() if until else today() - timedelta(days=1)
     try:
-        ep = get_endpoint(endpoint)
+        windows = backfill_windows(get_account(account), get_endpoint(endpoint), since.date(), last, today())
     except KeyError as exc:
         _fail(str(exc.args[0]))
-    if ep.window.history_days == 0:
-        _fail(f"{endpoint} is a snapshot of today's data; a past period cannot be harvested")
-    last = until.date() if until else today() - timedelta(days=1)
-    if last < since.date():
-        _fail(f"--until {last} is before --since {since.date()}")
-    windows = split(since.date(), last, ep.window.max_days)
+    except SettingsError as exc:
+        _fail(str(exc))
     backfill_task.delay(account, endpoint, since.date().isoformat(), last.isoformat(), refresh)
     typer.echo(f"queued {endpoint} for {account}: {since.date()} .. {last}, {len(windows)} windows")
     if wait:

@@ -16,7 +16,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from harvester.core.accounts import Account
-from harvester.core.errors import Transient, error_for
+from harvester.core.errors import BadRequest, Transient, error_for
 from harvester.core.request import Request
 from harvester.core.settings import Settings
 
@@ -75,6 +75,9 @@ class Client:
 
         With `stream` the body is left unread, for downloads spooled to disk.
         """
+        if not request.host.startswith(f"{account.marketplace}."):  # its key would be the wrong one, or none
+            raise BadRequest(f"{request.label}: a {request.host} call for {account.marketplace} account {account.id} "
+                             "is never sent")
         base = self.base_url(request.host).rstrip("/")
         # A file link (YM reports) is a full URL, often on a storage host: the key goes only to the API.
         url = request.path if request.path.startswith(("http://", "https://")) else base + request.path

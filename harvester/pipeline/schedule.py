@@ -12,8 +12,10 @@ from typing import Any
 
 from celery.schedules import crontab, schedule
 
-from harvester.catalog.model import Window
-from harvester.core.settings import Settings
+from harvester.catalog import endpoints_for
+from harvester.catalog.model import Endpoint, Window
+from harvester.core.accounts import Account
+from harvester.core.settings import Settings, SettingsError
 
 MOSCOW = dt.timezone(dt.timedelta(hours=3), "MSK")
 
@@ -59,6 +61,39 @@ def split(start: dt.date, end: dt.date, max_days: int) -> list[tuple[dt.date, dt
         windows.append((start, last))
         start = last + dt.timedelta(days=1)
     return windows
+
+
+_MARKETPLACES = {"wb": "Wildberries", "ym": "Yandex Market"}
+
+
+def backfill_windows(account: Account, endpoint: Endpoint, since: dt.date, until: dt.date,
+                     on: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The legal windows of a backfill of [since, until] asked on `on`, or a `SettingsError` naming
+    the fix, before anything is queued: a request the API must refuse would otherwise be sent
+    (an endpoint of another marketplace even without credentials, its 401 blaming the token)."""
+    name = endpoint.name
+    if endpoint.marketplace != account.marketplace:
+        raise SettingsError(f"{name} is a {_MARKETPLACES[endpoint.marketplace]} endpoint and account {account.id} "
+                            f"is a {_MARKETPLACES[account.marketplace]} one: pick an endpoint `harvester catalog` "
+                            f"lists for {account.marketplace}")
+    served = {e.name for e in endpoints_for(account.marketplace, account.wb_api_generation)}
+    if name not in served:
+        twin = next((n for n in (name.removesuffix(".seed"), f"{name}.seed") if n in served and n != name), None)
+        raise SettingsError(f"account {account.id} uses WB API generation {account.wb_api_generation}, which "
+                            f"{name} is not part of" + (f": use {twin}" if twin else ""))
+    if since > until:
+        raise SettingsError(f"the period ends ({until}) before it starts ({since})")
+    if until > on:
+        raise SettingsError(f"the period ends in the future ({until}); the last day is {on}")
+    if endpoint.window.history_days == 0:
+        if since < on:
+            raise SettingsError(f"{name} is a snapshot of the present: it has no past to backfill "
+                                f"(`harvester dispatch --endpoint {name}` reads it now)")
+    elif since < on - dt.timedelta(days=endpoint.window.history_days):
+        earliest = on - dt.timedelta(days=endpoint.window.history_days)
+        raise SettingsError(f"{name} serves {endpoint.window.history_days} days of history: start on {earliest} "
+                            "or later")
+    return split(since, until, endpoint.window.max_days)
 
 
 def chunks(rows: list[tuple[Any, ...]], per_call: int, group: int | None = None) -> list[list[tuple[Any, ...]]]:

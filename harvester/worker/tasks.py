@@ -44,7 +44,7 @@ from harvester.pipeline.flows.steps import StepContext, finish
 from harvester.pipeline.gate import Gate
 from harvester.pipeline.harvest import Progress, harvest_window
 from harvester.pipeline.limiter import Line
-from harvester.pipeline.schedule import CADENCE_SECONDS, due_windows, split, today
+from harvester.pipeline.schedule import CADENCE_SECONDS, backfill_windows, due_windows, today
 from harvester.pipeline.store import ledger
 from harvester.pipeline.store.accounts_state import blocked_features, token_blocked
 from harvester.pipeline.store.db import session_scope
@@ -169,7 +169,7 @@ def backfill(self: Task, account_id: str, endpoint: str, since: str, until: str,
     Windows already done are left alone unless `refresh`; failed ones are tried again.
     """
     rt, ep, account = get_runtime(), get_endpoint(endpoint), get_account(account_id)
-    windows = split(dt.date.fromisoformat(since), dt.date.fromisoformat(until), ep.window.max_days)
+    windows = backfill_windows(account, ep, dt.date.fromisoformat(since), dt.date.fromisoformat(until), today())
     with session_scope() as session:
         units = [unit for window in windows if (unit := _write_unit(
             session, account, ep, window, rt.settings, queued_by=self.request.id,

@@ -2,7 +2,7 @@
 and how much one seller's backlog slows the others.
 
 Many small sellers each get a backfill of one-day windows (one request each) on two WB limit
-groups (the stocks report and the sales funnel, 3 a minute, burst 3), run by 8 worker processes
+groups (the search report and the sales funnel, 3 a minute, burst 3), run by 8 worker processes
 against the emulator at time scale 6. Ideal time = what each bucket needs to release its backlog =
 (backlog - burst) × 20 s / scale; budget use = ideal / actual (goal ≥ 0.98, 0 × 429). With
 `--hot N` one more seller holds N times the backlog, and the others' time is compared with a
@@ -49,7 +49,7 @@ from harvester.worker.runtime import redis_url  # noqa: E402
 from tests.e2e.conftest import Emulator, Harness  # noqa: E402
 
 SEED = 1
-ENDPOINTS = ("wb.stocks_products", "wb.funnel.products")
+ENDPOINTS = ("wb.search_report", "wb.funnel.products")
 
 
 @dataclass
@@ -213,7 +213,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sellers", type=int, default=50)
     parser.add_argument("--backlog", type=int, default=12, help="requests per seller and limit group")
-    parser.add_argument("--hot", type=int, default=7,
+    parser.add_argument("--hot", type=int, default=20,
                         help="one more seller with this many times the backlog (0: none)")
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--time-scale", type=float, default=6.0)
