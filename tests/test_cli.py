@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 from typer.testing import CliRunner
 
 from harvester.catalog import endpoints_for
@@ -72,6 +72,7 @@ def test_metrics_and_flower_listen_on_loopback_unless_widened(
         configured: Path, monkeypatch: pytest.MonkeyPatch, env: str | None, address: str) -> None:
     import harvester.ops.flower
     import harvester.ops.metrics
+    import harvester.pipeline.store.db
     import harvester.worker.runtime
 
     if env:
@@ -80,7 +81,42 @@ def test_metrics_and_flower_listen_on_loopback_unless_widened(
     bound: list[str] = []
     monkeypatch.setattr(harvester.ops.metrics, "serve", lambda port, client, engine, at: bound.append(at))
     monkeypatch.setattr(harvester.worker.runtime, "get_runtime", lambda: type("R", (), {"redis": None})())
+    monkeypatch.setattr(harvester.pipeline.store.db, "get_engine", lambda **_: None)
     monkeypatch.setattr(harvester.ops.flower, "run_flower", lambda port, at: bound.append(at) or 0)
     assert runner.invoke(app, ["metrics"]).exit_code == 0
     assert runner.invoke(app, ["flower"]).exit_code == 0
     assert bound == [address, address]
+
+
+def test_status_on_an_empty_database_says_to_upgrade_and_creates_nothing(configured: Path, database_url: str) -> None:
+    from sqlalchemy import inspect
+
+    from harvester.pipeline.store.db import make_engine
+
+    engine = make_engine(database_url)
+    for table in reversed(SQLModel.metadata.sorted_tables):  # the fixture's PostgreSQL comes with tables
+        table.drop(engine, checkfirst=True)
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 2 and "run `harvester db upgrade`" in result.output
+    assert inspect(engine).get_table_names() == []
+
+
+def test_a_followed_backfill_ends_with_a_summary_and_fails_when_a_window_failed(
+        configured: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import typer
+
+    from harvester.models import WorkState, WorkUnit
+    from harvester.ops.cli import _follow
+
+    days = [dt.date(2026, 11, d) for d in (1, 2, 3)]
+    with Session(get_engine()) as session:
+        for day, state in zip(days, (WorkState.DONE, WorkState.DONE, WorkState.FAILED), strict=True):
+            session.add(WorkUnit(account_id="shop", endpoint="wb.funnel.products", window_start=day, window_end=day,
+                                 state=state, rows=10, last_error="HTTP 400: bad period" if state.value == "FAILED"
+                                 else None))
+        session.commit()
+    with pytest.raises(typer.Exit) as ended:
+        _follow("shop", "wb.funnel.products", [(d, d) for d in days])
+    out = capsys.readouterr().out
+    assert ended.value.exit_code == 1
+    assert "2 windows landed, 1 failed, 30 rows" in out and "2026-11-03..2026-11-03: HTTP 400: bad period" in out

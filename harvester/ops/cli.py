@@ -104,10 +104,12 @@ def status(
     from harvester.core.accounts import get_accounts
     from harvester.ops.status import status_rows
     from harvester.pipeline.store.db import get_engine
+    from harvester.pipeline.store.migrate import SchemaError
 
     try:
-        rows = status_rows(get_engine(), get_accounts())
-    except (SettingsError, OperationalError) as exc:
+        accounts = get_accounts()
+        rows = status_rows(get_engine(migrate=False), accounts)
+    except (SettingsError, SchemaError, OperationalError) as exc:
         _fail(_short(exc))
     now = datetime.now(UTC)
     stale = []
@@ -203,16 +205,18 @@ def _follow(account: str, endpoint: str, windows: list) -> None:
             with Session(get_engine()) as session:
                 units = session.exec(select(WorkUnit).where(
                     WorkUnit.account_id == account, WorkUnit.endpoint == endpoint)).all()
-            landed = {(u.window_start, u.window_end): u.state.value for u in units
+            landed = {(u.window_start, u.window_end): u for u in units
                       if (u.window_start, u.window_end) in wanted and u.state.final}
             progress.update(bar, completed=len(landed))
             if len(landed) == len(wanted):
                 break
             time.sleep(1)
-    failed = sorted(w for w, state in landed.items() if state == "FAILED")
+    failed = sorted(w for w, unit in landed.items() if unit.state.value == "FAILED")
+    rows = sum(unit.rows for unit in landed.values())
+    typer.echo(f"{len(landed) - len(failed)} windows landed, {len(failed)} failed, {rows} rows")
     if failed:
-        typer.secho(f"{len(failed)} windows failed, first {failed[0][0]}..{failed[0][1]}: see `harvester status`",
-                    fg="red")
+        typer.secho(f"first failed: {failed[0][0]}..{failed[0][1]}: {landed[failed[0]].last_error} "
+                    "(see `harvester status`)", fg="red")
         raise typer.Exit(1)
 
 
@@ -277,7 +281,7 @@ def metrics(port: int = typer.Option(9108, help="Port for /metrics."),
 
     address = address or get_settings().listen_address
     typer.echo(f"metrics on http://{address}:{port}/metrics")
-    serve(port, get_runtime().redis, get_engine(), address)
+    serve(port, get_runtime().redis, get_engine(migrate=False), address)
 
 
 @app.command()

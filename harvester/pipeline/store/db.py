@@ -17,7 +17,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from harvester.core.settings import get_settings
-from harvester.pipeline.store.migrate import ensure_schema
+from harvester.pipeline.store.migrate import check_schema, ensure_schema
 
 
 def make_engine(url: str) -> Engine:
@@ -37,18 +37,19 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
-def get_engine(url: str | None = None) -> Engine:
+def get_engine(url: str | None = None, migrate: bool = True) -> Engine:
     """The process's engine for `url` (default: the configured database), its schema at head.
 
-    A fresh database is migrated; one behind raises `SchemaError` (run `harvester db upgrade`).
+    A fresh database is migrated, unless `migrate` is off (a read-only command), which raises
+    `SchemaError` instead; one behind always raises it (run `harvester db upgrade`).
     """
-    return _engine(url or get_settings().database_url)
+    return _engine(url or get_settings().database_url, migrate)
 
 
 @lru_cache(maxsize=4)
-def _engine(url: str) -> Engine:
+def _engine(url: str, migrate: bool) -> Engine:
     engine = make_engine(url)
-    ensure_schema(engine)
+    (ensure_schema if migrate else check_schema)(engine)
     return engine
 
 

@@ -72,6 +72,14 @@ def ensure_schema(engine: Engine) -> None:
             log.info("schema_created", revision=head())
 
 
+def check_schema(engine: Engine) -> None:
+    """For a read-only command: the database must be at head already; it is never migrated here."""
+    with engine.connect() as conn:
+        if not _at_head(conn):
+            raise SchemaError("this database holds no harvester schema yet: run `harvester db upgrade` "
+                              "(or start a worker, which migrates a fresh database)")
+
+
 def _at_head(conn: Connection) -> bool:
     """True at head, False if never migrated; SchemaError at any other revision."""
     revision = _revision(conn)
