@@ -120,3 +120,24 @@ def test_a_followed_backfill_ends_with_a_summary_and_fails_when_a_window_failed(
     out = capsys.readouterr().out
     assert ended.value.exit_code == 1
     assert "2 windows landed, 1 failed, 30 rows" in out and "2026-11-03..2026-11-03: HTTP 400: bad period" in out
+
+
+def test_blocks_show_in_status_and_accounts_check_and_are_lifted_by_hand(
+        configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harvester.pipeline.store.accounts_state import block_feature, mark_token_invalid
+    from harvester.pipeline.store.db import session_scope
+
+    monkeypatch.setenv("SHOP_TOKEN", "not-a-jwt-but-a-token")
+    with session_scope(get_engine()) as session:
+        mark_token_invalid(session, "shop", "not-a-jwt-but-a-token", "HTTP 401: token expired")
+        block_feature(session, "shop", "jam", "print", "HTTP 403: no Jam subscription")
+    shown = runner.invoke(app, ["status"]).output
+    assert "BLOCKED shop" in shown and "HTTP 401: token expired" in shown and "no Jam subscription" in shown
+    checked = runner.invoke(app, ["accounts", "check", "--no-ping", "--json"])
+    problems = json.loads(checked.output.splitlines()[0])["problems"]
+    assert any("jam blocked since" in p and "accounts unblock shop" in p for p in problems)
+    assert "lifted for shop: jam\n" in runner.invoke(app, ["accounts", "unblock", "shop", "--feature", "jam"]).output
+    assert "lifted for shop: token\n" in runner.invoke(app, ["accounts", "unblock", "shop"]).output
+    assert "BLOCKED" not in runner.invoke(app, ["status"]).output
+    nothing = runner.invoke(app, ["accounts", "unblock", "shop"])
+    assert nothing.exit_code == 2 and "has no block" in nothing.output

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from sqlalchemy.exc import OperationalError
@@ -27,7 +28,7 @@ db_app = typer.Typer(help="The SQL store.")
 app.add_typer(db_app, name="db")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(f"error: {message}", fg="red", err=True)
     raise typer.Exit(2)
 
@@ -101,14 +102,20 @@ def status(
     ),
 ) -> None:
     """Last success, lag, rows stored and last error per account × endpoint."""
+    from sqlmodel import Session
+
     from harvester.core.accounts import get_accounts
     from harvester.ops.status import status_rows
+    from harvester.pipeline.store.accounts_state import blocks
     from harvester.pipeline.store.db import get_engine
     from harvester.pipeline.store.migrate import SchemaError
 
     try:
         accounts = get_accounts()
-        rows = status_rows(get_engine(migrate=False), accounts)
+        engine = get_engine(migrate=False)
+        rows = status_rows(engine, accounts)
+        with Session(engine) as session:
+            blocked = blocks(session)
     except (SettingsError, SchemaError, OperationalError) as exc:
         _fail(_short(exc))
     now = datetime.now(UTC)
@@ -122,6 +129,10 @@ def status(
                    f"{row['account']:20} {row['endpoint']:30} rows={row['rows']:<9} "
                    f"lag={'never' if lag is None else f'{lag:.1f}h':>8} pending={row['pending']:<4} "
                    f"failed={row['failed']:<3} {row['last_error'] or ''}")
+    for block in blocked:  # what dispatch skips until the account changes or `accounts unblock`
+        typer.echo(json.dumps(block, ensure_ascii=False) if as_json else
+                   f"BLOCKED {block['account']:20} {block['blocked']:30} since {block['since'][:19]} "
+                   f"{block['reason']}")
     if stale:
         typer.secho(f"{len(stale)} account × endpoint pairs have no success within {stale_after:g} h",
                     fg="red", err=True)
@@ -236,6 +247,11 @@ def accounts_check(
 
     client = Client(get_settings())
     results = [check(account, client, ping) for account in get_accounts().values()]
+    for block in _blocks():
+        for result in results:
+            if result["account"] == block["account"]:
+                result["problems"].append(f"{block['blocked']} blocked since {block['since'][:10]}: {block['reason']} "
+                                          f"(`harvester accounts unblock {block['account']}` lifts it)")
     if as_json:
         for result in results:
             typer.echo(json.dumps(result, ensure_ascii=False))
@@ -251,6 +267,44 @@ def accounts_check(
         Console().print(table)
     if any(r["problems"] for r in results):
         raise typer.Exit(1)
+
+
+def _blocks() -> list[dict[str, str]]:
+    """Every block in force; none when the database has no schema yet."""
+    from sqlmodel import Session
+
+    from harvester.pipeline.store.accounts_state import blocks
+    from harvester.pipeline.store.db import get_engine
+    from harvester.pipeline.store.migrate import SchemaError
+
+    try:
+        with Session(get_engine(migrate=False)) as session:
+            return blocks(session)
+    except SchemaError:
+        return []
+    except OperationalError as exc:
+        _fail(_short(exc))
+
+
+@accounts_app.command("unblock")
+def accounts_unblock(
+    account: str = typer.Argument(..., help="Account id."),
+    feature: str | None = typer.Option(None, help="Only this block: `token`, a feature such as `jam` or "
+                                                  "`scope:promotion`, or an endpoint name (see `harvester status`)."),
+) -> None:
+    """Lift an account's blocks: the next dispatch schedules what they stopped."""
+    from harvester.pipeline.store.accounts_state import unblock
+    from harvester.pipeline.store.db import get_engine, session_scope
+    from harvester.pipeline.store.migrate import SchemaError
+
+    try:
+        with session_scope(get_engine(migrate=False)) as session:
+            lifted = unblock(session, account, feature)
+    except (SchemaError, OperationalError) as exc:
+        _fail(_short(exc))
+    if not lifted:
+        _fail(f"account {account} has no block{f' on {feature}' if feature else ''} (see `harvester status`)")
+    typer.echo(f"lifted for {account}: {', '.join(lifted)}")
 
 
 @db_app.command("upgrade")

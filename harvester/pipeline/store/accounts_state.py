@@ -1,5 +1,8 @@
 """What the harvester remembers about an account: a refused token, and endpoints it may not use.
 
+Every block is visible (`blocks`: `status`, `accounts check`) and can be lifted by hand
+(`unblock`: `harvester accounts unblock`).
+
 A 401 marks the token invalid, once; dispatch then skips the account until the token in its
 env var or file changes (compared by fingerprint: a hash, never the token), so a bad token is
 one recorded failure and one log line, not a failure every cycle. A 403 of an endpoint that
@@ -69,3 +72,34 @@ def blocked_features(session: Session, account_id: str, settings_print: str) -> 
                  detail="the account's settings changed; trying again")
         session.delete(block)
     return {b.feature for b in blocks if b not in lifted}
+
+
+TOKEN = "token"  # the block of a refused token, as `blocks` and `unblock` name it
+
+
+def blocks(session: Session) -> list[dict[str, str]]:
+    """Every block in force: account, what is blocked (`token` or a feature), since when, why."""
+    found = [{"account": s.account_id, "blocked": TOKEN, "since": s.token_invalid_at.isoformat(),
+              "reason": s.token_error or ""}
+             for s in session.exec(select(AccountState)).all() if s.token_invalid_at is not None]
+    found += [{"account": b.account_id, "blocked": b.feature, "since": b.since.isoformat(), "reason": b.reason or ""}
+              for b in session.exec(select(EndpointBlock)).all()]
+    return sorted(found, key=lambda b: (b["account"], b["blocked"]))
+
+
+def unblock(session: Session, account_id: str, feature: str | None = None) -> list[str]:
+    """Lift the account's blocks (only `feature`, or `token`, when given); what was lifted. The
+    next dispatch schedules them again, and a refusal that persists blocks them again."""
+    lifted = []
+    state = session.get(AccountState, account_id)
+    if state is not None and state.token_invalid_at is not None and feature in (None, TOKEN):
+        state.token_invalid_at = state.token_error = state.token_fingerprint = None
+        session.add(state)
+        lifted.append(TOKEN)
+    for block in session.exec(select(EndpointBlock).where(EndpointBlock.account_id == account_id)).all():
+        if feature in (None, block.feature):
+            session.delete(block)
+            lifted.append(block.feature)
+    if lifted:
+        log.info("unblocked", account=account_id, lifted=lifted)
+    return lifted
