@@ -53,3 +53,30 @@ def test_every_routed_queue_has_a_worker_in_every_shipped_deployment() -> None:
     target = (DEPLOY / "systemd" / "harvester.target").read_text()
     instances = re.findall(r"harvester-worker@([\w-]+)", target)
     assert routed <= set().union(*(_queues_of(DEPLOY / "env" / f"worker-{i}.env.example") for i in instances))
+
+
+def _exported(engine) -> set[str]:  # type: ignore[no-untyped-def]
+    """Every metric name the exporter serves (a family is declared even with no samples)."""
+    import fakeredis
+
+    from harvester.ops.metrics import render
+
+    text = render(fakeredis.FakeRedis(decode_responses=True), engine)
+    return set(re.findall(r"^# TYPE (\w+) ", text, re.M))
+
+
+def test_alert_rules_and_the_dashboard_use_only_metrics_the_exporter_serves(engine) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    import yaml
+
+    exported = _exported(engine)
+    rules = yaml.safe_load((DEPLOY / "prometheus" / "harvester-alerts.yml").read_text())["groups"][0]["rules"]
+    assert {r["alert"] for r in rules} >= {"HarvesterDataStale", "HarvesterFailureRate", "HarvesterRateLimited",
+                                           "HarvesterReportQuotaExhausted", "HarvesterQueueNotConsumed"}
+    dashboard = json.loads((DEPLOY / "grafana" / "harvester-dashboard.json").read_text())
+    exprs = [r["expr"] for r in rules] + [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    for rule in rules:
+        assert rule["labels"]["severity"] in {"critical", "warning", "info"} and rule["annotations"]["summary"]
+    for expr in exprs:
+        assert set(re.findall(r"harvester_\w+", expr)) <= exported, expr

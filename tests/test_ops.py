@@ -122,3 +122,33 @@ def test_metrics_render_counters_queues_and_quota(engine) -> None:
     assert 'harvester_rows_total{endpoint="wb.paid_storage"} 40' in text
     assert 'harvester_queue_length{queue="wb"} 1' in text
     assert "# TYPE harvester_report_quota_left gauge" in text
+
+
+def test_metrics_say_what_waits_what_failed_what_is_blocked_and_how_stale(engine) -> None:
+    from harvester.models import WorkState, WorkUnit
+    from harvester.pipeline.store.accounts_state import block_feature
+
+    client = fakeredis.FakeRedis(decode_responses=True)
+    count(client, "harvester_failures_total", endpoint="wb.funnel.products", kind="Unauthorized")
+    count(client, "harvester_request_seconds_total", 0.25, marketplace="wb", path="/x", status="200")
+    client.zadd("hv:parked", {"1": 0})
+    client.hset("hv:lined", mapping={"2": "line", "3": "line"})
+    day = dt.date(2026, 11, 1)
+    with Session(engine) as session:
+        session.add(WorkUnit(account_id="a1", endpoint="wb.funnel.products", window_start=day, window_end=day,
+                             state=WorkState.PARKED))
+        session.add(Watermark(account_id="a1", endpoint="wb.funnel.products",
+                              last_success_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)))
+        session.add(Watermark(account_id="a2", endpoint="wb.funnel.products"))
+        block_feature(session, "a2", "jam", "print", "HTTP 403")
+        session.commit()
+    text = render(client, engine)
+    assert 'harvester_failures_total{endpoint="wb.funnel.products",kind="Unauthorized"} 1.0' in text
+    assert 'harvester_request_seconds_total{marketplace="wb",path="/x",status="200"} 0.25' in text
+    assert 'harvester_wakeups_waiting{where="parked"} 1.0' in text
+    assert 'harvester_wakeups_waiting{where="lined"} 2.0' in text
+    assert 'harvester_work_units{state="PARKED"} 1.0' in text
+    assert 'harvester_blocked{account="a2",blocked="jam"} 1.0' in text
+    assert 'harvester_never_succeeded{endpoint="wb.funnel.products"} 1.0' in text
+    age = next(line for line in text.splitlines() if line.startswith("harvester_oldest_success_age_seconds{"))
+    assert 7000 < float(age.split()[-1]) < 7400

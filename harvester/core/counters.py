@@ -10,14 +10,17 @@ import redis
 
 COUNTERS = {
     "harvester_requests_total": "API requests by marketplace, path and HTTP status",
+    "harvester_request_seconds_total": "Seconds spent waiting for API answers, by marketplace, path and HTTP "
+                                       "status (over harvester_requests_total: the mean latency)",
     "harvester_rate_limited_total": "429 (WB) and 420 (YM) answers by marketplace and limit group",
     "harvester_rows_total": "Rows landed by endpoint",
+    "harvester_failures_total": "Units of work that ended failed, by endpoint and error kind",
 }
 PREFIX = "hv:metrics:"
 
 
-def count(client: redis.Redis, name: str, n: int = 1, **labels: str) -> None:
+def count(client: redis.Redis, name: str, n: float = 1, **labels: str) -> None:
     """Add `n` to a counter; never lets a metrics hiccup fail a harvest."""
     assert name in COUNTERS, name
     with contextlib.suppress(redis.RedisError):
-        client.hincrby(PREFIX + name, json.dumps(labels, sort_keys=True), n)
+        client.hincrbyfloat(PREFIX + name, json.dumps(labels, sort_keys=True), n)

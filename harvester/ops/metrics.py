@@ -1,70 +1,131 @@
-"""Prometheus metrics: counters every worker adds to in Redis, served by one small exporter.
+"""Prometheus metrics, served with `prometheus_client` by one exporter (`harvester metrics`).
 
-Workers are prefork processes on several hosts, so counters live in Redis hashes (one per
-metric, one field per label set) rather than in process memory; `harvester metrics` renders
-them, the queue lengths and today's report quota left, in Prometheus's text format.
+Workers are prefork processes on several hosts, so their counters live in Redis hashes (see
+`core.counters`); a collector reads them at each scrape, with what waits (queues, parked and
+lined wake-ups) and what the store knows (units and report jobs by state, blocks, report quota,
+freshness).
+
+Freshness is per endpoint, not per account × endpoint: 5,000 accounts × 47 endpoints would be
+235,000 series. `harvester_oldest_success_age_seconds` and `harvester_never_succeeded` per
+endpoint say whether any account is behind; `harvester status` names which.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import redis
-from sqlalchemy import select
+from prometheus_client import CollectorRegistry, generate_latest, make_wsgi_app
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
 
 from harvester.core.counters import COUNTERS, PREFIX
+from harvester.models import ReportJob, ReportQuota, Watermark, WorkUnit
+from harvester.models.state import utcnow
+from harvester.pipeline.flows.quota import quota_day
+from harvester.pipeline.store.accounts_state import blocks
+from harvester.worker import wakeups
 from harvester.worker.routing import QUEUES
 
 
-def _labels(labels: dict[str, object]) -> str:
-    body = ",".join(f'{k}="{str(v).replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
-                    for k, v in sorted(labels.items()))
-    return "{" + body + "}" if body else ""
+class HarvesterCollector(Collector):
+    """Everything at scrape time, from Redis and (when given) the store."""
+
+    def __init__(self, client: redis.Redis, engine: Engine | None, quota: int = 20) -> None:
+        self._redis, self._engine, self._quota = client, engine, quota
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._counters()
+        yield from self._waiting()
+        if self._engine is not None:
+            with Session(self._engine) as session:
+                yield from self._store(session)
+
+    def _counters(self) -> Iterator[Metric]:
+        for name, help_text in COUNTERS.items():
+            series = [(json.loads(labels), float(value))
+                      for labels, value in sorted(self._redis.hgetall(PREFIX + name).items())]
+            names = sorted({key for labels, _ in series for key in labels})
+            family = CounterMetricFamily(name.removesuffix("_total"), help_text, labels=names)
+            for labels, value in series:
+                family.add_metric([str(labels.get(key, "")) for key in names], value)
+            yield family
+
+    def _waiting(self) -> Iterator[Metric]:
+        queues = GaugeMetricFamily("harvester_queue_length", "Messages waiting in each Celery queue",
+                                   labels=["queue"])
+        for queue in QUEUES:
+            queues.add_metric([queue], self._redis.llen(queue))
+        yield queues
+        waiting = GaugeMetricFamily("harvester_wakeups_waiting", "Units waiting outside the broker: parked until "
+                                    "a due time, or lined up for a token of their bucket", labels=["where"])
+        waiting.add_metric(["parked"], self._redis.zcard(wakeups.PARKED))
+        waiting.add_metric(["lined"], self._redis.hlen(wakeups.LINED))
+        yield waiting
+
+    def _store(self, session: Session) -> Iterator[Metric]:
+        units = GaugeMetricFamily("harvester_work_units", "Units of work in the ledger by state", labels=["state"])
+        for state, n in session.execute(select(col(WorkUnit.state), func.count()).group_by(col(WorkUnit.state))):
+            units.add_metric([state.value], n)
+        yield units
+        jobs = GaugeMetricFamily("harvester_report_jobs", "Report flows by state", labels=["state"])
+        for status, n in session.execute(select(col(ReportJob.status), func.count()).group_by(col(ReportJob.status))):
+            jobs.add_metric([status.value], n)
+        yield jobs
+        blocked = GaugeMetricFamily("harvester_blocked", "Blocks in force (1 each): a refused token or a feature "
+                                    "the account cannot use; `harvester accounts unblock` lifts one",
+                                    labels=["account", "blocked"])
+        for block in blocks(session):
+            blocked.add_metric([block["account"], block["blocked"]], 1)
+        yield blocked
+        quota = GaugeMetricFamily("harvester_report_quota_left", "WB CSV reports an account may still create today",
+                                  labels=["account"])
+        for account, used in session.execute(select(col(ReportQuota.account_id), col(ReportQuota.used))
+                                             .where(col(ReportQuota.day) == quota_day())):
+            quota.add_metric([account], max(0, self._quota - used))
+        yield quota
+        yield from self._freshness(session)
+
+    def _freshness(self, session: Session) -> Iterator[Metric]:
+        oldest = GaugeMetricFamily("harvester_oldest_success_age_seconds", "Age of the oldest last success among "
+                                   "the accounts harvesting the endpoint", labels=["endpoint"])
+        never = GaugeMetricFamily("harvester_never_succeeded", "Accounts whose harvest of the endpoint never "
+                                  "succeeded", labels=["endpoint"])
+        now = utcnow()
+        rows = session.execute(select(col(Watermark.endpoint), func.min(col(Watermark.last_success_at)),
+                                      func.count() - func.count(col(Watermark.last_success_at)))
+                               .group_by(col(Watermark.endpoint))).all()
+        for endpoint, first, missing in rows:
+            if first is not None:
+                first = first if first.tzinfo else first.replace(tzinfo=dt.UTC)  # SQLite: naive UTC
+                oldest.add_metric([endpoint], (now - first).total_seconds())
+            never.add_metric([endpoint], missing)
+        yield oldest
+        yield never
 
 
-def render(client: redis.Redis, engine: Engine | None, quota: int = 20) -> str:
+def registry(client: redis.Redis, engine: Engine | None) -> CollectorRegistry:
+    found = CollectorRegistry(auto_describe=False)
+    found.register(HarvesterCollector(client, engine))
+    return found
+
+
+def render(client: redis.Redis, engine: Engine | None) -> str:
     """Every metric in Prometheus text format."""
-    lines: list[str] = []
-    for name, help_text in COUNTERS.items():
-        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter"]
-        for labels, value in sorted(client.hgetall(PREFIX + name).items()):
-            lines.append(f"{name}{_labels(json.loads(labels))} {int(value)}")
-    lines += ["# HELP harvester_queue_length Messages waiting in each Celery queue",
-              "# TYPE harvester_queue_length gauge"]
-    lines += [f'harvester_queue_length{{queue="{q}"}} {client.llen(q)}' for q in QUEUES]
-    if engine is not None:
-        from sqlmodel import col
+    return generate_latest(registry(client, engine)).decode()
 
-        from harvester.models import ReportQuota
-        from harvester.pipeline.flows.quota import quota_day
 
-        lines += ["# HELP harvester_report_quota_left WB CSV reports an account may still create today",
-                  "# TYPE harvester_report_quota_left gauge"]
-        with engine.connect() as conn:
-            used = conn.execute(select(col(ReportQuota.account_id), col(ReportQuota.used))
-                                .where(col(ReportQuota.day) == quota_day())).all()
-        lines += [f'harvester_report_quota_left{{account="{a}"}} {max(0, quota - u)}' for a, u in used]
-    return "\n".join(lines) + "\n"
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """Scrapes every 15 s would fill the log."""
 
 
 def serve(port: int, client: redis.Redis, engine: Engine | None, address: str = "127.0.0.1") -> None:
     """Serve /metrics until interrupted."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path.split("?")[0] != "/metrics":
-                self.send_error(404)
-                return
-            body = render(client, engine).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    ThreadingHTTPServer((address, port), Handler).serve_forever()
+    make_server(address, port, make_wsgi_app(registry(client, engine)), handler_class=_Quiet).serve_forever()

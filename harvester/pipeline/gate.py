@@ -8,6 +8,7 @@ or waits in its bucket's line for one, so no worker slot is ever held while a bu
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import redis
@@ -131,6 +132,7 @@ class Gate:
         A spent daily report quota is not a rate limit: it passes through for the flow to plan with.
         """
         status: int | str = "error"
+        started = time.monotonic()
         try:
             response = self._client.send(account, request, stream=stream)
             status = response.status_code
@@ -156,5 +158,6 @@ class Gate:
             raise
         finally:
             self._release(call.limit.name)
-            count(self._redis, "harvester_requests_total", marketplace=account.marketplace,
-                  path=call.path, status=str(status))
+            labels = {"marketplace": account.marketplace, "path": call.path, "status": str(status)}
+            count(self._redis, "harvester_requests_total", 1, **labels)
+            count(self._redis, "harvester_request_seconds_total", time.monotonic() - started, **labels)

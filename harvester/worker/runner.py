@@ -56,6 +56,7 @@ class Outcome:
     line: Line | None = None  # or the bucket's line to wait in for one
     failures: int = 0  # transient failures so far
     error: str | None = None
+    kind: str = ""  # what failed, for the failure counter: the error's class, or "bug"
 
 
 def attempt(rt: Runtime, account_id: str, endpoint: Endpoint, work: Callable[[Gate, Account], object],
@@ -75,7 +76,7 @@ def attempt(rt: Runtime, account_id: str, endpoint: Endpoint, work: Callable[[Ga
         return Outcome(countdown=countdown, failures=failures)
     except RETRY as exc:
         if failures >= rt.settings.max_retries:
-            return Outcome(failures=failures, error=f"{exc} (after {failures} retries)")
+            return Outcome(failures=failures, error=f"{exc} (after {failures} retries)", kind=type(exc).__name__)
         countdown = backoff(rt.settings, failures)
         log.warning(f"{what}_retry", error=str(exc), failures=failures + 1, countdown=countdown)
         return Outcome(countdown=countdown, failures=failures + 1)
@@ -83,11 +84,11 @@ def attempt(rt: Runtime, account_id: str, endpoint: Endpoint, work: Callable[[Ga
         error = about(account_id, exc)
         if account is not None:
             note_refusal(exc, account, endpoint, error)
-        return Outcome(failures=failures, error=error)
+        return Outcome(failures=failures, error=error, kind=type(exc).__name__)
     except Exception as exc:  # a bug: recorded where ops look, instead of a task that vanished
         log.exception(f"{what}_crashed")
         error = f"account {account_id}: unexpected {type(exc).__name__}: {str(exc)[:300]}"
-        return Outcome(failures=failures, error=error)
+        return Outcome(failures=failures, error=error, kind="bug")
     finally:
         gate.close()
 

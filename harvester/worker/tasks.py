@@ -277,6 +277,7 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
             first = advance_watermark(session, account_id, endpoint, window)
     if outcome.error:
         log.error("harvest_failed", error=outcome.error)
+        count(rt.redis, "harvester_failures_total", endpoint=endpoint, kind=outcome.kind)
         raise UnitFailed(outcome.error)
     log.info("harvest_done", rows=progress.rows)
     count(rt.redis, "harvester_rows_total", progress.rows, endpoint=endpoint)
@@ -330,6 +331,8 @@ def flow_step(self: Task, job_id: int, account_id: str, endpoint: str, *, gen: i
     with _outages_retried(self, rt), session_scope() as session:
         ledger.finish(session, claimed.id, owner, job.status == JobStatus.DONE, rows=job.rows, error=job.last_error)  # type: ignore[arg-type]
     if job.status != JobStatus.DONE:
+        kind = outcome.kind or f"report {job.status.value}"
+        count(rt.redis, "harvester_failures_total", endpoint=endpoint, kind=kind)
         raise UnitFailed(job.last_error or f"report job {job_id} ended {job.status.value}")
     return job.status.value
 
