@@ -14,6 +14,7 @@ from emulator import make_wb_token
 from harvester.core.accounts import (
     Account,
     TokenError,
+    accounts_file_problems,
     get_account,
     get_accounts,
     load_accounts,
@@ -200,3 +201,38 @@ def test_a_token_rotated_in_the_env_file_is_read_without_a_restart(tmp_path: Pat
     env_file.write_text("SHOP_TOKEN=second-token-value\n")
     os.utime(env_file, (env_file.stat().st_atime, env_file.stat().st_mtime + 5))
     assert account.token() == "second-token-value"
+
+
+def _touch_later(path: Path) -> None:
+    mtime = path.stat().st_mtime + 10
+    os.utime(path, (mtime, mtime))
+
+
+def test_a_file_that_stops_parsing_mid_run_keeps_the_last_good_accounts_and_says_so(accounts_file: Path) -> None:
+    accounts_file.write_text(_acc('id = "a1"\nmarketplace = "wb"\ntoken_env = "T"'))
+    assert list(get_accounts()) == ["a1"]
+    accounts_file.write_text(_acc('id = "a1\nmarketplace = "wb"\ntoken_env = "T"'))  # an unclosed quote
+    _touch_later(accounts_file)
+    assert list(get_accounts()) == ["a1"]
+    assert "is not valid TOML" in accounts_file_problems()[0] and "last good" in accounts_file_problems()[0]
+    accounts_file.write_text(_acc('id = "a2"\nmarketplace = "wb"\ntoken_env = "T"'))  # fixed
+    _touch_later(accounts_file)
+    assert list(get_accounts()) == ["a2"] and accounts_file_problems() == []
+
+
+def test_an_entry_invalid_on_its_own_stops_only_itself(accounts_file: Path) -> None:
+    accounts_file.write_text(_acc('id = "good"\nmarketplace = "wb"\ntoken_env = "T"')
+                             + _acc('id = "odd"\nmarketplace = "ozon"\ntoken_env = "T"')
+                             + _acc('id = "good"\nmarketplace = "ym"\ntoken_env = "T"'))
+    assert list(get_accounts()) == ["good"] and get_account("good").marketplace == "wb"
+    problems = accounts_file_problems()
+    assert any("(odd): `marketplace` must be" in p for p in problems)
+    assert any("duplicate account id good" in p for p in problems)
+    with pytest.raises(SettingsError, match="marketplace"):
+        load_accounts(accounts_file)  # checked by hand, the file is still wrong
+
+
+def test_a_file_that_never_parsed_stops_everything_with_its_error(accounts_file: Path) -> None:
+    accounts_file.write_text("[[accounts]\n")
+    with pytest.raises(SettingsError, match="is not valid TOML"):
+        get_accounts()

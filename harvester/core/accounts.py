@@ -17,10 +17,13 @@ from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import structlog
 from dotenv import dotenv_values
 
 from harvester.core.logs import register_secret
 from harvester.core.settings import SettingsError, get_settings
+
+log = structlog.get_logger(__name__)
 
 Marketplace = Literal["wb", "ym"]
 TokenType = Literal["personal", "service", "base", "test"]
@@ -156,8 +159,10 @@ def _parse_account(raw: dict, where: str, base_dir: Path) -> Account:
     )
 
 
-def load_accounts(path: Path) -> dict[str, Account]:
-    """Accounts by id from a TOML file with one `[[accounts]]` table each."""
+def read_accounts(path: Path) -> tuple[dict[str, Account], list[str]]:
+    """Accounts by id from a TOML file with one `[[accounts]]` table each, and the problems of
+    the entries left out: an entry invalid on its own stops only itself. A file that is missing
+    or does not parse raises `SettingsError`."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -165,29 +170,83 @@ def load_accounts(path: Path) -> dict[str, Account]:
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"accounts file {path} is not valid TOML: {exc}") from None
     accounts: dict[str, Account] = {}
+    problems: list[str] = []
     for i, raw in enumerate(data.get("accounts", [])):
-        account = _parse_account(raw, f"{path} [[accounts]] #{i + 1}", path.parent)
+        try:
+            account = _parse_account(raw, f"{path} [[accounts]] #{i + 1}", path.parent)
+        except SettingsError as exc:
+            problems.append(str(exc))
+            continue
         if account.id in accounts:
-            raise SettingsError(f"{path}: duplicate account id {account.id}")
+            problems.append(f"{path} [[accounts]] #{i + 1}: duplicate account id {account.id} (the first one is used)")
+            continue
         accounts[account.id] = account
+    return accounts, problems
+
+
+def load_accounts(path: Path) -> dict[str, Account]:
+    """Accounts by id; the first problem of any entry raises (for checking a file by hand)."""
+    accounts, problems = read_accounts(path)
+    if problems:
+        raise SettingsError(problems[0])
     return accounts
 
 
-_cache: dict[tuple[Path, float], dict[str, Account]] = {}
+@dataclass
+class _Loaded:
+    """The accounts file as last read: its accounts, the entries left out, and, while the file
+    does not parse, why (the accounts are then the last good ones)."""
+
+    mtime: float = -1.0
+    accounts: dict[str, Account] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    broken: str | None = None
+    good: bool = False
 
 
-def get_accounts() -> dict[str, Account]:
-    """The configured accounts, reloaded when the file changes so workers see edits."""
-    path = get_settings().accounts_file
+_loaded: dict[Path, _Loaded] = {}
+
+
+def _load(path: Path) -> _Loaded:
+    """Reread the file when it changed. One that no longer parses keeps the last good accounts
+    (a typo mid-run must not stop every account); one that never parsed raises."""
     try:
         mtime = path.stat().st_mtime
     except FileNotFoundError:
         raise SettingsError(f"accounts file {path} not found (set HARVESTER_ACCOUNTS_FILE)") from None
-    key = (path, mtime)
-    if key not in _cache:
-        _cache.clear()
-        _cache[key] = load_accounts(path)
-    return _cache[key]
+    state = _loaded.setdefault(path, _Loaded())
+    if state.mtime == mtime:
+        if state.broken and not state.good:
+            raise SettingsError(state.broken)
+        return state
+    state.mtime = mtime
+    try:
+        accounts, problems = read_accounts(path)
+    except SettingsError as exc:
+        state.broken = str(exc)
+        if not state.good:
+            raise
+        log.error("accounts_file_broken", error=state.broken,
+                  action="the last good accounts are used until the file is fixed")
+        return state
+    for problem in problems:
+        if problem not in state.problems:
+            log.error("account_entry_invalid", error=problem, action="this entry is left out until it is fixed")
+    state.accounts, state.problems, state.broken, state.good = accounts, problems, None, True
+    return state
+
+
+def get_accounts() -> dict[str, Account]:
+    """The configured accounts, reloaded when the file changes so workers see edits."""
+    return _load(get_settings().accounts_file).accounts
+
+
+def accounts_file_problems() -> list[str]:
+    """What is wrong with the accounts file now: why it does not parse (the last good accounts
+    are in use), and the entries left out."""
+    state = _load(get_settings().accounts_file)
+    broken = [f"{state.broken} (the last good version is in use)"] if state.broken else []
+    return broken + state.problems
 
 
 def get_account(account_id: str) -> Account:

@@ -104,7 +104,7 @@ def status(
     """Last success, lag, rows stored and last error per account × endpoint."""
     from sqlmodel import Session
 
-    from harvester.core.accounts import get_accounts
+    from harvester.core.accounts import accounts_file_problems, get_accounts
     from harvester.ops.status import status_rows
     from harvester.pipeline.store.accounts_state import blocks
     from harvester.pipeline.store.db import get_engine
@@ -129,6 +129,8 @@ def status(
                    f"{row['account']:20} {row['endpoint']:30} rows={row['rows']:<9} "
                    f"lag={'never' if lag is None else f'{lag:.1f}h':>8} pending={row['pending']:<4} "
                    f"failed={row['failed']:<3} {row['last_error'] or ''}")
+    for problem in accounts_file_problems():
+        typer.secho(f"accounts file: {problem}", fg="red", err=True)
     for block in blocked:  # what dispatch skips until the account changes or `accounts unblock`
         typer.echo(json.dumps(block, ensure_ascii=False) if as_json else
                    f"BLOCKED {block['account']:20} {block['blocked']:30} since {block['since'][:19]} "
@@ -240,13 +242,15 @@ def accounts_check(
     from rich.console import Console
     from rich.table import Table
 
-    from harvester.core.accounts import get_accounts
+    from harvester.core.accounts import accounts_file_problems, get_accounts
     from harvester.core.settings import get_settings
     from harvester.ops.checks import check
     from harvester.pipeline.client import Client
 
     client = Client(get_settings())
     results = [check(account, client, ping) for account in get_accounts().values()]
+    results += [{"account": "(accounts file)", "marketplace": "-", "problems": [problem], "warnings": []}
+                for problem in accounts_file_problems()]
     for block in _blocks():
         for result in results:
             if result["account"] == block["account"]:
