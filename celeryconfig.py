@@ -1,10 +1,12 @@
 """Celery configuration, as ops read it. Every value comes from `harvester.core.settings` (HARVESTER_* env)."""
 
+from harvester.catalog import check_overrides
 from harvester.core.settings import SettingsError, get_settings
 from harvester.pipeline.schedule import beat_schedule
 from harvester.worker.routing import TASK_QUEUES
 
 _settings = get_settings()
+check_overrides(_settings)  # an unknown endpoint in HARVESTER_CADENCES stops every process at start, not each dispatch
 if not _settings.broker_url:
     raise SettingsError(
         "HARVESTER_BROKER_URL is not set; point it at Redis (redis://host:6379/0), or run "

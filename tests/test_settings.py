@@ -69,6 +69,8 @@ def test_settings_are_read_once_until_the_cache_is_cleared(monkeypatch: pytest.M
         ("HARVESTER_LOG_LEVEL", "TRACE"),
         ("HARVESTER_INITIAL_DAYS", "-1"),
         ("HARVESTER_FLOW_MAX_ATTEMPTS", "0"),
+        ("HARVESTER_DATABASE_URL", "postgres://harvester@db/harvester"),
+        ("HARVESTER_VISIBILITY_TIMEOUT", "600"),
     ],
 )
 def test_a_bad_value_raises_settings_error_naming_the_variable(
@@ -134,3 +136,22 @@ def test_harvester_env_file_set_after_import_is_read_on_the_next_get_settings(
 def test_scaled_divides_api_seconds_by_the_time_scale(time_scale: float, seconds: float, expected: float) -> None:
     settings = Settings(_env_file=None, time_scale=time_scale)  # type: ignore[call-arg]
     assert settings.scaled(seconds) == pytest.approx(expected)
+
+
+def test_a_postgres_url_names_the_spelling_that_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HARVESTER_DATABASE_URL", "postgresql://harvester@db:5432/harvester")
+    with pytest.raises(SettingsError, match=r"use postgresql\+psycopg://db:5432/harvester"):
+        get_settings()
+
+
+def test_every_process_stops_at_start_on_a_cadence_for_an_unknown_endpoint(tmp_path: Path) -> None:
+    """celeryconfig is what every worker and beat imports first."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HARVESTER_BROKER_URL": "redis://127.0.0.1:1/0", "HARVESTER_ENV_FILE": "/nonexistent",
+           "HARVESTER_CADENCES": '{"wb.no_such_endpoint": "daily"}'}
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", "import celeryconfig"], env=env, cwd=root, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode != 0 and "unknown endpoint 'wb.no_such_endpoint'" in done.stderr

@@ -13,7 +13,7 @@ import textwrap
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -123,6 +123,25 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="Log level.")
 
+    @field_validator("database_url")
+    @classmethod
+    def _sqlalchemy_url(cls, url: str) -> str:
+        """`postgres://` (libpq's spelling) is no SQLAlchemy dialect and `postgresql://` means psycopg2,
+        which is not installed: say the spelling that works instead of a NoSuchModuleError."""
+        if url.startswith(("postgres://", "postgresql://")):
+            raise ValueError(f"use postgresql+psycopg://{url.split('://', 1)[1].split('@')[-1]} (with the user as "
+                             "before): harvester talks to PostgreSQL through psycopg 3")
+        return url
+
+    @model_validator(mode="after")
+    def _countdowns_fit_the_visibility_timeout(self) -> Settings:
+        """A message the broker hands out again after `visibility_timeout` would run twice if a
+        task could be told to come back later than that."""
+        if self.visibility_timeout <= self.max_countdown:
+            raise ValueError(f"HARVESTER_VISIBILITY_TIMEOUT ({self.visibility_timeout} s) must be above "
+                             f"HARVESTER_MAX_COUNTDOWN ({self.max_countdown:g} s)")
+        return self
+
     def scaled(self, seconds: float) -> float:
         """Real seconds for an API-time duration under the configured time scale."""
         return seconds / self.time_scale
@@ -139,7 +158,8 @@ def get_settings() -> Settings:
         return Settings(_env_file=os.environ.get("HARVESTER_ENV_FILE", ".env"))  # type: ignore[call-arg]
     except ValidationError as exc:
         problems = "; ".join(
-            f"HARVESTER_{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors()
+            f"HARVESTER_{str(err['loc'][0]).upper()}: {err['msg']}" if err["loc"] else err["msg"]
+            for err in exc.errors()
         )
         raise SettingsError(f"invalid settings: {problems}") from None
 
