@@ -206,6 +206,8 @@ def _claim(rt: Runtime, owner: str, account_id: str, endpoint: str, window: Wind
     wakeups.taken(rt.redis, unit_id)  # type: ignore[arg-type]
     if claim.unit is None:
         log.info("wakeup_not_run", reason=claim.reason, owner=claim.owner, unit=unit_id)
+    elif claim.unit.queued_by:  # the dispatch or backfill that started the chain, whoever sent this wake-up
+        structlog.contextvars.bind_contextvars(queued_by=claim.unit.queued_by)
     return claim.unit
 
 

@@ -166,4 +166,7 @@ def test_a_refused_token_stops_its_schedules_until_it_is_rotated(harness: Harnes
     dispatch.delay(endpoint="wb.stocks_products")
     harness.wait_for(lambda: any(r.status == "ok" for r in harness.all(HarvestRun)), 30, "the run with the new token")
     assert "token_changed" in harness.logs()
-    assert '"queued_by"' in harness.logs()  # the dispatch's task id rode along into the harvest's log lines
+    lines = [json.loads(line) for line in harness.logs().splitlines() if line.startswith("{")]
+    dispatch_ids = {line["task_id"] for line in lines if line.get("event") == "dispatched"}
+    done = [line for line in lines if line.get("event") == "harvest_done"]
+    assert done and all(line.get("queued_by") in dispatch_ids for line in done)  # the dispatch that started it
