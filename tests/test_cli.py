@@ -44,9 +44,14 @@ def test_status_json_has_one_object_per_account_and_endpoint(configured: Path) -
     assert result.exit_code == 0, result.output
     rows = {r["endpoint"]: r for r in map(json.loads, result.output.splitlines())}
     assert set(rows) == {e.name for e in endpoints_for("wb", "current")}
-    assert all(set(r) == {"account", "endpoint", "last_success", "rows", "last_error", "pending", "failed"}
-               for r in rows.values())
+    assert all(set(r) == {"account", "marketplace", "endpoint", "last_success", "complete_until", "lag_hours", "rows",
+                          "last_error", "pending", "failed"} for r in rows.values())
     assert rows["wb.stocks_products"]["last_success"].startswith(now.date().isoformat())
+    assert rows["wb.stocks_products"]["complete_until"] == now.date().isoformat()
+    assert rows["wb.stocks_products"]["lag_hours"] < 0.1 and rows["wb.paid_storage"]["lag_hours"] is None
+    assert {r["marketplace"] for r in rows.values()} == {"wb"}
+    stale = runner.invoke(app, ["status", "--stale-after", "1"])
+    assert stale.exit_code == 1 and "shop wb.paid_storage: never" in stale.output
     assert rows["wb.stocks_products"]["last_error"] is None and rows["wb.stocks_products"]["rows"] == 0
     assert rows["wb.paid_storage"]["last_error"] == "account shop: HTTP 401: token expired"
 

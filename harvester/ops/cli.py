@@ -123,6 +123,7 @@ def status(
     for row in rows:
         last = datetime.fromisoformat(row["last_success"]) if row["last_success"] else None
         lag = (now - last).total_seconds() / 3600 if last else None
+        row["lag_hours"] = None if lag is None else round(lag, 2)
         if stale_after is not None and (lag is None or lag > stale_after):
             stale.append(row)
         typer.echo(json.dumps(row, ensure_ascii=False) if as_json else
@@ -136,8 +137,11 @@ def status(
                    f"BLOCKED {block['account']:20} {block['blocked']:30} since {block['since'][:19]} "
                    f"{block['reason']}")
     if stale:
-        typer.secho(f"{len(stale)} account × endpoint pairs have no success within {stale_after:g} h",
+        typer.secho(f"{len(stale)} account × endpoint pairs have no success within {stale_after:g} h:",
                     fg="red", err=True)
+        for row in stale:
+            since = "never" if row["lag_hours"] is None else f"{row['lag_hours']:g} h"
+            typer.secho(f"  {row['account']} {row['endpoint']}: {since}", fg="red", err=True)
         raise typer.Exit(1)
 
 

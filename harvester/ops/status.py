@@ -46,8 +46,10 @@ def status_rows(engine: Engine, accounts: dict[str, Account]) -> list[dict[str, 
                     last_error = failed[0]
                 out.append({
                     "account": account.id,
+                    "marketplace": account.marketplace,
                     "endpoint": endpoint.name,
                     "last_success": last_success.isoformat() if last_success else None,
+                    "complete_until": mark.complete_until.isoformat() if mark and mark.complete_until else None,
                     "rows": rows,
                     "last_error": last_error,
                     **windows.get((account.id, endpoint.name), {"pending": 0, "failed": 0}),
