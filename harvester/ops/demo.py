@@ -14,6 +14,7 @@ from pathlib import Path
 
 import requests
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from emulator import Emulator, make_wb_token, make_ym_key, ym_business_id
@@ -50,16 +51,21 @@ def _print_results(emulator_url: str) -> None:
     from harvester.pipeline.store.db import get_engine
 
     table = Table(title="Rows landed per account × endpoint")
-    for column in ("account", "endpoint", "rows", "last success (UTC)", "last error"):
+    for column in ("account", "endpoint"):
+        table.add_column(column, no_wrap=True)  # names are what people copy into commands: never cut
+    for column in ("rows", "last success (UTC)", "last error"):
         table.add_column(column)
-    for row in status_rows(get_engine(), get_accounts()):
+    rows = status_rows(get_engine(), get_accounts())
+    for row in rows:
         table.add_row(row["account"], row["endpoint"], str(row["rows"]), (row["last_success"] or "-")[:19],
                       row["last_error"] or "")
     console.print(table)
     stats = requests.get(f"{emulator_url}/__emulator/stats", timeout=5).json()["sellers"]
     requests_total = sum(s["requests"] for s in stats.values())
     throttled = sum(s["429"] for s in stats.values())
-    console.print(f"emulator: {requests_total} requests, {throttled} answered 429")
+    landed = sum(1 for row in rows if row["last_success"])
+    console.print(f"total: {landed} of {len(rows)} account × endpoint pairs landed, {sum(r['rows'] for r in rows)} "
+                  f"rows, {requests_total} requests, {throttled} answered 429/420")
 
 
 def run_demo(sellers: int = 3, time_scale: float = 120.0, workdir: Path = Path("harvester-demo"),
@@ -86,11 +92,15 @@ def run_demo(sellers: int = 3, time_scale: float = 120.0, workdir: Path = Path("
     get_settings.cache_clear()
     targets, since = due_targets(), utcnow()
     with broker(workdir), worker(workdir):
-        console.print(f"worker with beat started (log: {workdir / 'worker.log'}); harvesting {sellers} sellers")
+        console.print(f"worker with beat started (log: {workdir / 'worker.log'}); harvesting {sellers} WB "
+                      f"seller{'s' if sellers != 1 else ''} and 1 Yandex Market cabinet")
         from harvester.worker.tasks import dispatch
 
         dispatch.delay()
-        _, succeeded = wait_settled(targets, since, timeout)
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("account × endpoint pairs landed", total=len(targets))
+            _, succeeded = wait_settled(targets, since, timeout,
+                                        lambda landed, total: bar.update(task, completed=landed, total=total))
         _print_results(emulator.url)
     emulator.stop()
     if not succeeded:

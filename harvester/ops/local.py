@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -80,8 +80,10 @@ def due_targets() -> Targets:
     return targets
 
 
-def wait_settled(targets: Targets, since: dt.datetime, timeout: float) -> tuple[bool, bool]:
-    """Wait until every target is reached or failed since `since`: (all settled, all succeeded)."""
+def wait_settled(targets: Targets, since: dt.datetime, timeout: float,
+                 progress: Callable[[int, int], object] = lambda landed, total: None) -> tuple[bool, bool]:
+    """Wait until every target is reached or failed since `since`: (all settled, all succeeded).
+    `progress` hears (landed, total) after every look."""
     deadline = time.monotonic() + timeout
     while True:
         with Session(get_engine()) as session:
@@ -89,6 +91,7 @@ def wait_settled(targets: Targets, since: dt.datetime, timeout: float) -> tuple[
             failed = {(r.account_id, r.endpoint) for r in session.exec(
                 select(HarvestRun).where(HarvestRun.status == "failed", HarvestRun.finished_at >= since))}
         ok = {pair: (mark := marks.get(pair)) is not None and mark >= end for pair, end in targets.items()}
+        progress(sum(ok.values()), len(ok))
         settled = all(done or pair in failed for pair, done in ok.items())
         if settled or time.monotonic() > deadline:
             return settled, all(ok.values())
