@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import requests
 from sqlmodel import Session, SQLModel
 from typer.testing import CliRunner
 
@@ -70,6 +71,19 @@ def test_emulator_token_carries_the_asked_scopes_type_and_expiry() -> None:
     claims = wb_claims(result.output.strip(), "s1")
     assert claims["s"] == 4 + 64 and claims["acc"] == 1
     assert 1.9 * 86400 < claims["exp"] - dt.datetime.now().timestamp() <= 2 * 86400
+
+
+def test_emulator_token_mints_a_yandex_market_key_the_emulator_accepts() -> None:
+    from emulator import Emulator
+
+    key = runner.invoke(app, ["emulator", "token", "--seller", "cab", "--marketplace", "ym", "--campaigns", "1"])
+    assert key.exit_code == 0, key.output
+    emulator = Emulator(port=0).start()
+    try:
+        answer = requests.get(f"{emulator.url}/v2/campaigns", headers={"Api-Key": key.output.strip()}, timeout=5)
+    finally:
+        emulator.stop()
+    assert answer.status_code == 200 and len(answer.json()["campaigns"]) == 1
 
 
 @pytest.mark.parametrize(("env", "address"), [(None, "127.0.0.1"), ("0.0.0.0", "0.0.0.0")])

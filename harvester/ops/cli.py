@@ -64,15 +64,28 @@ def emulator(
 
 @emulator_app.command("token")
 def emulator_token(
-    seller: str = typer.Option(..., help="Seller name or UUID (becomes the `sid` claim)."),
-    scopes: str = typer.Option("analytics", help="Comma-separated token categories."),
-    type_: str = typer.Option("personal", "--type", help="personal, service, base or test."),
-    expires: float = typer.Option(180, help="Days until the token expires (negative: already expired)."),
+    seller: str = typer.Option(..., help="Seller (WB) or cabinet (Yandex Market) name."),
+    marketplace: str = typer.Option("wb", help="wb: a JWT token; ym: an Api-Key."),
+    scopes: str = typer.Option("", help="Comma-separated token categories (WB: analytics by default) or "
+                                        "Api-Key scopes (YM: all-methods:read-only by default)."),
+    type_: str = typer.Option("personal", "--type", help="WB: personal, service, base or test."),
+    expires: float = typer.Option(180, help="WB: days until the token expires (negative: already expired)."),
+    campaigns: int = typer.Option(2, help="YM: stores of the cabinet."),
+    skus: int = typer.Option(1200, help="YM: SKUs per store."),
 ) -> None:
-    """Print a WB-shaped test token for the emulator."""
-    from emulator import make_wb_token
+    """Print a test token for the emulator: a WB-shaped JWT, or a Yandex Market Api-Key."""
+    from emulator import make_wb_token, make_ym_key
 
-    typer.echo(make_wb_token(seller, [s.strip() for s in scopes.split(",") if s.strip()], type_, expires))
+    chosen = [s.strip() for s in scopes.split(",") if s.strip()]
+    if marketplace == "ym":
+        try:
+            typer.echo(make_ym_key(seller, chosen or ("all-methods:read-only",), campaigns=campaigns, skus=skus))
+        except ValueError as exc:
+            _fail(str(exc))
+    elif marketplace == "wb":
+        typer.echo(make_wb_token(seller, chosen or ["analytics"], type_, expires))
+    else:
+        _fail(f"--marketplace must be wb or ym, not {marketplace!r}")
 
 
 @app.command()
@@ -374,6 +387,7 @@ def _local_broker(workdir: Path) -> Iterator[None]:
 def up(
     concurrency: int = typer.Option(4, help="Worker processes."),
     with_flower: bool = typer.Option(False, "--flower", help="Also run Flower (needs its basic-auth variables)."),
+    flower_port: int = typer.Option(5555, help="Port of Flower, with --flower."),
     metrics_port: int | None = typer.Option(None, help="Also serve Prometheus metrics on this port."),
     workdir: Path = typer.Option(Path(".harvester"), help="Beat schedule, worker log, embedded Redis."),
 ) -> None:
@@ -381,17 +395,20 @@ def up(
     import subprocess
     import threading
 
+    from harvester.core.settings import get_settings
+
     with _local_broker(workdir):
         extra = []
         if with_flower:
             from harvester.ops.flower import FlowerConfigError, flower_command, flower_env
 
             try:
-                extra.append(subprocess.Popen(flower_command(5555), env=flower_env(os.environ)))
+                extra.append(subprocess.Popen(flower_command(flower_port, get_settings().listen_address),
+                                              env=flower_env(os.environ)))
             except FlowerConfigError as exc:
                 _fail(str(exc))
         if metrics_port:
-            threading.Thread(target=metrics, args=(metrics_port, "127.0.0.1"), daemon=True).start()
+            threading.Thread(target=metrics, args=(metrics_port, None), daemon=True).start()
         typer.echo(f"worker and beat running (log: {workdir / 'worker.log'}); Ctrl-C stops them")
         try:
             _supervise(workdir, concurrency)
