@@ -19,7 +19,7 @@ from sqlmodel import SQLModel
 
 from harvester.core.settings import Settings
 from harvester.ops.embedded import embedded_redis
-from harvester.pipeline.store.db import make_engine
+from harvester.pipeline.store.db import make_engine, reset_engines
 from harvester.worker.runtime import redis_url
 
 REAL_REDIS = os.environ.get("HARVESTER_TEST_REDIS_URL")
@@ -58,6 +58,7 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         SQLModel.metadata.drop_all(engine)
         SQLModel.metadata.create_all(engine)
         engine.dispose()
+        reset_engines()  # their pooled connections hold plans of the tables just dropped
         yield REAL_DATABASE
     else:
         yield f"sqlite:///{tmp_path / 'harvester.db'}"

@@ -23,10 +23,10 @@ from harvester.models import JobStatus
 from harvester.pipeline.client import Client
 from tests.test_flows import StubGate, _job, _step, answer, store  # noqa: F401  (store: the database fixture)
 
-HOSTILE = ["../../../../../tmp/hv-evil/pwned", "..", "a/../../b", "nul\x00byte", "x" * 5000, "отчёт-№1", "%2e%2e%2f"]
+HOSTILE = ["../../../../../tmp/hv-evil/pwned", "..", "a/../../b", "x" * 5000, "отчёт-№1", "%2e%2e%2f"]
 
 
-@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize("value", [*HOSTILE, "nul\x00byte"])  # (PostgreSQL cannot even store a NUL)
 def test_an_id_in_a_path_stays_one_segment_of_data(value: str) -> None:
     call = get_endpoint("wb.csv.detail_history").flow.file  # type: ignore[union-attr]
     if value == "..":  # URL normalisation would make it the parent: refused outright
@@ -129,7 +129,7 @@ def test_a_redirect_to_another_host_never_carries_the_key(
         monkeypatch.setenv("HV_HOSTILE_TOKEN", "secret-token")
         settings = Settings(_env_file=None, emulator_url=f"http://127.0.0.1:{api.server_port}")  # type: ignore[call-arg]
         account = Account(id="a1", marketplace=marketplace, token_env="HV_HOSTILE_TOKEN")
-        Client(settings).send(account, Request("GET", "wb.analytics", "/redirect"))
+        Client(settings).send(account, Request("GET", {"wb": "wb.analytics", "ym": "ym.api"}[marketplace], "/redirect"))
     finally:
         api.shutdown()
         api.server_close()

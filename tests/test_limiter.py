@@ -269,7 +269,7 @@ def test_a_request_that_can_never_fit_is_a_catalog_error(limiter: Limiter) -> No
 def test_a_window_pause_stops_the_resource_until_its_until_time(limiter: Limiter) -> None:
     limiter.pause_window("ym", "a1", ITEMS, "c", 30)
     paused = limiter.acquire_window("ym", "a1", ITEMS, "none", "c", 1)
-    assert not paused.go and paused.wait == pytest.approx(30 / SCALE, abs=0.005)
+    assert not paused.go and 30 / SCALE - 0.03 < paused.wait <= 30 / SCALE  # less whatever time has passed
     assert limiter.acquire_window("ym", "a1", ITEMS, "none", "other", 1).go
 
 

@@ -49,13 +49,17 @@ def test_a_unit_that_ends_failed_ends_its_task_in_failure_after_its_run_is_recor
     settings, fake = get_settings(), fakeredis.FakeRedis(decode_responses=True)
     monkeypatch.setattr(tasks, "get_runtime", lambda: Runtime(settings, fake, Limiter(fake, settings),
                                                               Client(settings)))
-    result = tasks.harvest.apply(args=("ghost", "wb.stocks_products", "2026-11-01", "2026-11-01"))
+    # The task's own function, under a stand-in for Celery's bound task: an exception it raises is
+    # Celery's FAILURE state, and one declared in `throws` is logged without a traceback, never retried.
+    task = SimpleNamespace(request=SimpleNamespace(id="harvest-1"))
+    with pytest.raises(tasks.UnitFailed) as failed:
+        tasks.harvest.__wrapped__.__func__(task, "ghost", "wb.stocks_products", "2026-11-01", "2026-11-01")
     get_settings.cache_clear()
-    assert result.state == "FAILURE" and isinstance(result.result, tasks.UnitFailed)
-    assert "account ghost" in str(result.result)
+    assert tasks.UnitFailed in tasks.harvest.throws and tasks.UnitFailed in tasks.flow_step.throws
+    assert "account ghost" in str(failed.value)
     with Session(get_engine(database_url)) as session:
         (run,) = session.exec(select(HarvestRun)).all()
-    assert (run.status, run.error) == ("failed", str(result.result))
+    assert (run.status, run.error, run.task_id) == ("failed", str(failed.value), "harvest-1")  # committed first
 
 
 @pytest.mark.parametrize("on", [True, False])

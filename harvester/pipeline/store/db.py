@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -43,14 +42,23 @@ def get_engine(url: str | None = None, migrate: bool = True) -> Engine:
     A fresh database is migrated, unless `migrate` is off (a read-only command), which raises
     `SchemaError` instead; one behind always raises it (run `harvester db upgrade`).
     """
-    return _engine(url or get_settings().database_url, migrate)
+    key = (url or get_settings().database_url, migrate)
+    if key not in _engines:
+        engine = make_engine(key[0])
+        (ensure_schema if migrate else check_schema)(engine)
+        _engines[key] = engine
+    return _engines[key]
 
 
-@lru_cache(maxsize=4)
-def _engine(url: str, migrate: bool) -> Engine:
-    engine = make_engine(url)
-    (ensure_schema if migrate else check_schema)(engine)
-    return engine
+_engines: dict[tuple[str, bool], Engine] = {}
+
+
+def reset_engines() -> None:
+    """Close this process's engines: their pooled connections hold plans of tables that may
+    have been replaced (tests recreate them; PostgreSQL then refuses a cached plan)."""
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
 
 
 @contextmanager
