@@ -92,7 +92,7 @@ def check_exchange(exchange: Exchange, request: bool = True, response: bool = Tr
     content_type = (req.headers.get("Content-Type") or "application/json").split(";")[0]
     mock_request = MockRequest(
         _server(path, exchange.route), req.method.lower(), req.path,
-        args={k: v[-1] for k, v in req.args.items()},
+        args=dict(req.args.items()),  # every value: an array parameter is the parameter repeated
         headers=dict(req.headers.items()),
         data=req.body or None, content_type=content_type,
     )
