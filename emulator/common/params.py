@@ -30,8 +30,9 @@ def is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def period_errors(period: object, earliest: date, name: str = "currentPeriod") -> list[str]:
-    """What is wrong with a {start, end} period object, in the 'field (reason)' style."""
+def period_errors(period: object, earliest: date, name: str = "currentPeriod", latest: date | None = None) -> list[str]:
+    """What is wrong with a {start, end} period object, in the 'field (reason)' style; an end
+    after `latest` (today) is refused too, so no period runs on for years of empty days."""
     if not isinstance(period, dict):
         return [f"{name} (must be an object)"]
     start, end = parse_day(period.get("start")), parse_day(period.get("end"))
@@ -41,6 +42,8 @@ def period_errors(period: object, earliest: date, name: str = "currentPeriod") -
             errors.append(f"{name}.start (must not be later than end)")
         if start < earliest:
             errors.append(f"{name}.start (must not be earlier than {earliest.isoformat()})")
+        if latest is not None and end > latest:
+            errors.append(f"{name}.end (must not be later than {latest.isoformat()})")
     return errors
 
 

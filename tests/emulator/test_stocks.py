@@ -102,8 +102,11 @@ def test_period_rules(fast):
     inverted = stocks_body(
         fast, currentPeriod={"start": today.isoformat(), "end": (today - timedelta(days=1)).isoformat()}
     )
+    far_future = stocks_body(fast, currentPeriod={"start": today.isoformat(), "end": "9999-12-31"})
     for body in (too_old, inverted):
         assert wb.patient("POST", STOCKS, json=body).status_code == 400
+    refused = wb.patient("POST", STOCKS, json=far_future)  # refused, not a walk through 8,000 years of days
+    assert refused.status_code == 400 and "currentPeriod.end (must not be later than" in refused.json()["detail"]
     assert (
         wb.patient("POST", STOCKS, data=b"{not json", headers={"Content-Type": "application/json"}).status_code == 400
     )

@@ -51,7 +51,7 @@ def products_request_errors(body: object, today: date) -> list[str]:
     required = ("currentPeriod", "stockType", "skipDeletedNm", "orderBy", "availabilityFilters", "offset")
     errors = [f"{name} (field required)" for name in required if body.get(name) is None]
     if body.get("currentPeriod") is not None:
-        errors += period_errors(body["currentPeriod"], months_before(today, 3))
+        errors += period_errors(body["currentPeriod"], months_before(today, 3), latest=today)
     if body.get("stockType") is not None and body["stockType"] not in STOCK_TYPES:
         errors.append("stockType (must be one of '', 'wb', 'mp')")
     if body.get("skipDeletedNm") is not None and not isinstance(body["skipDeletedNm"], bool):
@@ -172,7 +172,7 @@ def stock_body(req: Request, today: date, required: tuple[str, ...]) -> dict | R
     else:
         errors = [f"{name} (field required)" for name in required if body.get(name) is None]
         if body.get("currentPeriod") is not None:
-            errors += period_errors(body["currentPeriod"], months_before(today, 3))
+            errors += period_errors(body["currentPeriod"], months_before(today, 3), latest=today)
         errors += [f"{k} ({reason})" for k, (ok, reason) in _FIELDS.items()
                    if body.get(k) is not None and not ok(body[k])]
     if errors:
