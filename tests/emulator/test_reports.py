@@ -331,3 +331,17 @@ def test_every_type_serves_its_ground_truth(instant, report_type):
         params={"sid": seller_id("acme"), "reportType": report_type, "params": json.dumps(params)},
     ).json()
     assert truth == {"header": header, "rows": rows}
+
+
+def test_only_successful_generations_count_against_the_daily_quota(instant):
+    """WB: '20 successful generations per day' — a failed one costs nothing, its successful retry one."""
+    to_moscow_morning(instant)
+    wb = WB(instant)
+    params = {**report_params(instant, "DETAIL_HISTORY_REPORT"), "nmIDs": [1]}
+    assert requests.post(instant.url + "/__emulator/report_faults", json={"seller": "acme", "fail_times": 5}).ok
+    failed = [create(wb, order("DETAIL_HISTORY_REPORT", params)) for _ in range(5)]
+    assert {status(wb, report_id) for report_id in failed} == {"FAILED"}
+    for _ in range(20):
+        create(wb, order("DETAIL_HISTORY_REPORT", params))
+    instant.clock.advance(60)
+    assert wb.post(DOWNLOADS, json=order("DETAIL_HISTORY_REPORT", params)).status_code == 429  # 20 succeeded

@@ -1,6 +1,9 @@
 """Seller-analytics CSV reports (wb-api.md §8) as state: who ordered what, where each report is
 on its timeline, the daily quota, Jam subscriptions and forced failures. Kept apart from the
-routes so the timeline rules can be read (and tested) without HTTP."""
+routes so the timeline rules can be read (and tested) without HTTP.
+
+The quota is WB's "20 successful generations per day per seller": a generation that will end
+FAILED (decided when it begins) costs nothing, a retry that succeeds costs one."""
 
 from __future__ import annotations
 
@@ -56,7 +59,7 @@ class ReportStore:
         self.ready_s = ready_s
         self._lock = threading.Lock()
         self._reports: dict[tuple[str, str], Report] = {}
-        self._created: dict[tuple[str, date], int] = {}
+        self._succeeded: dict[tuple[str, date], int] = {}  # successful generations per seller and day
         self._no_jam: set[str] = set()
         self._forced: dict[str, int] = {}
 
@@ -75,12 +78,16 @@ class ReportStore:
         return report.started + self.ready_s
 
     def _begin(self, report: Report, now: float, chance: Callable[[], bool]) -> None:
-        """Start a generation; a forced failure is used up before the random draw is made."""
+        """Start a generation; a forced failure is used up before the random draw is made. One
+        that will succeed counts against the day's quota."""
         report.started = now
         forced = self._forced.get(report.sid, 0)
         if forced:
             self._forced[report.sid] = forced - 1
         report.failed = bool(forced) or chance()
+        if not report.failed:
+            day_key = (report.sid, msk_day(now))
+            self._succeeded[day_key] = self._succeeded.get(day_key, 0) + 1
 
     def add(self, report: Report, now: float, chance: Callable[[], bool]) -> str | None:
         """Store a new report; 'duplicate' or 'quota' if refused (then nothing changes)."""
@@ -89,9 +96,8 @@ class ReportStore:
             old = self._reports.get((report.sid, report.id))
             if old is not None and self.status(old, now) is not None:
                 return "duplicate"
-            if self._created.get(day_key, 0) >= DAILY_QUOTA:
+            if self._succeeded.get(day_key, 0) >= DAILY_QUOTA:
                 return "quota"
-            self._created[day_key] = self._created.get(day_key, 0) + 1
             self._begin(report, now, chance)
             self._reports[(report.sid, report.id)] = report
         return None
@@ -138,6 +144,6 @@ class ReportStore:
     def clear(self) -> None:
         with self._lock:
             self._reports.clear()
-            self._created.clear()
+            self._succeeded.clear()
             self._no_jam.clear()
             self._forced.clear()
