@@ -302,3 +302,30 @@ def test_a_refunded_charge_frees_its_units_at_once(limiter: Limiter) -> None:
     assert not limiter.acquire_window("ym", "a1", ITEMS, "none", "c", 500).go
     limiter.refund_window("ym", "a1", ITEMS, "c", taken[0].ticket)  # answered 5xx: YM charged nothing
     assert limiter.acquire_window("ym", "a1", ITEMS, "none", "c", 500).go
+
+
+def test_two_entries_for_one_seller_share_one_budget(redis_client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The API counts per seller: two accounts-file entries with the seller's token must not
+    double its rate (the 429s that followed), and `accounts check` says they share."""
+    from emulator import make_wb_token
+    from harvester.catalog import get_endpoint
+    from harvester.core.accounts import Account
+    from harvester.ops.checks import shared_budgets
+    from harvester.pipeline.client import Client
+    from harvester.pipeline.gate import Gate, Wait
+
+    for var, seller in (("HV_ONE_A", "one"), ("HV_ONE_B", "one"), ("HV_OTHER", "other")):
+        monkeypatch.setenv(var, make_wb_token(seller, ["analytics"]))
+    first, second, other = (Account(id=i, marketplace="wb", token_env=v)
+                            for i, v in (("one-a", "HV_ONE_A"), ("one-b", "HV_ONE_B"), ("x", "HV_OTHER")))
+    settings = _settings(time_scale=1, reserve_horizon=0)
+    gate = Gate(Limiter(redis_client, settings), Client(settings), redis_client, settings)
+    call = get_endpoint("wb.stocks_products").first_call  # burst 3
+    for account in (first, second, first):
+        gate.acquire(account, call)
+        gate.close()
+    with pytest.raises(Wait):
+        gate.acquire(second, call)  # the seller's burst is spent, by either entry
+    gate.acquire(other, call)  # another seller: its own bucket
+    gate.close()
+    assert shared_budgets([first, second, other]) == {"one-a": ["one-b"], "one-b": ["one-a"]}

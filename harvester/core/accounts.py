@@ -83,6 +83,15 @@ class Account:
         """Which row of a limit table applies: the WB token's type, or the YM subscription."""
         return self.token_type() if self.marketplace == "wb" else self.ym_subscription
 
+    def budget_owner(self) -> str:
+        """Whose rate limits and report quota a request spends: the seller the WB token belongs
+        to, or the YM cabinet. Two entries for one seller share one budget, as the API counts it;
+        an entry whose token names no seller has its own."""
+        if self.marketplace == "ym":
+            return f"business:{self.ym_business_id}" if self.ym_business_id else self.id
+        sid = wb_claims(self.token(), self.id).get("sid")
+        return f"seller:{sid}" if sid else self.id
+
     def token_type(self) -> TokenType:
         """The WB token's type from its `acc` claim; limits differ per type."""
         if self.marketplace != "wb":

@@ -8,6 +8,7 @@ warns 14 days before expiry, and pings the API with it. A Yandex Market key is t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from harvester.core.accounts import Account, TokenError, wb_claims
@@ -65,3 +66,15 @@ def check(account: Account, client: Client, ping: bool = True) -> dict[str, Any]
         except HarvestError as exc:
             result["problems"].append(f"the API refused the token: {exc}")
     return result
+
+
+def shared_budgets(accounts: Iterable[Account]) -> dict[str, list[str]]:
+    """For each entry that shares its seller's budget with others (the same seller's token in two
+    entries), those others: the API counts one budget, and so does the harvester."""
+    owners: dict[str, list[str]] = {}
+    for account in accounts:
+        try:
+            owners.setdefault(account.budget_owner(), []).append(account.id)
+        except TokenError:
+            continue  # `check` reports the token
+    return {a: [b for b in ids if b != a] for ids in owners.values() if len(ids) > 1 for a in ids}

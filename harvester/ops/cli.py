@@ -261,11 +261,16 @@ def accounts_check(
 
     from harvester.core.accounts import accounts_file_problems, get_accounts
     from harvester.core.settings import get_settings
-    from harvester.ops.checks import check
+    from harvester.ops.checks import check, shared_budgets
     from harvester.pipeline.client import Client
 
     client = Client(get_settings())
     results = [check(account, client, ping) for account in get_accounts().values()]
+    shared = shared_budgets(get_accounts().values())
+    for result in results:
+        if result["account"] in shared:
+            result["warnings"].append(f"shares its seller's budget (rate limits, daily CSV reports) with "
+                                      f"{', '.join(shared[result['account']])}: one budget, as the API counts it")
     results += [{"account": "(accounts file)", "marketplace": "-", "problems": [problem], "warnings": []}
                 for problem in accounts_file_problems()]
     for block in _blocks():

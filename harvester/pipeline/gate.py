@@ -66,18 +66,19 @@ class Gate:
         return self._redis
 
     def budgets(self, account: Account, call: Call, request: Request | None = None) -> list[Budget]:
-        """What `call` draws on: in-flight slots where the API caps them, then its window or bucket."""
-        group, tier, mp = call.limit, account.limit_tier(), account.marketplace
+        """What `call` draws on: in-flight slots where the API caps them, then its window or bucket,
+        all the seller's (`Account.budget_owner`), whichever entry of the accounts file asks."""
+        group, tier, mp, owner = call.limit, account.limit_tier(), account.marketplace, account.budget_owner()
         found: list[Budget] = []
         if call.parallel:
             retry = max(self._settings.scaled(1.0), 0.01)
-            found.append(Slots(self._limiter, mp, account.id, entity_of(request), call.parallel, retry))
+            found.append(Slots(self._limiter, mp, owner, entity_of(request), call.parallel, retry))
         if group.window:
             cost = len(dig(request.json, call.cost) or ()) if call.cost and request is not None else 1
             scope = entity_of(request) if group.per_entity else "account"
-            found.append(Window(self._limiter, mp, account.id, group, tier, scope, cost))
+            found.append(Window(self._limiter, mp, owner, group, tier, scope, cost))
         else:
-            found.append(Bucket(self._limiter, mp, account.id, group, tier))
+            found.append(Bucket(self._limiter, mp, owner, group, tier))
         return found
 
     def line(self, account: Account, call: Call) -> Line | None:

@@ -69,7 +69,7 @@ def create(ctx: StepContext, job: ReportJob) -> ReportJob:
             jobs.save(session, job, remote_status=None)
     if job.status == JobStatus.NEW:
         with session_scope() as session:
-            took = quota.take(session, job.account_id, flow.daily_quota)
+            took = quota.take(session, ctx.account.budget_owner(), flow.daily_quota)  # the seller's 20, shared
             if took:
                 jobs.save(session, job, status=JobStatus.CREATING, remote_id=str(uuid.uuid4()))
         if not took:  # outside that transaction: on SQLite it holds the only write lock
@@ -80,7 +80,7 @@ def create(ctx: StepContext, job: ReportJob) -> ReportJob:
         ctx.gate.send(ctx.account, request, flow.create)
     except QuotaExhausted:
         with session_scope() as session:
-            quota.spend_all(session, job.account_id, flow.daily_quota)
+            quota.spend_all(session, ctx.account.budget_owner(), flow.daily_quota)
         raise _quota_wait(job) from None
     with session_scope() as session:
         return jobs.save(session, job, status=JobStatus.POLLING, attempts=job.attempts + 1,
