@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
+from xml.etree import ElementTree
 
 import pytest
 import requests
@@ -26,6 +27,9 @@ STATS = "/v2/campaigns/{}/stats/skus"
 STOCKS = "/v2/reports/stocks-on-warehouses/generate"
 SERVICES = "/v2/reports/united-marketplace-services/generate"
 INFO = "/v2/reports/info/{}"
+SHEET_NS = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+XLSX_PARTS = ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+              "xl/worksheets/sheet1.xml"]
 
 
 class YM:
@@ -278,6 +282,48 @@ def test_json_format_and_the_services_rows(emu):
     assert {"shopSku", "totalAmount", "serviceDateTime"} <= set(rows[0])
 
 
+def _report_id(ym: YM, path: str, body: dict, **params: str) -> str:
+    """Generate a report, asserting the call is accepted; the caller waits for it to finish."""
+    resp = ym.post(path, params=params, json=body)
+    assert resp.status_code == 200, resp.text
+    return resp.json()["result"]["reportId"]
+
+
+def _xlsx_sheet(content: bytes) -> tuple[str, list[list[str]]]:
+    """The one sheet of an XLSX: its name and its cells' inline strings, row by row."""
+    parts = _unzip(content)
+    assert list(parts) == XLSX_PARTS
+    for xml in parts.values():
+        ElementTree.fromstring(xml)  # every part is well-formed XML
+    assert b'Target="xl/workbook.xml"' in parts["_rels/.rels"]
+    assert b'Target="worksheets/sheet1.xml"' in parts["xl/_rels/workbook.xml.rels"]
+    sheet = ElementTree.fromstring(parts["xl/workbook.xml"]).find("x:sheets/x:sheet", SHEET_NS)
+    assert sheet is not None
+    rows = ElementTree.fromstring(parts["xl/worksheets/sheet1.xml"]).findall("x:sheetData/x:row", SHEET_NS)
+    assert all(c.get("t") == "inlineStr" for row in rows for c in row.findall("x:c", SHEET_NS))
+    return sheet.get("name", ""), [[t.text or "" for t in row.findall("x:c/x:is/x:t", SHEET_NS)] for row in rows]
+
+
+def test_file_format_is_the_default_and_an_xlsx_of_the_csv_rows(emu):
+    ym = YM(emu, skus=20)
+    today = emu.clock.today()
+    services = {"businessId": ym.business, "dateFrom": str(today - timedelta(days=30)), "dateTo": str(today)}
+    asked: list[tuple[str, dict, dict[str, str]]] = [
+        (STOCKS, {"campaignId": ym.campaigns[0]}, {}), (SERVICES, services, {"format": "FILE"})]
+    books = [_report_id(ym, path, body, **params) for path, body, params in asked]
+    emu.clock.advance(121)  # the next generate call of each report waits out its 1-per-2-minutes quota
+    tables = [_report_id(ym, path, body, format="CSV") for path, body, _ in asked]
+    emu.clock.advance(30)
+    for book, table, columns in zip(books, tables, (ym_files.STOCKS_COLUMNS, ym_files.SERVICES_COLUMNS), strict=True):
+        served = requests.get(_info(ym, book)["file"])
+        assert served.headers["Content-Type"] == ym_files.XLSX_MEDIA_TYPE
+        name, rows = _xlsx_sheet(served.content)
+        [(csv_name, csv_file)] = _unzip(requests.get(_info(ym, table)["file"]).content).items()
+        assert csv_name == f"{name}.csv"
+        assert rows == list(csv.reader(io.StringIO(csv_file.decode("utf-8-sig"))))
+        assert rows[0] == list(columns) and len(rows) > 1
+
+
 def test_failed_and_no_data_reports(emu):
     ym = YM(emu, skus=5)
     control(emu, "report_faults", {"account": "acme", "fail_times": 1})
@@ -317,7 +363,8 @@ def test_report_requests_are_validated_and_refusals_are_charged(emu):
         SERVICES, params={"format": "CSV"}, json={**old, "businessId": ym_business_id("rich")}).status_code == 200
     assert generate(STOCKS, {"campaignId": ym.campaigns[0], "businessId": ym.business})[0] == 400
     assert generate(STOCKS, {"campaignId": 1})[0] == 403
-    assert generate(STOCKS, {"campaignId": ym.campaigns[0]}, format="FILE")[0] == 400  # the emulator writes no XLSX
+    assert generate(STOCKS, {"campaignId": ym.campaigns[0]}, format="XLSX")[2] == (
+        "Parameter format must be one of FILE, CSV, JSON")
 
 
 def test_forced_throttle_holds_until_the_given_moment(emu):

@@ -1,17 +1,21 @@
 """Yandex Market report files (yandex-market-api.md §4): the rows of the two emulated reports as
-pure functions of their request, and the archive `format` asks for: CSV = a ZIP with one CSV
-per sheet, JSON = a ZIP with one JSON array per sheet. Column names are those of the report
-pages (CSV: `SHOP_SKU`, JSON: `shopSku`); each report serves its main sheet.
+pure functions of their request, and the file `format` asks for: FILE (the default) = an XLSX
+workbook, CSV = a ZIP with one CSV per sheet, JSON = a ZIP with one JSON array per sheet. Column
+names are those of the report pages (CSV, XLSX: `SHOP_SKU`, JSON: `shopSku`); each report serves
+its main sheet.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from calendar import monthrange
 from datetime import date, datetime, time, timedelta
+from xml.sax.saxutils import escape, quoteattr
 
 from emulator.common.seeded import keyed_hash, keyed_rng
-from emulator.wb.data.csv_files import csv_bytes, zip_one
+from emulator.wb.data.csv_files import ZIP_TIME, csv_bytes, zip_one
 from emulator.wb.data.csv_rows import days
 from emulator.ym.data import catalogue as ymdata
 
@@ -37,6 +41,31 @@ SERVICES_COLUMNS = (
 STOCK_COLUMNS = {"VALID": "FIT", "RESERVED": "FREEZE", "AVAILABLE_FOR_ORDER": "AVAILABLE",
                  "QUARANTINE": "QUARANTINE", "UTILIZATION": "UTILIZATION", "DEFECT": "DEFECT", "EXPIRED": "EXPIRED"}
 SERVICE_NAME = "Размещение товаров на витрине"
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_PACKAGE_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC_RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_OFFICE_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_CONTENT_TYPES = (
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{_OFFICE_TYPE}.sheet.main+xml"/>'
+    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_OFFICE_TYPE}.worksheet+xml"/>'
+    "</Types>"
+)
+_ROOT_RELS = (
+    f'<Relationships xmlns="{_PACKAGE_RELS_NS}">'
+    f'<Relationship Id="rId1" Type="{_DOC_RELS_NS}/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+_WORKBOOK_RELS = (
+    f'<Relationships xmlns="{_PACKAGE_RELS_NS}">'
+    f'<Relationship Id="rId1" Type="{_DOC_RELS_NS}/worksheet" Target="worksheets/sheet1.xml"/>'
+    "</Relationships>"
+)
 
 
 def json_name(column: str) -> str:
@@ -136,12 +165,64 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def _text_rows(columns: tuple[str, ...], rows: list[dict]) -> list[list[str]]:
+    """The rows as the CSV and the XLSX spell them, so both forms hold the same text."""
+    return [[_cell(r[c]) for c in columns] for r in rows]
+
+
+def _column_letters(index: int) -> str:
+    """A spreadsheet column name from a 0-based index: 0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _sheet_row(number: int, values: list[str]) -> str:
+    """One <row> of inline-string cells: no shared-strings part to keep in step."""
+    cells = "".join(f'<c r="{_column_letters(i)}{number}" t="inlineStr"><is><t xml:space="preserve">'
+                    f"{escape(v)}</t></is></c>" for i, v in enumerate(values))
+    return f'<row r="{number}">{cells}</row>'
+
+
+def _sheet_xml(columns: tuple[str, ...], rows: list[dict]) -> str:
+    lines = [list(columns), *_text_rows(columns, rows)]
+    data = "".join(_sheet_row(n, values) for n, values in enumerate(lines, start=1))
+    return f'<worksheet xmlns="{_MAIN_NS}"><sheetData>{data}</sheetData></worksheet>'
+
+
+def _workbook_xml(sheet: str) -> str:
+    """The workbook with its one sheet; Excel caps a sheet name at 31 characters."""
+    return (f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_DOC_RELS_NS}"><sheets>'
+            f'<sheet name={quoteattr(sheet[:31])} sheetId="1" r:id="rId1"/></sheets></workbook>')
+
+
+def xlsx_bytes(sheet: str, columns: tuple[str, ...], rows: list[dict]) -> bytes:
+    """A minimal one-sheet XLSX (what format=FILE serves), with fixed entry times so equal
+    reports are equal bytes."""
+    parts = {
+        "[Content_Types].xml": _CONTENT_TYPES, "_rels/.rels": _ROOT_RELS, "xl/workbook.xml": _workbook_xml(sheet),
+        "xl/_rels/workbook.xml.rels": _WORKBOOK_RELS, "xl/worksheets/sheet1.xml": _sheet_xml(columns, rows),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, xml in parts.items():
+            book.writestr(zipfile.ZipInfo(name, ZIP_TIME), (_XML_HEAD + xml).encode(), zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def media_type(file_format: str) -> str:
+    """The Content-Type a report file is served with: an XLSX for FILE, else a ZIP."""
+    return XLSX_MEDIA_TYPE if file_format == "FILE" else "application/zip"
+
+
 def archive(sheet: str, columns: tuple[str, ...], rows: list[dict], file_format: str) -> bytes:
-    """The ZIP a finished report's link serves: `<sheet>.csv` or `<sheet>.json`."""
+    """The file a finished report's link serves: an XLSX for FILE, or a ZIP of `<sheet>.csv` / `<sheet>.json`."""
+    if file_format == "FILE":
+        return xlsx_bytes(sheet, columns, rows)
     if file_format == "CSV":
-        name = f"{sheet}.csv"
-        payload = csv_bytes(list(columns), [[_cell(r[c]) for c in columns] for r in rows])
-    else:
-        name = f"{sheet}.json"
-        payload = json.dumps([{json_name(c): r[c] for c in columns} for r in rows], ensure_ascii=False).encode()
-    return zip_one(name, payload)
+        return zip_one(f"{sheet}.csv", csv_bytes(list(columns), _text_rows(columns, rows)))
+    payload = json.dumps([{json_name(c): r[c] for c in columns} for r in rows], ensure_ascii=False).encode()
+    return zip_one(f"{sheet}.json", payload)

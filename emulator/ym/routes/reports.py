@@ -182,7 +182,7 @@ def _storage_error(status: int, code: str, message: str) -> Response:
 
 @router.route("GET", FILES, marketplace="ym")
 def report_file(emu: YmHost, req: Request) -> Response:
-    """A finished report's ZIP, for anyone holding a link that has not expired."""
+    """A finished report's file (XLSX, or a ZIP of CSV / JSON), for anyone holding a link that has not expired."""
     now = emu.clock.now()
     report_id = req.params["reportId"]
     if not emu.ym.reports.link_ok(report_id, req.query.get("expires", ""), req.query.get("sig", ""), now):
@@ -191,4 +191,5 @@ def report_file(emu: YmHost, req: Request) -> Response:
     if report is None:
         return _storage_error(404, "NoSuchKey", "The specified key does not exist.")
     body = ym_files.archive(report.sheet, report.columns, report.rows, report.file_format)
-    return Response(200, body, "application/zip", {"Last-Modified": http_date(emu.ym.reports.finished(report))})
+    return Response(200, body, ym_files.media_type(report.file_format),
+                    {"Last-Modified": http_date(emu.ym.reports.finished(report))})
