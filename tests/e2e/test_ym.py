@@ -182,3 +182,19 @@ def test_a_failed_report_is_generated_once_more_and_an_empty_one_loads_nothing(h
     harness.start_job("ym-empty", "ym.report.stocks_on_warehouses", _last_week())
     harness.wait_for(lambda: len(harness.jobs(JobStatus.DONE)) == 2, 90, "the empty report")
     assert [j.rows for j in harness.jobs() if j.account_id == "ym-empty"] == [0]
+
+
+def test_active_reports_limit_420_is_waited_out_and_every_report_made_once(harness: Harness) -> None:
+    """YM: 'Active reports limit exceeded' (420) while the cabinet's reports generate: wait, do not fail."""
+    sid = harness.add_ym_account("ym-busy", campaigns=2, skus=40)
+    harness.emulator_post("/__emulator/ym/active_reports", {"limit": 1})
+    harness.emulator.ym.reports.ready_s = 600  # a second of real time generating: the other one meets it
+    harness.emulator.record = True
+    harness.start_worker(concurrency=2)
+    harness.start_job("ym-busy", "ym.report.united_marketplace_services", _last_week())
+    harness.start_job("ym-busy", "ym.report.stocks_on_warehouses", (today(), today()))
+    harness.wait_for(lambda: len(harness.jobs(JobStatus.DONE)) == 2, 120, "both reports")
+    assert harness.stats(sid)["reports_created"] == 2 and all(j.attempts == 1 for j in harness.jobs())
+    assert any(x.response.status == 420 and b"Active reports limit" in (x.response.body or b"")
+               for x in harness.emulator.exchanges)  # the limit was met
+    assert not [r for r in harness.all(HarvestRun) if r.status == "failed"]

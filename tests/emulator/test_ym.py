@@ -407,3 +407,17 @@ def test_auth_errors_and_stats(emu):
     seen = requests.get(emu.url + "/__emulator/stats").json()["sellers"][f"ym:{ym.business}"]
     assert (seen["requests"], seen["401"]) == (3, 1)  # unknown keys name no cabinet; a scope refusal counts
     assert seen["by_route"]["POST /v2/campaigns/{campaignId}/stats/skus"] == 2
+
+
+def test_a_cabinet_generating_its_active_limit_is_refused_420_until_one_finishes(emu):
+    ym = YM(emu, skus=5)
+    control(emu, "active_reports", {"limit": 1})
+    assert ym.post(STOCKS, params={"format": "CSV"}, json={"campaignId": ym.campaigns[0]}).status_code == 200
+    body = {"businessId": ym.business, "dateFrom": str(emu.clock.today() - timedelta(days=5)),
+            "dateTo": str(emu.clock.today())}
+    refused = ym.post(SERVICES, params={"format": "CSV"}, json=body)
+    assert error(refused) == (420, "LIMIT_EXCEEDED", "Active reports limit exceeded, limit='1'")
+    assert YM(emu, "other", skus=5).post(STOCKS, params={"format": "CSV"},
+                                          json={"campaignId": YM(emu, "other", skus=5).campaigns[0]}).status_code == 200
+    emu.clock.advance(121)  # the first one is done (and the refusal, charged, is 2 minutes old)
+    assert ym.post(SERVICES, params={"format": "CSV"}, json=body).status_code == 200

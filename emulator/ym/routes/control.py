@@ -61,3 +61,13 @@ def ym_report_faults(emu: YmHost, req: Request) -> Response:
     if "no_data_status" in body:
         emu.ym.reports.set_no_data_status(business, body["no_data_status"])
     return json_response(200, {"business_id": business, "fail_times": times})
+
+
+@router.route("POST", "/__emulator/ym/active_reports")
+def ym_active_reports(emu: YmHost, req: Request) -> Response:
+    """{"limit": n}: how many reports a cabinet may have generating at once (420 beyond)."""
+    limit = json_object(req).get("limit")
+    if not is_int(limit) or limit < 1:
+        raise ValueError("limit must be a positive integer")
+    emu.ym.reports.active_limit = limit
+    return json_response(200, {"limit": limit})

@@ -27,7 +27,8 @@ FILES = "/ym-files/{reportId}"
 def _generated(emu: YmHost, key: YmKey, sheet: str, columns: tuple[str, ...], rows: list[dict],
                file_format: str) -> Response:
     report = YmReport(str(uuid.uuid4()), key.business_id, sheet, columns, rows, file_format, emu.clock.now(), False)
-    emu.ym.reports.add(report, emu.report_fails())
+    if not emu.ym.reports.add(report, emu.report_fails()):
+        return ym_error(420, "LIMIT_EXCEEDED", f"Active reports limit exceeded, limit='{emu.ym.reports.active_limit}'")
     emu.count(key.sid, "reports_created")
     return ok({"reportId": report.id, "estimatedGenerationTime": int(emu.ym.reports.ready_s * 1000)})
 

@@ -2,6 +2,9 @@
 DONE or FAILED on a timeline in emulated seconds from the generate call. The rows are made at
 generate time, so a report without rows ends DONE (or FAILED, per business) with subStatus
 NO_DATA. Every info call mints a new file link that works for 60 emulated minutes.
+
+A cabinet generates at most `active_limit` reports at once; one more is refused with 420
+"Active reports limit exceeded" (§2.4 item 4; the per-tariff number is UNVERIFIED upstream).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 
 LINK_TTL_S = 3600.0  # a file link is valid 60 minutes
 RETENTION_S = 86400.0  # how long a finished report stays known (UNVERIFIED upstream; a day here)
+ACTIVE_LIMIT = 5  # reports generating at once per cabinet (the tariff's number is UNVERIFIED upstream)
 
 
 @dataclass
@@ -37,21 +41,28 @@ class YmReports:
             raise ValueError("need 0 <= report_wait_s <= report_ready_s")
         self.wait_s = wait_s
         self.ready_s = ready_s
+        self.active_limit = ACTIVE_LIMIT
         self._lock = threading.Lock()
         self._reports: dict[str, YmReport] = {}
         self._forced: dict[int, int] = {}
         self._no_data: dict[int, str] = {}
         self._secret = secrets.token_bytes(16)
 
-    def add(self, report: YmReport, chance: bool) -> None:
-        """Register a report; it fails if the business has forced failures left or `chance` says so."""
+    def add(self, report: YmReport, chance: bool) -> bool:
+        """Register a report; it fails if the business has forced failures left or `chance` says so.
+        False, registering nothing, while the business has `active_limit` reports generating."""
         with self._lock:
+            generating = sum(1 for r in self._reports.values()
+                             if r.business_id == report.business_id and report.requested < self.finished(r))
+            if generating >= self.active_limit:
+                return False
             forced = self._forced.get(report.business_id, 0)
             if forced:
                 self._forced[report.business_id] = forced - 1
             report.failed = bool(forced) or chance
             report.no_data_status = self._no_data.get(report.business_id, "DONE")
             self._reports[report.id] = report
+        return True
 
     def get(self, report_id: str, now: float, business_id: int | None = None) -> YmReport | None:
         """The report (of that business, if one is named), unless unknown or past retention."""
@@ -102,3 +113,4 @@ class YmReports:
             self._reports.clear()
             self._forced.clear()
             self._no_data.clear()
+            self.active_limit = ACTIVE_LIMIT
