@@ -149,7 +149,7 @@ while true do
     break
   end
   tokens = tokens - 1
-  local due = math.ceil(now + wait)
+  local due = math.floor(now + wait)  -- whole ms, never after the token (the skew margin covers the rest)
   local ticket = head .. '@' .. due
   redis.call('ZADD', KEYS[4], now + wait + ttl, ticket)
   redis.call('ZREM', KEYS[5], head)

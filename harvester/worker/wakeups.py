@@ -77,11 +77,9 @@ return 1
 
 # KEYS: parked zset, wake-ups hash, bookings hash, lined hash. ARGV: most to pop. The due
 # wake-ups (removed), each as unit, message, booking (false: none), and ms until the next one.
-# Due within the millisecond counts: a booking's due time is rounded up, and the message takes
-# longer than that to reach a worker.
 _RELEASE = """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + 1
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
 local out = {}
 for _, unit in ipairs(due) do
