@@ -7,9 +7,10 @@ endpoints, and the retired ones it still lists as deprecated), WB's 2024-06 merg
 file for the retired sales funnel v2 that no vendored file describes, and Yandex Market's
 official spec; an operation is looked up in that order. Validation is openapi-core's.
 
-WB's files use `oneOf` where the alternatives overlap (a search-texts `limit` of 1..30 or
-1..100; fullstats items with dates or an interval), so a legal value matches two branches and
-fails `oneOf`. They are read as `anyOf`, which is what the prose means.
+WB's files use `oneOf` in a few places where the alternatives overlap (a search-texts `limit`
+of 1..30 or 1..100; fullstats items with dates or an interval), so a legal value matches two
+branches and fails `oneOf`. Those, named in `OVERLAPPING`, are read as `anyOf`, which is what
+the prose means; every other `oneOf` is read strictly.
 """
 
 from __future__ import annotations
@@ -42,9 +43,24 @@ def _raw(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+# The alternatives of each overlapping `oneOf`, by schema name.
+OVERLAPPING = (
+    {"StandardTariff", "AdvancedTariff"},  # search texts: limit 1..30 or 1..100
+    {"RequestWithDate", "RequestWithInterval", "RequestWithCampaignID"},  # fullstats v2 items
+    {"ResponseWithDate", "ResponseWithInterval"},
+    {"StatInterval", "StatDate"},
+)
+
+
+def _overlaps(alternatives: list[Any]) -> bool:
+    names = {str(a.get("$ref", "")).rsplit("/", 1)[-1] for a in alternatives if isinstance(a, dict)}
+    return any(names <= group for group in OVERLAPPING)
+
+
 def _any_of(node: Any) -> Any:
+    """The spec with each overlapping `oneOf` read as `anyOf`."""
     if isinstance(node, dict):
-        return {("anyOf" if k == "oneOf" else k): _any_of(v) for k, v in node.items()}
+        return {("anyOf" if k == "oneOf" and _overlaps(v) else k): _any_of(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_any_of(v) for v in node]
     return node

@@ -16,7 +16,7 @@ import requests
 
 from harvester.catalog import get_endpoint
 from harvester.core.accounts import Account
-from harvester.core.errors import Fatal
+from harvester.core.errors import BadRequest, Fatal
 from harvester.core.request import Request
 from harvester.core.settings import Settings
 from harvester.models import JobStatus
@@ -147,3 +147,12 @@ def test_an_array_parameter_is_repeated_once_per_value() -> None:
                             + "&filter%5BdownloadIds%5D=" + ids[1])
     fullstats = get_endpoint("wb.adv.fullstats").fetch  # a string parameter: comma-joined, as its spec says
     assert Request.from_call(fullstats, **{"ids.advert_id": [1, 2], "start": "s", "end": "e"}).params["ids"] == "1,2"
+
+
+@pytest.mark.parametrize("link", ["@evil.example/report.zip", "file:///etc/passwd", "evil.example/x"])
+def test_a_file_link_that_is_no_path_or_http_link_is_never_sent(link: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HV_HOSTILE_TOKEN", "ym-key-value")
+    settings = Settings(_env_file=None, emulator_url="http://127.0.0.1:9")  # type: ignore[call-arg]  # nothing there
+    account = Account(id="ym-1", marketplace="ym", token_env="HV_HOSTILE_TOKEN")
+    with pytest.raises(BadRequest, match="never sent"):
+        Client(settings).send(account, Request("GET", "ym.api", link))

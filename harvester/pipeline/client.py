@@ -78,6 +78,8 @@ class Client:
         if not request.host.startswith(f"{account.marketplace}."):  # its key would be the wrong one, or none
             raise BadRequest(f"{request.label}: a {request.host} call for {account.marketplace} account {account.id} "
                              "is never sent")
+        if not request.path.startswith(("/", "http://", "https://")):  # "@evil.host/x" would change the host
+            raise BadRequest(f"{request.label}: not a path or an http(s) link; never sent")
         base = self.base_url(request.host).rstrip("/")
         # A file link (YM reports) is a full URL, often on a storage host: the key goes only to the API.
         url = request.path if request.path.startswith(("http://", "https://")) else base + request.path
