@@ -333,15 +333,52 @@ def test_every_type_serves_its_ground_truth(instant, report_type):
     assert truth == {"header": header, "rows": rows}
 
 
-def test_only_successful_generations_count_against_the_daily_quota(instant):
+QUOTA_DETAIL = "The daily response limit has been exceeded. The maximum number is 20."
+
+
+def assert_quota_refused(resp: requests.Response) -> None:
+    assert_csv_error(resp, 429, "Too many requests")
+    assert resp.json()["detail"] == QUOTA_DETAIL
+
+
+def test_failed_generations_do_not_count_against_the_daily_quota(instant):
     """WB: '20 successful generations per day' — a failed one costs nothing, its successful retry one."""
     to_moscow_morning(instant)
     wb = WB(instant)
-    params = {**report_params(instant, "DETAIL_HISTORY_REPORT"), "nmIDs": [1]}
+    params = {**report_params(instant, "DETAIL_HISTORY_REPORT"), "nmIDs": [1]}  # empty files: quick to build
     assert requests.post(instant.url + "/__emulator/report_faults", json={"seller": "acme", "fail_times": 5}).ok
     failed = [create(wb, order("DETAIL_HISTORY_REPORT", params)) for _ in range(5)]
     assert {status(wb, report_id) for report_id in failed} == {"FAILED"}
-    for _ in range(20):
-        create(wb, order("DETAIL_HISTORY_REPORT", params))
-    instant.clock.advance(60)
-    assert wb.post(DOWNLOADS, json=order("DETAIL_HISTORY_REPORT", params)).status_code == 429  # 20 succeeded
+    assert wb.paced("POST", f"{DOWNLOADS}/retry", json={"downloadId": failed[0]}).json() == {"data": "Retry"}
+    assert status(wb, failed[0]) == "SUCCESS"  # the one success so far
+    succeeded = [create(wb, order("DETAIL_HISTORY_REPORT", params)) for _ in range(19)]
+    assert {status(wb, report_id) for report_id in succeeded} == {"SUCCESS"}
+    refused = order("DETAIL_HISTORY_REPORT", params)
+    assert_quota_refused(wb.paced("POST", DOWNLOADS, json=refused))  # the 21st success of the day
+    assert refused["id"] not in listed(wb)
+
+
+def test_reports_still_in_progress_do_not_count_until_they_succeed(slow):
+    to_moscow_morning(slow)
+    wb = WB(slow)
+    params = {**report_params(slow, "DETAIL_HISTORY_REPORT"), "nmIDs": [1]}
+    pending = [create(wb, order("DETAIL_HISTORY_REPORT", params)) for _ in range(25)]  # paced: minutes, not 1000 s
+    assert {status(wb, report_id) for report_id in pending} == {"WAITING"}
+    slow.clock.advance(5000)
+    assert {status(wb, report_id) for report_id in pending} == {"SUCCESS"}
+    assert_quota_refused(wb.paced("POST", DOWNLOADS, json=order("DETAIL_HISTORY_REPORT", params)))
+
+
+def test_a_period_ending_after_the_moscow_today_is_refused(instant):
+    """WB documents no upper bound; a far-future end would have the daily stock report build
+    a column for every day up to it, so it is refused at once."""
+    wb = WB(instant)
+    params = report_params(instant, "STOCK_HISTORY_DAILY_CSV")
+    params["currentPeriod"] = {**params["currentPeriod"], "end": "9999-12-31"}
+    resp = wb.paced("POST", DOWNLOADS, json=order("STOCK_HISTORY_DAILY_CSV", params))
+    assert_csv_error(resp, 400, "Invalid request body", "params.currentPeriod.end (must not be later than ")
+    search = report_params(instant, SEARCH_TYPES[1])
+    search["pastPeriod"] = {"start": search["currentPeriod"]["start"], "end": "9999-12-31"}
+    resp = wb.paced("POST", DOWNLOADS, json=order(SEARCH_TYPES[1], search))
+    assert_csv_error(resp, 400, "Invalid request body", "params.pastPeriod.end (must not be later than ")
+    assert listed(wb) == {}

@@ -2,11 +2,13 @@
 with the products report, paging, errors, auth and limits."""
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 
 import pytest
 
 from emulator import Emulator, seller_id
+from emulator.common.clock import MSK, msk_day
 from emulator.wb.data import seller as data
 from emulator.wb.data.stocks import FBS_OFFICE, MARKETPLACE, layout
 from tests.openapi import check_all, check_exchange
@@ -180,6 +182,30 @@ def test_period_older_than_three_months_is_refused(fast):
     day = fast.clock.today()
     old = {"start": str(day - timedelta(days=100)), "end": str(day)}
     assert WB(fast).patient("POST", OFFICES, json=offices_body(old)).status_code == 400
+
+
+@pytest.mark.parametrize("path", [GROUPS, SIZES, OFFICES])
+def test_a_far_future_end_is_refused_not_walked(fast_rec, path):
+    """The specs bound only the start; an end years ahead is refused as after today."""
+    future = {"start": today(fast_rec)["start"], "end": "9999-12-31"}
+    body = {GROUPS: groups_body(fast_rec, future), SIZES: sizes_body(future, 1), OFFICES: offices_body(future)}[path]
+    resp = WB(fast_rec).patient("POST", path, json=body)
+    assert resp.status_code == 400
+    assert resp.json()["detail"].startswith("code=400, message=invalid: currentPeriod.end (must not be later than ")
+    check_exchange(fast_rec.exchanges[-1], request=False)
+
+
+def test_a_period_may_end_on_the_moscow_today_while_the_utc_date_is_yesterday(emu):
+    now = emu.clock.now()
+    emu.clock.advance(datetime.combine(msk_day(now) + timedelta(days=1), clock_time(1), tzinfo=MSK).timestamp() - now)
+    moscow = msk_day(emu.clock.now())
+    assert emu.clock.today() < moscow  # 01:00 MSK is 22:00 UTC of the day before
+    wb = WB(emu)
+    assert wb.post(OFFICES, json=offices_body({"start": str(moscow), "end": str(moscow)})).status_code == 200
+    tomorrow = {"start": str(moscow), "end": str(moscow + timedelta(days=1))}
+    refused = wb.post(OFFICES, json=offices_body(tomorrow))
+    assert refused.status_code == 400
+    assert f"currentPeriod.end (must not be later than {moscow})" in refused.json()["detail"]
 
 
 @pytest.mark.parametrize("path", [GROUPS, SIZES, OFFICES])

@@ -1,6 +1,6 @@
 """Seller-analytics CSV routes (wb-api.md §8): create, list, retry and file, with the request
 validation and the analytics-open-api error bodies of the 2025-12 OpenAPI file. All four share
-one limit group; creates also spend a daily quota of 20 per seller."""
+one limit group; a create is refused once 20 of the seller's reports succeeded that Moscow day."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from emulator.common.clock import msk_day
 from emulator.common.params import is_int, months_before, parse_day, period_errors
 from emulator.common.router import Request, Response, Router, json_response
 from emulator.wb.data import csv_rows
@@ -134,9 +135,9 @@ def _params_errors(kind: Kind, params: dict, today: date) -> list[str]:
     start, end = parse_day(params.get("startDate")), parse_day(params.get("endDate"))
     if start and end and not start <= end <= start + timedelta(days=365):
         errors.append("params.endDate (must not be before startDate nor more than a year after it)")
-    for name in ("currentPeriod", "pastPeriod"):
+    for name in ("currentPeriod", "pastPeriod"):  # ending by today: a stock report builds a column per day
         if params.get(name) is not None:
-            errors += [f"params.{e}" for e in period_errors(params[name], kind.earliest(today), name)]
+            errors += [f"params.{e}" for e in period_errors(params[name], kind.earliest(today), name, today)]
     order = params.get("orderBy")
     if order is not None and not (
         isinstance(order, dict) and order.get("field") in kind.order_fields and order.get("mode") in ("asc", "desc")
@@ -148,7 +149,7 @@ def _params_errors(kind: Kind, params: dict, today: date) -> list[str]:
 
 
 def request_errors(body: object, today: date) -> list[str]:
-    """What is wrong with a create request; empty when it is valid."""
+    """What is wrong with a create request, `today` being the Moscow date; empty when it is valid."""
     if not isinstance(body, dict):
         return ["body (must be a JSON object)"]
     errors = [f"{name} (field required)" for name in ("id", "reportType", "params") if body.get(name) is None]
@@ -194,7 +195,7 @@ def create(emu: WbHost, req: Request) -> Response:
         body = req.json()
     except ValueError:
         return _invalid("request body is not valid JSON")
-    errors = request_errors(body, emu.clock.today())
+    errors = request_errors(body, msk_day(emu.clock.now()))
     if errors:
         return _invalid("; ".join(errors))
     kind = KINDS[body["reportType"]]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 
+from emulator.common.clock import msk_day
 from emulator.common.params import is_int, months_before, period_errors
 from emulator.common.router import Request, Response, Router, json_response
 from emulator.wb.data import seller
@@ -81,6 +82,12 @@ def products_request_errors(body: object, today: date) -> list[str]:
     return errors
 
 
+def _today(emu: WbHost) -> date:
+    """The emulated Moscow date: WB's and the harvester's day, so a period ending on the Moscow
+    today is accepted even while the UTC date is still yesterday."""
+    return msk_day(emu.clock.now())
+
+
 @lru_cache(maxsize=64)
 def _stock_rows(seed: int, sid: str, start: date, end: date) -> tuple[dict, ...]:
     """Cached because a full catalogue is paged through in several calls; rows are never mutated."""
@@ -124,7 +131,7 @@ def stocks_products(emu: WbHost, req: Request) -> Response:
         body = req.json()
     except ValueError:
         return invalid_body(NOT_JSON)
-    errors = products_request_errors(body, emu.clock.today())
+    errors = products_request_errors(body, _today(emu))
     if errors:
         return invalid_fields(errors)
     return json_response(200, {"data": {"items": select_products(emu.seed, req.sid, body)}})
@@ -218,7 +225,7 @@ def ordered(rows: list[dict], order: dict) -> list[dict]:
 
 @router.route("POST", "/api/v2/stocks-report/products/groups", group="wb.stocks_report", scope="analytics")
 def stocks_groups(emu: WbHost, req: Request) -> Response:
-    body = stock_body(req, emu.clock.today(), GROUPS_REQUIRED)
+    body = stock_body(req, _today(emu), GROUPS_REQUIRED)
     if isinstance(body, Response):
         return body
     items = ordered(matching_items(emu.seed, req.sid, body), body["orderBy"])
@@ -229,7 +236,7 @@ def stocks_groups(emu: WbHost, req: Request) -> Response:
 
 @router.route("POST", "/api/v2/stocks-report/products/sizes", group="wb.stocks_report", scope="analytics")
 def stocks_sizes(emu: WbHost, req: Request) -> Response:
-    body = stock_body(req, emu.clock.today(), SIZES_REQUIRED)
+    body = stock_body(req, _today(emu), SIZES_REQUIRED)
     if isinstance(body, Response):
         return body
     start, end = period(body)
@@ -246,7 +253,7 @@ def stocks_sizes(emu: WbHost, req: Request) -> Response:
 
 @router.route("POST", "/api/v2/stocks-report/offices", group="wb.stocks_report", scope="analytics")
 def stocks_offices(emu: WbHost, req: Request) -> Response:
-    body = stock_body(req, emu.clock.today(), OFFICES_REQUIRED)
+    body = stock_body(req, _today(emu), OFFICES_REQUIRED)
     if isinstance(body, Response):
         return body
     items = matching_items(emu.seed, req.sid, {**body, "availabilityFilters": None})

@@ -2,8 +2,9 @@
 on its timeline, the daily quota, Jam subscriptions and forced failures. Kept apart from the
 routes so the timeline rules can be read (and tested) without HTTP.
 
-The quota is WB's "20 successful generations per day per seller": a generation that will end
-FAILED (decided when it begins) costs nothing, a retry that succeeds costs one."""
+The quota is WB's "20 successful generations per day per seller": it counts the reports that
+reached SUCCESS during the current Moscow day. One that ended FAILED, or is still waiting or
+processing, costs nothing; a retry that succeeds costs one, on the day it succeeds."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from emulator.common.clock import MSK, msk_day
 
@@ -58,8 +59,7 @@ class ReportStore:
         self.wait_s = wait_s
         self.ready_s = ready_s
         self._lock = threading.Lock()
-        self._reports: dict[tuple[str, str], Report] = {}
-        self._succeeded: dict[tuple[str, date], int] = {}  # successful generations per seller and day
+        self._reports: dict[str, dict[str, Report]] = {}  # seller -> report id -> report
         self._no_jam: set[str] = set()
         self._forced: dict[str, int] = {}
 
@@ -78,28 +78,34 @@ class ReportStore:
         return report.started + self.ready_s
 
     def _begin(self, report: Report, now: float, chance: Callable[[], bool]) -> None:
-        """Start a generation; a forced failure is used up before the random draw is made. One
-        that will succeed counts against the day's quota."""
+        """Start a generation; a forced failure is used up before the random draw is made."""
         report.started = now
         forced = self._forced.get(report.sid, 0)
         if forced:
             self._forced[report.sid] = forced - 1
         report.failed = bool(forced) or chance()
-        if not report.failed:
-            day_key = (report.sid, msk_day(now))
-            self._succeeded[day_key] = self._succeeded.get(day_key, 0) + 1
+
+    def _succeeded_today(self, sid: str, now: float) -> int:
+        """The seller's reports that reached SUCCESS this Moscow day: the quota counts outcomes,
+        so neither a FAILED generation nor one still under way uses it. Lock held by the caller."""
+        today = msk_day(now)
+        return sum(
+            1
+            for report in self._reports.get(sid, {}).values()
+            if self.status(report, now) == "SUCCESS" and msk_day(self.finished(report)) == today
+        )
 
     def add(self, report: Report, now: float, chance: Callable[[], bool]) -> str | None:
         """Store a new report; 'duplicate' or 'quota' if refused (then nothing changes)."""
-        day_key = (report.sid, msk_day(now))
         with self._lock:
-            old = self._reports.get((report.sid, report.id))
+            mine = self._reports.setdefault(report.sid, {})
+            old = mine.get(report.id)
             if old is not None and self.status(old, now) is not None:
                 return "duplicate"
-            if self._succeeded.get(day_key, 0) >= DAILY_QUOTA:
+            if self._succeeded_today(report.sid, now) >= DAILY_QUOTA:
                 return "quota"
             self._begin(report, now, chance)
-            self._reports[(report.sid, report.id)] = report
+            mine[report.id] = report
         return None
 
     def retry(self, report: Report, now: float, chance: Callable[[], bool]) -> bool:
@@ -114,7 +120,7 @@ class ReportStore:
     def get(self, sid: str, report_id: str, now: float) -> tuple[Report, str] | None:
         """The seller's report and its status, unless it does not exist or has expired."""
         with self._lock:
-            report = self._reports.get((sid, report_id))
+            report = self._reports.get(sid, {}).get(report_id)
             status = self.status(report, now) if report else None
         return (report, status) if report and status else None
 
@@ -123,8 +129,8 @@ class ReportStore:
         with self._lock:
             found = [
                 (r, self.status(r, now))
-                for (owner, rid), r in self._reports.items()
-                if owner == sid and (ids is None or rid in ids)
+                for rid, r in self._reports.get(sid, {}).items()
+                if ids is None or rid in ids
             ]
         return sorted(((r, s) for r, s in found if s), key=lambda pair: pair[0].created)
 
@@ -144,6 +150,5 @@ class ReportStore:
     def clear(self) -> None:
         with self._lock:
             self._reports.clear()
-            self._succeeded.clear()
             self._no_jam.clear()
             self._forced.clear()
