@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from emulator.common.clock import msk_day
 from emulator.common.control import json_object, required_fields
 from emulator.common.params import parse_day
 from emulator.common.router import Request, Response, Router, json_response
@@ -71,7 +72,7 @@ def truth_csv(emu: WbHost, req: Request) -> Response:
     """?sid=&reportType=&params=<json>: the header and rows a report of these params holds."""
     body = {"id": "00000000-0000-0000-0000-000000000000", "reportType": req.query.get("reportType")}
     body["params"] = json.loads(req.query.get("params") or "null")
-    errors = request_errors(body, emu.clock.today())
+    errors = request_errors(body, msk_day(emu.clock.now()))
     if errors:
         raise ValueError("; ".join(errors))
     header, rows = csv_report(emu.seed, _sid(req.query), body["reportType"], body["params"])
