@@ -108,6 +108,10 @@ def test_parked_units_past_due_queued_ones_never_sent_and_orphaned_leases_are_st
         found = {u.id for u in ledger.stranded(session, dt.timedelta(seconds=1))}
         assert found == {parked.id, orphan.id}  # the fresh one was sent just now; the other is not due
         assert {u.id for u in ledger.stranded(session, dt.timedelta(seconds=-5))} == {parked.id, fresh.id, orphan.id}
+        ids = sorted(u.id for u in (parked, fresh, orphan) if u.id is not None)
+        pages = [ledger.stranded(session, dt.timedelta(seconds=-5), after, limit=1)
+                 for after in (0, *ids)]
+        assert [[u.id for u in page] for page in pages] == [[i] for i in ids] + [[]]  # a page at a time, all of them
 
 
 class Publisher:

@@ -350,10 +350,16 @@ def reconcile() -> int:
     if not lock.acquire():
         return 0
     try:
-        with session_scope() as session:
-            units = ledger.stranded(session, dt.timedelta(seconds=rt.settings.sweep_interval))
-        pending = wakeups.waiting(rt.redis, units, rt.settings.node_timeout) if units else []
-        lost = [u for u, p in zip(units, pending, strict=True) if not p or u.state == WorkState.RUNNING]
+        lost: list[WorkUnit] = []
+        after, grace = 0, dt.timedelta(seconds=rt.settings.sweep_interval)
+        while True:  # page through every candidate: thousands of units may wait in lines, none of them lost
+            with session_scope() as session:
+                units = ledger.stranded(session, grace, after)
+            if not units:
+                break
+            pending = wakeups.waiting(rt.redis, units, rt.settings.node_timeout)
+            lost += [u for u, p in zip(units, pending, strict=True) if not p or u.state == WorkState.RUNNING]
+            after = units[-1].id  # type: ignore[assignment]
         if lost:
             log.warning("units_woken", count=len(lost), states=dict(Counter(u.state.value for u in lost)))
         return _send(rt, lost)

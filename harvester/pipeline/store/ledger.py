@@ -160,13 +160,14 @@ def mark_queued(session: Session, unit_ids: Sequence[int]) -> list[int]:
     return [row[0] for row in marked]
 
 
-def stranded(session: Session, grace: dt.timedelta, limit: int = 1000) -> list[WorkUnit]:
+def stranded(session: Session, grace: dt.timedelta, after: int = 0, limit: int = 1000) -> list[WorkUnit]:
     """Units that should be moving and may not be: parked past their due time, queued longer than
-    `grace` ago, or running on a lease that ran out. The caller tells which still have a
-    message in the broker (waiting in a queue is not stalling)."""
+    `grace` ago, or running on a lease that ran out; `limit` of them with ids above `after`, in
+    id order, so a caller pages through them all. The caller tells which still wait (lined,
+    parked or in the broker is not stalling)."""
     now = utcnow()
-    waiting = select(WorkUnit).where(col(WorkUnit.state).in_((WorkState.PARKED, WorkState.QUEUED)),
-                                     col(WorkUnit.due_at) <= now - grace)  # a queued unit's due_at is its queued_at
-    orphaned = select(WorkUnit).where(col(WorkUnit.state) == WorkState.RUNNING, col(WorkUnit.lease_until) < now)
-    found = list(session.exec(waiting.order_by(col(WorkUnit.due_at)).limit(limit)))
-    return found + list(session.exec(orphaned.limit(limit)))
+    overdue = and_(col(WorkUnit.state).in_((WorkState.PARKED, WorkState.QUEUED)),
+                   col(WorkUnit.due_at) <= now - grace)  # a queued unit's due_at is its queued_at
+    orphaned = and_(col(WorkUnit.state) == WorkState.RUNNING, col(WorkUnit.lease_until) < now)
+    return list(session.exec(select(WorkUnit).where(or_(overdue, orphaned), col(WorkUnit.id) > after)
+                             .order_by(col(WorkUnit.id)).limit(limit)))
