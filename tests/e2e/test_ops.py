@@ -49,6 +49,6 @@ def test_up_runs_worker_and_beat_on_an_embedded_redis_and_stops_on_ctrl_c(harnes
                          "a daily endpoint harvested at start")
     finally:
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=60)
+        out, _ = proc.communicate(timeout=120)  # a busy worker stops warmly, killed after 30 s at worst
     assert proc.returncode == 0, out
     assert "stopping" in out
