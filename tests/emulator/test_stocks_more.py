@@ -153,6 +153,11 @@ def test_offices_add_up_to_the_catalogue(fast_rec):
     assert sum(r["metrics"]["stockCount"] for r in one) == some["metrics"]["stockCount"]
 
 
+def _body(emu, path: str, period: dict) -> dict:
+    """A valid body of `path` for `period`."""
+    return {GROUPS: groups_body(emu, period), SIZES: sizes_body(period, 1), OFFICES: offices_body(period)}[path]
+
+
 @pytest.mark.parametrize(
     ("path", "change"),
     [
@@ -170,7 +175,7 @@ def test_offices_add_up_to_the_catalogue(fast_rec):
 )
 def test_bad_bodies_give_the_documented_400(fast_rec, path, change):
     day = today(fast_rec)
-    base = {GROUPS: groups_body(fast_rec, day), SIZES: sizes_body(day, 1), OFFICES: offices_body(day)}[path]
+    base = _body(fast_rec, path, day)
     body = {k: v for k, v in {**base, **change}.items() if v is not None}
     resp = WB(fast_rec).patient("POST", path, json=body)
     assert resp.status_code == 400
@@ -188,7 +193,7 @@ def test_period_older_than_three_months_is_refused(fast):
 def test_a_far_future_end_is_refused_not_walked(fast_rec, path):
     """The specs bound only the start; an end years ahead is refused as after today."""
     future = {"start": today(fast_rec)["start"], "end": "9999-12-31"}
-    body = {GROUPS: groups_body(fast_rec, future), SIZES: sizes_body(future, 1), OFFICES: offices_body(future)}[path]
+    body = _body(fast_rec, path, future)
     resp = WB(fast_rec).patient("POST", path, json=body)
     assert resp.status_code == 400
     assert resp.json()["detail"].startswith("code=400, message=invalid: currentPeriod.end (must not be later than ")
@@ -211,7 +216,7 @@ def test_a_period_may_end_on_the_moscow_today_while_the_utc_date_is_yesterday(em
 @pytest.mark.parametrize("path", [GROUPS, SIZES, OFFICES])
 def test_401_without_the_analytics_scope(fast_rec, path):
     day = today(fast_rec)
-    body = {GROUPS: groups_body(fast_rec, day), SIZES: sizes_body(day, 1), OFFICES: offices_body(day)}[path]
+    body = _body(fast_rec, path, day)
     resp = WB(fast_rec, scopes=("promotion",)).post(path, json=body)
     assert resp.status_code == 401
     check_exchange(fast_rec.exchanges[-1])
