@@ -17,7 +17,8 @@ Redis keys let the reconciler tell waiting from stalled: `hv:parked` and `hv:lin
 here), `hv:queued` (when each unit's wake-up was sent, noted once the broker has it, cleared
 when a worker takes it), `hv:received` (the node that reserved it) and `hv:nodes` (each node's
 last sign of life). A wake-up waiting in a queue is left alone; one reserved by a node that
-died is sent again (the broker would only give it back after its visibility timeout). A note
+died, or that the broker shows reserved by a node that never said so, is sent again (the
+broker would only give it back after its visibility timeout). A note
 older than the unit's due time is stale (a worker took that wake-up before the note was
 written, and the unit has parked since), so it never hides a unit that needs waking. All are
 lost with Redis, and so are the messages they describe; the reconciler then wakes every unit
@@ -26,6 +27,7 @@ the ledger says is due.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from collections.abc import Iterable
@@ -49,6 +51,10 @@ LINE_RATES = "hv:lines:rate"
 QUEUED = "hv:queued"
 RECEIVED = "hv:received"
 NODES = "hv:nodes"
+# The broker's record of messages reserved by a node and not yet acknowledged, and when each was
+# reserved (kombu's Redis transport; celeryconfig keeps its default names).
+BROKER_RESERVED = "unacked"
+BROKER_RESERVED_AT = "unacked_index"
 
 _CLOCKS_APART = 2.0  # seconds a host's clock (the unit's due time) may run ahead of Redis's
 _NOW_MS = "local t = redis.call('TIME') return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)"
@@ -192,9 +198,33 @@ def admit(client: redis.Redis, limiter: Limiter, most: int = 200) -> int:
     return admitted
 
 
+def _reserved(client: redis.Redis) -> dict[str, float]:
+    """When each unit's wake-up was reserved by a node, read from the broker's own record of
+    messages handed out and not yet acknowledged (kombu's Redis transport keeps it)."""
+    reserved: list[tuple[Any, float]] = client.zrange(BROKER_RESERVED_AT, 0, -1, withscores=True)  # type: ignore[assignment]
+    at = {str(tag): score for tag, score in reserved}
+    found: dict[str, float] = {}
+    for tag, raw in client.hgetall(BROKER_RESERVED).items():
+        try:
+            payload = json.loads(raw)[0]
+            body = payload["body"]
+            if payload.get("properties", {}).get("body_encoding") == "base64":
+                body = base64.b64decode(body)
+            unit = json.loads(body)[1].get("unit")
+        except (ValueError, LookupError, TypeError, AttributeError):
+            continue  # not a wake-up of ours
+        if unit is not None and str(tag) in at:
+            found[str(unit)] = at[str(tag)]
+    return found
+
+
 def waiting(client: redis.Redis, units: list[WorkUnit], node_timeout: float) -> list[bool]:
     """For each unit: is a wake-up of it parked, or in the broker and not reserved by a node
-    silent for `node_timeout` seconds (so the unit is waiting, not stalled)?"""
+    silent for `node_timeout` seconds (so the unit is waiting, not stalled)?
+
+    A node that dies between reserving a wake-up and noting it (a few milliseconds) leaves no
+    note; the broker's own record shows the wake-up reserved, and a live node notes what it
+    reserves within `node_timeout`."""
     pipe = client.pipeline()
     for unit in units:
         pipe.zscore(PARKED, str(unit.id))
@@ -205,11 +235,19 @@ def waiting(client: redis.Redis, units: list[WorkUnit], node_timeout: float) -> 
     pipe.eval(_NOW_MS, 0)
     *answers, nodes, now = pipe.execute()
     alive = {node for node, seen in nodes.items() if now - int(seen) <= node_timeout * 1000}
-    found = []
+    found, unnoted = [], []
     for unit, parked, lined, sent, node in zip(units, *(answers[i::4] for i in range(4)), strict=True):
         due = unit.due_at if unit.due_at.tzinfo else unit.due_at.replace(tzinfo=dt.UTC)  # SQLite: naive UTC
         current = sent is not None and sent / 1000 >= due.timestamp() - _CLOCKS_APART
         found.append(parked is not None or bool(lined) or (current and (node is None or node in alive)))
+        if found[-1] and parked is None and not lined and node is None:
+            unnoted.append(len(found) - 1)
+    if unnoted:
+        reserved = _reserved(client)
+        for i in unnoted:
+            since = reserved.get(str(units[i].id))
+            if since is not None and now / 1000 - since > node_timeout + _CLOCKS_APART:
+                found[i] = False
     return found
 
 

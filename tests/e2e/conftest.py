@@ -110,8 +110,10 @@ class Harness:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
 
-    def logs(self) -> str:
-        return "".join(p.read_text() for p in sorted(self.tmp.glob("worker-*.log")))
+    def logs(self, beat: bool = True) -> str:
+        """The worker nodes' logs; without beat's lines (one a second), the end of them says what the workers did."""
+        text = "".join(p.read_text() for p in sorted(self.tmp.glob("worker-*.log")))
+        return text if beat else "".join(line for line in text.splitlines(True) if '"celery.beat"' not in line)
 
     def stats(self, sid: str) -> dict[str, Any]:
         sellers = requests.get(f"{self.emulator.url}/__emulator/stats", timeout=5).json()["sellers"]
@@ -147,7 +149,7 @@ class Harness:
         jobs = "\n".join(f"job {j.id} {j.endpoint} {j.status.value} attempts={j.attempts} retries={j.retries} "
                          f"error={j.last_error!r}" for j in self.all(ReportJob))
         raise AssertionError(f"timed out after {timeout}s waiting for {what}\n--- report jobs ---\n{jobs}\n"
-                             f"--- worker logs ---\n{self.logs()[-6000:]}")
+                             f"--- worker logs (beat's lines left out) ---\n{self.logs(beat=False)[-6000:]}")
 
 
 def day_start() -> float:

@@ -29,11 +29,15 @@ from harvester.catalog import get_endpoint
 from harvester.core.accounts import get_accounts
 from harvester.core.request import fill_template
 from harvester.models import HarvestRun, JobStatus, WbFunnelDetailHistory, WbPaidStorage, WorkState, WorkUnit
+from harvester.models.state import utcnow
 from harvester.pipeline.schedule import today
+from harvester.pipeline.store import ledger
+from harvester.pipeline.store.db import session_scope
 from harvester.worker import wakeups
+from harvester.worker.app import app
 from harvester.worker.routing import QUEUES
 from harvester.worker.runtime import redis_url
-from harvester.worker.tasks import backfill, dispatch
+from harvester.worker.tasks import backfill, dispatch, reconcile
 from tests.servers import private_postgres, private_redis
 
 from . import rows
@@ -245,3 +249,27 @@ def test_a_backfill_run_again_leaves_done_windows_alone(harness: Harness) -> Non
     backfill.delay("history", "wb.paid_storage", since, until, True)  # asked to: once more
     harness.wait_for(lambda: harness.stats(sid)["tasks_created"] == created + 2
                      and len(harness.jobs(JobStatus.DONE)) == 2, 90, "the refresh")
+
+
+# A worker node that reserves one wake-up and dies at once, before it can say it holds it.
+_RESERVE_AND_DIE = ("import os, sys, kombu; "
+                    "kombu.Connection(sys.argv[1]).SimpleQueue(sys.argv[2]).get(timeout=10); os._exit(0)")
+
+
+def test_a_wakeup_reserved_by_a_node_that_died_before_noting_it_is_sent_again(harness: Harness) -> None:
+    client = redis.Redis.from_url(redis_url(harness.env["HARVESTER_BROKER_URL"]), decode_responses=True)
+    with session_scope() as session:
+        unit = ledger.enqueue(session, "gone", "wb.stocks_products", (today(), today()), queued_by="test")
+        assert unit is not None
+        unit.due_at = utcnow() - dt.timedelta(seconds=10)  # due before the reconciler's grace
+        session.add(unit)
+    assert wakeups.waiting(client, [unit], 2) == [False]  # due, and no wake-up anywhere
+    assert wakeups.send(app, client, [unit]) == [unit.id]
+    queue = "wb"  # harvests of WB windows
+    subprocess.run([sys.executable, "-c", _RESERVE_AND_DIE, harness.env["HARVESTER_BROKER_URL"], queue],
+                   check=True, timeout=30)
+    assert client.llen(queue) == 0 and client.hlen(wakeups.BROKER_RESERVED) == 1
+    assert reconcile.run() == 0  # just reserved: its node may yet say so
+    [(tag, at)] = client.zrange(wakeups.BROKER_RESERVED_AT, 0, -1, withscores=True)
+    client.zadd(wakeups.BROKER_RESERVED_AT, {tag: at - 60})  # a minute later, no node has claimed it
+    assert reconcile.run() == 1 and client.llen(queue) == 1
