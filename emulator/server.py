@@ -31,6 +31,7 @@ from emulator.wb.state.async_tasks import Task, TaskStore
 from emulator.wb.state.buckets import LIMITS, Limiter
 from emulator.wb.state.report_store import ReportStore
 from emulator.ym.http import serve_ym
+from emulator.ym.routes import auth as ym_auth
 from emulator.ym.routes import control as ym_control
 from emulator.ym.routes import offers, reports
 from emulator.ym.state import YmState
@@ -41,7 +42,7 @@ ROUTES = Router.join(
     control.router,
     stocks.router, paid_storage.router, acceptance.router, ping.router, analytics.router, csv_reports.router,
     funnel.router, promotion.router, search.router, wb_control.router,
-    offers.router, reports.router, ym_control.router,
+    offers.router, reports.router, ym_auth.router, ym_control.router,
 )
 
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from emulator.wb.state.async_tasks import Task, TaskStore
-from harvester.catalog import endpoints, endpoints_for, get_endpoint, limits
+from harvester.catalog import endpoints, endpoints_for, get_endpoint, limits, ym
 from harvester.catalog.model import Endpoint, LimitGroup, Rate, RemoteStatus
 from harvester.models import JobStatus
 from harvester.ops.cli import app
 from harvester.pipeline.flows.run import KINDS
 from harvester.worker.routing import QUEUES, route
+from tests.openapi import ROOT, _path_item, _raw
 
 ENDPOINTS = list(endpoints().values())
 CONTEXT_KEYS = {"account_id", "window_start", "window_end"}  # what harvest and flows pass to to_rows
@@ -141,3 +143,22 @@ def test_the_router_sends_harvests_to_the_marketplace_and_flow_steps_to_its_repo
 ) -> None:
     assert route(name, args, kwargs, {}) == {"queue": queue}
     assert queue in QUEUES
+
+
+def _spec_key_scopes(method: str, path: str) -> frozenset[str]:
+    """The x-auth-scopes of a YM call's path file, spelt as the token info answer spells them."""
+    spec = ROOT / "ym" / "openapi" / "openapi.yaml"
+    shape = re.sub(r"\{[^}]+\}", "{}", path)
+    [template] = [t for t in _raw(spec)["paths"] if re.sub(r"\{[^}]+\}", "{}", t) == shape]
+    scopes = _path_item(spec, template)[method.lower()]["x-auth-scopes"]
+    return frozenset(s.replace(":", "_").replace("-", "_").upper() for s in scopes)
+
+
+@pytest.mark.parametrize("endpoint", endpoints_for("ym", "current"), ids=lambda ep: ep.name)
+def test_a_ym_endpoints_scope_grants_what_its_path_file_says(endpoint: Endpoint) -> None:
+    call = endpoint.first_call
+    granted = _spec_key_scopes(call.method, call.path)
+    if endpoint.scope == "any":
+        assert len(granted) == 14  # every ApiKeyScopeType
+    else:
+        assert ym.KEY_SCOPES[endpoint.scope] == granted

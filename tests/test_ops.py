@@ -65,17 +65,24 @@ def test_accounts_check_reports_each_token_and_never_prints_one(configure, monke
     assert not any(token in result.output or token.split(".")[1] in result.output for token in tokens.values())
 
 
-def test_accounts_check_tries_a_yandex_market_key_on_the_api(configure, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_accounts_check_asks_a_yandex_market_key_what_it_may_serve(configure, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("T_YM", make_ym_key("ym-good"))
     monkeypatch.setenv("T_YM_BAD", "ACMA:not-a-key:00000000")
+    monkeypatch.setenv("T_YM_OFFERS", make_ym_key("ym-offers", scopes=["offers-and-cards-management:read-only"]))
     accounts = "".join(f'[[accounts]]\nid = "{name}"\nmarketplace = "ym"\ntoken_env = "{var}"\n{extra}\n'
                        for name, var, extra in [("ym-good", "T_YM", f"business_id = {ym_business_id('ym-good')}"),
-                                                ("ym-bad", "T_YM_BAD", "business_id = 1"), ("ym-nobiz", "T_YM", "")])
+                                                ("ym-bad", "T_YM_BAD", "business_id = 1"), ("ym-nobiz", "T_YM", ""),
+                                                ("ym-offers", "T_YM_OFFERS",
+                                                 f"business_id = {ym_business_id('ym-offers')}")])
     with Emulator(port=0, time_scale=600) as emulator:
         configure(accounts, HARVESTER_EMULATOR_URL=emulator.url)
         result = runner.invoke(app, ["accounts", "check", "--json"])
     rows = {r["account"]: r for r in map(json.loads, result.output.splitlines())}
     assert rows["ym-good"]["problems"] == [] and rows["ym-good"]["ping"] == "ok"
+    assert rows["ym-good"]["scopes"] == ["ALL_METHODS_READ_ONLY"]
+    # A key without the finance scope serves the offers, not the services report, and says so.
+    [problem] = rows["ym-offers"]["problems"]
+    assert "ym.report.united_marketplace_services" in problem and "FINANCE_AND_ACCOUNTING" in problem
     assert "refused" in rows["ym-bad"]["problems"][0] and "401" in rows["ym-bad"]["problems"][0]
     assert "business_id" in rows["ym-nobiz"]["problems"][0]
     assert result.exit_code == 1 and "ACMA:" not in result.output

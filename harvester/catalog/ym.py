@@ -13,6 +13,14 @@ from harvester.catalog.model import SNAPSHOT, Call, Child, Endpoint, FileReportF
 from harvester.catalog.paging import TokenPaginator
 from harvester.models import ym
 
+# The Api-Key scopes that grant each endpoint scope, spelt as `POST /v2/auth/token` answers:
+# the x-auth-scopes of the official path files. An endpoint of scope "any" is open to every key.
+KEY_SCOPES: dict[str, frozenset[str]] = {
+    "offers": frozenset(("ALL_METHODS", "ALL_METHODS_READ_ONLY", "OFFERS_AND_CARDS_MANAGEMENT",
+                         "OFFERS_AND_CARDS_MANAGEMENT_READ_ONLY")),
+    "finance": frozenset(("ALL_METHODS", "ALL_METHODS_READ_ONLY", "FINANCE_AND_ACCOUNTING")),
+}
+
 # Every YM endpoint (offers, a daily snapshot, unless it says otherwise) and every call to the
 # Partner API, at most YM_PARALLEL requests in flight per entity.
 _ym = partial(Endpoint, marketplace="ym", scope="offers", cadence="daily", window=SNAPSHOT)
@@ -80,6 +88,7 @@ STOCKS_ON_WAREHOUSES = _ym(
 UNITED_MARKETPLACE_SERVICES = _ym(
     name="ym.report.united_marketplace_services",
     model=ym.YmMarketplaceServicePlacement,
+    scope="finance",
     window=Window(max_days=31, history_days=90, lookback_days=7, lag_days=1),
     flow=_report(
         create=_call("POST", "/v2/reports/united-marketplace-services/generate", limits.YM_SERVICES_REPORT,

@@ -1,8 +1,9 @@
 """`harvester accounts check`: is every account's token readable, valid, long-lived and accepted?
 
 It decodes a WB token's claims (seller, type, categories, expiry; reference/wb-api.md §3.2),
-warns 14 days before expiry, and pings the API with it. A Yandex Market key is tried on
-`GET /v2/campaigns` (1 of its 1,000 an hour). It never prints a token.
+warns 14 days before expiry, and pings the API with it. A Yandex Market key is opaque: it is
+asked for its scopes (`POST /v2/auth/token`, 1 of its 100 an hour), and every endpoint no
+scope of it grants is named. It never prints a token.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from harvester.catalog import endpoints_for, ym
 from harvester.core.accounts import Account, TokenError, wb_claims
 from harvester.core.errors import HarvestError
-from harvester.core.request import Request
-from harvester.pipeline.client import Client
+from harvester.core.request import Request, dig
+from harvester.pipeline.client import Client, decode_json
 
 # WB token category bits (`s` claim, zero-based positions), reference/wb-api.md §3.2.
 WB_CATEGORIES = {1: "content", 2: "analytics", 3: "prices", 4: "marketplace", 5: "statistics", 6: "promotion",
@@ -58,14 +60,31 @@ def check(account: Account, client: Client, ping: bool = True) -> dict[str, Any]
     else:
         if not account.ym_business_id:
             result["problems"].append("a Yandex Market account needs `business_id` (the cabinet's id)")
-        probe = Request("GET", "ym.api", "/v2/campaigns", params={"limit": 1})
+        probe = Request("POST", "ym.api", "/v2/auth/token")
     if ping and not result["problems"]:
         try:
-            client.send(account, probe)
+            answer = client.send(account, probe)
             result["ping"] = "ok"
         except HarvestError as exc:
             result["problems"].append(f"the API refused the token: {exc}")
+            return result
+        if account.marketplace == "ym":
+            _ym_scopes(account, decode_json(answer, "token info"), result)
     return result
+
+
+def _ym_scopes(account: Account, answer: Any, result: dict[str, Any]) -> None:
+    """Name each endpoint the key has no scope for; the worker would meet a 403 on each."""
+    scopes = dig(answer, "result.apiKey.authScopes")
+    if not isinstance(scopes, list):
+        result["problems"].append("the token info answer carried no scopes")
+        return
+    result["scopes"] = scopes
+    for endpoint in endpoints_for("ym", account.wb_api_generation):
+        granting = ym.KEY_SCOPES.get(endpoint.scope)
+        if granting is not None and not granting & set(scopes):
+            result["problems"].append(f"the key cannot serve {endpoint.name}: it needs one of the scopes "
+                                      f"{', '.join(sorted(granting))}")
 
 
 def shared_budgets(accounts: Iterable[Account]) -> dict[str, list[str]]:

@@ -283,12 +283,13 @@ def accounts_check(
             typer.echo(json.dumps(result, ensure_ascii=False))
     else:
         table = Table()
-        for column in ("account", "seller", "type", "categories", "expires", "ping", "problems / warnings"):
+        for column in ("account", "seller", "type", "categories / scopes", "expires", "ping", "problems / warnings"):
             table.add_column(column)
         for r in results:
             notes = "; ".join(r["problems"] + r["warnings"])
-            table.add_row(r["account"], str(r.get("seller_id", "-")), str(r.get("token_type", "-")),
-                          ",".join(r.get("categories", [])), str(r.get("expires", "-"))[:10], r.get("ping", "-"),
+            granted = r.get("categories", r.get("scopes", []))
+            table.add_row(r["account"], str(r.get("seller_id", "-")), str(r.get("token_type", "-")), ",".join(granted),
+                          str(r.get("expires", "-"))[:10], r.get("ping", "-"),
                           f"[red]{notes}[/red]" if r["problems"] else notes)
         Console().print(table)
     if any(r["problems"] for r in results):

@@ -409,6 +409,16 @@ def test_auth_errors_and_stats(emu):
     assert seen["by_route"]["POST /v2/campaigns/{campaignId}/stats/skus"] == 2
 
 
+def test_token_info_names_the_keys_scopes_as_the_spec_spells_them(emu):
+    ym = YM(emu, scopes=("offers-and-cards-management:read-only", "all-methods:read-only"))
+    resp = ym.post("/v2/auth/token")
+    assert resp.status_code == 200 and resp.headers["X-RateLimit-Resource-Limit"] == "100"
+    assert resp.json()["result"]["apiKey"]["authScopes"] == ["ALL_METHODS_READ_ONLY",
+                                                             "OFFERS_AND_CARDS_MANAGEMENT_READ_ONLY"]
+    check_exchange(emu.exchanges[-1])
+    assert error(requests.post(emu.url + "/v2/auth/token"))[0] == 401
+
+
 def test_a_cabinet_generating_its_active_limit_is_refused_420_until_one_finishes(emu):
     ym = YM(emu, skus=5)
     control(emu, "active_reports", {"limit": 1})

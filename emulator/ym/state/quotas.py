@@ -36,6 +36,7 @@ class Quota:
 
 QUOTAS: dict[str, Quota] = {
     "ym.campaigns": Quota("/campaigns.json", "requests", (1000, 3600), (1000, 3600)),
+    "ym.auth_token": Quota("/auth/token.json", "requests", (100, 3600), (100, 3600)),
     "ym.offer_mappings": Quota("/businesses/{businessId}/offer-mappings.json", "requests", (100, 60), (600, 60)),
     "ym.stats_skus": Quota(
         "/campaigns/{campaignId}/stats/skus.json", "items", (2000, 60), (5000, 60), "result.shopSkus"
