@@ -1,16 +1,22 @@
-"""The planner's arithmetic against figures worked out by hand."""
+"""The planner's arithmetic against figures worked out by hand, and `harvester plan` itself."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from typer.testing import CliRunner
 
 from emulator import make_wb_token
 from harvester.catalog import endpoints_for, get_endpoint
 from harvester.catalog.model import Endpoint
 from harvester.core.accounts import Account
+from harvester.core.settings import get_settings
 from harvester.models.ym import YmOfferCampaign
+from harvester.ops.cli import app
 from harvester.ops.plan import GroupPlan, Size, duration, fair_shares, plan, sizer, stored_size, windows_per_day
 
 
@@ -139,3 +145,27 @@ def test_fair_shares_give_the_small_all_and_split_the_rest() -> None:
                                                (4.63 * 86400, "4.6 days")])
 def test_durations_read_at_a_glance(seconds: float, text: str) -> None:
     assert duration(seconds) == text
+
+
+def test_plan_command_prints_demand_budget_and_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text('[[accounts]]\nid = "big"\nmarketplace = "wb"\ntoken_env = "BIG_TOKEN"\n')
+    monkeypatch.setenv("HARVESTER_ACCOUNTS_FILE", str(accounts))
+    monkeypatch.setenv("HARVESTER_DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")
+    monkeypatch.setenv("HARVESTER_ENV_FILE", "/nonexistent")
+    monkeypatch.setenv("BIG_TOKEN", make_wb_token("big", ["analytics"]))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["plan", "--json", "--products", "20000"])
+        table = CliRunner().invoke(app, ["plan", "--account", "big", "--products", "20000"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    rows = {r["group"]: r for r in map(json.loads, (t for t in result.output.splitlines() if t.startswith("{")))}
+    stocks = rows["wb.stocks_report"]
+    assert (stocks["budget_per_day"], stocks["demand_per_day"], stocks["over_budget"]) == (4320, 20528, True)
+    sizes = next(e for e in stocks["endpoints"] if e["endpoint"] == "wb.stocks_sizes")
+    assert (sizes["coverage"], sizes["freshness"]) == (0.1896, "each product every 5.3 days")
+    assert "warning: seller:" in result.output and "wb.stocks_report: demand 20,528/day exceeds" in result.output
+    assert table.exit_code == 0, table.output
+    assert "wb.stocks_sizes" in table.output and "coverage  19.0%  each product every 5.3 days" in table.output

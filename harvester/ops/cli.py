@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
@@ -156,6 +156,50 @@ def status(
             since = "never" if row["lag_hours"] is None else f"{row['lag_hours']:g} h"
             typer.secho(f"  {row['account']} {row['endpoint']}: {since}", fg="red", err=True)
         raise typer.Exit(1)
+
+
+@app.command()
+def plan(
+    account: str | None = typer.Option(None, help="Only this account (and the entries sharing its budget)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per budget owner × limit group."),
+    products: int | None = typer.Option(None, min=0, help="Assume a catalogue of this many products "
+                                                            "(instead of what the store holds)."),
+) -> None:
+    """Requests a day each endpoint asks of each seller's budgets, against what they afford: coverage and freshness."""
+    from sqlmodel import Session
+
+    from harvester.catalog import endpoints_for
+    from harvester.core.accounts import get_accounts
+    from harvester.core.settings import get_settings
+    from harvester.ops.plan import as_rows, render, selected, sizer
+    from harvester.ops.plan import plan as make_plan
+    from harvester.pipeline.store.db import get_engine
+    from harvester.pipeline.store.migrate import SchemaError
+
+    settings = get_settings()
+    try:
+        chosen, problems = selected(get_accounts(), account)
+    except SettingsError as exc:
+        _fail(str(exc))
+    if account is not None and not chosen:
+        _fail(f"account {account} is not in {settings.accounts_file} or its token cannot be read")
+    try:
+        engine = get_engine(migrate=False)
+    except (SchemaError, OperationalError) as exc:
+        typer.secho(f"store not read ({_short(exc)}): dependent fetches are sized by --products only",
+                    fg="yellow", err=True)
+        engine = None
+    with Session(engine) if engine else nullcontext() as session:
+        groups = make_plan(chosen, sizer(session, products),
+                           lambda a: endpoints_for(a.marketplace, a.wb_api_generation, settings))
+    for text in (json.dumps(row, ensure_ascii=False) for row in as_rows(groups)) if as_json else render(groups):
+        typer.echo(text)
+    for problem in problems:
+        typer.secho(f"left out: {problem}", fg="red", err=True)
+    for g in groups:
+        if g.over:
+            typer.secho(f"warning: {g.owner} {g.group}: demand {g.demand:,.0f}/day exceeds the budget "
+                        f"{g.budget:,.0f}/day ({g.utilization:.0%})", fg="red", err=True)
 
 
 def _short(exc: Exception) -> str:
