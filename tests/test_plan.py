@@ -17,7 +17,17 @@ from harvester.core.accounts import Account
 from harvester.core.settings import get_settings
 from harvester.models.ym import YmOfferCampaign
 from harvester.ops.cli import app
-from harvester.ops.plan import GroupPlan, Size, duration, fair_shares, plan, sizer, stored_size, windows_per_day
+from harvester.ops.plan import (
+    GroupPlan,
+    Size,
+    duration,
+    fair_shares,
+    plan,
+    selected,
+    sizer,
+    stored_size,
+    windows_per_day,
+)
 
 
 @pytest.fixture
@@ -107,6 +117,17 @@ def test_two_entries_of_one_seller_share_one_budget(wb: Account, monkeypatch: py
     sizes = [line for line in shared.lines if line.endpoint == "wb.stocks_sizes"]
     assert [line.coverage for line in sizes] == pytest.approx([(4320 - 2 * 528) / 2 / 20_000] * 2)
     assert alone.lines[2].coverage == pytest.approx((4320 - 528) / 20_000)
+
+
+def test_one_account_is_planned_with_every_entry_sharing_its_budget(wb: Account,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTHER_TOKEN", make_wb_token("other", ["analytics"]))
+    monkeypatch.setenv("BROKEN_TOKEN", "not-a-jwt")
+    entries = [wb, Account("big-2", "wb", token_env="BIG_TOKEN"), Account("other", "wb", token_env="OTHER_TOKEN"),
+               Account("broken", "wb", token_env="BROKEN_TOKEN")]
+    chosen, problems = selected({a.id: a for a in entries}, "big-2")
+    assert [a.id for a in chosen] == ["big", "big-2"]
+    assert problems == ["account broken: WB token is not a JWT (expected 3 dot-separated parts)"]
 
 
 def test_a_base_token_has_the_base_rows_budget(monkeypatch: pytest.MonkeyPatch) -> None:
