@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal
 
+from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 from harvester.catalog.paging import Paginator, SinglePage
@@ -238,6 +239,17 @@ class Endpoint:
             return self.fetch
         assert self.flow is not None  # `__post_init__` allows exactly one of fetch and flow
         return self.flow.create
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        """Every table the endpoint writes: its own, then each child table, depth first."""
+        found: list[Table] = []
+        stack = [(table_of(self.model), self.children)]
+        while stack:
+            table, children = stack.pop(0)
+            found.append(table)
+            stack[:0] = [(table_of(c.model), c.children) for c in children]
+        return tuple(found)
 
     @property
     def natural_key(self) -> tuple[str, ...]:

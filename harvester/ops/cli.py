@@ -96,14 +96,16 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="One JSON object 
 
     settings = get_settings()
     for e in (tuned(e, settings) for e in endpoints().values()):
+        tables = [t.name for t in e.tables]
         row = {"name": e.name, "marketplace": e.marketplace, "generation": e.generation, "method": e.first_call.method,
                "path": e.first_call.path, "flow": e.flow_kind, "cadence": e.cadence,
                "max_days": e.window.max_days, "history_days": e.window.history_days,
                "lookback_days": e.window.lookback_days, "limit": e.first_call.limit.name,
-               "depends_on": e.ids.source if e.ids else None, "requires": e.requires or None}
+               "depends_on": e.ids.source if e.ids else None, "requires": e.requires or None,
+               "tables": tables}
         typer.echo(json.dumps(row) if as_json else (
             f"{e.name:40} {e.generation:7} {e.cadence:6} lookback {e.window.lookback_days:<2} "
-            f"{e.flow_kind:13} {e.first_call.method:4} {e.first_call.path}"))
+            f"{e.flow_kind:13} {e.first_call.method:4} {e.first_call.path} -> {', '.join(tables)}"))
 
 
 @app.command()

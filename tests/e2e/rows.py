@@ -86,19 +86,10 @@ def stored(h: Harness, candidates: list[Endpoint]) -> dict:
     stored: dict[tuple[str, str], set[tuple]] = defaultdict(set)
     with h.session() as session:
         for endpoint in candidates:
-            for table in tables(endpoint):
+            for table in endpoint.tables:
                 for row in session.execute(select(table)).mappings():
                     stored[(row["account_id"], table.name)].add(project(endpoint, table, dict(row)))
     return stored
-
-
-def tables(endpoint: Endpoint) -> list[Table]:
-    out, stack = [], [(endpoint.model.__table__, endpoint.children)]  # type: ignore[attr-defined]
-    while stack:
-        table, children = stack.pop()
-        out.append(table)
-        stack += [(c.model.__table__, c.children) for c in children]
-    return out
 
 
 def snapshot(h: Harness, candidates: list[Endpoint], keys_only: bool = False) -> dict:
@@ -106,7 +97,7 @@ def snapshot(h: Harness, candidates: list[Endpoint], keys_only: bool = False) ->
     carry newer values, but never another row)."""
     with h.session() as session:
         return {t.name: sorted(map(repr, session.execute(select(*(t.primary_key.columns if keys_only else [t]))).all()))
-                for e in candidates for t in tables(e)}
+                for e in candidates for t in e.tables}
 
 
 def wait_settled(h: Harness) -> None:

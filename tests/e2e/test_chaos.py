@@ -121,7 +121,7 @@ def _assert_truth(h: Harness, sids: dict[str, str]) -> None:
     served = rows.served(_exchanges_that_parse(h), accounts, candidates)
     stored = rows.stored(h, candidates)
     for endpoint in candidates:
-        for table in rows.tables(endpoint):
+        for table in endpoint.tables:
             key = [i for i, column in enumerate(table.columns) if column.primary_key]
             for account in sids:
                 mine, theirs = stored.get((account, table.name), set()), served.get((account, table.name), set())

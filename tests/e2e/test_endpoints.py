@@ -59,7 +59,7 @@ def test_every_sync_endpoint_lands_what_the_emulator_served_and_both_sides_keep_
     served = rows.served(harness.emulator.exchanges, {sid: get_account(account)}, candidates)
     stored = rows.stored(harness, candidates)
     for endpoint in candidates:
-        for table in rows.tables(endpoint):
+        for table in endpoint.tables:
             key = (account, table.name)
             assert stored.get(key, set()) == served.get(key, set()), f"{endpoint.name}: {table.name}"
     answered = {e.name for x in harness.emulator.exchanges if x.response.status == 200

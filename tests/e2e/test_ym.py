@@ -65,7 +65,7 @@ def test_two_cabinets_of_2400_skus_land_what_was_served_with_four_workers_and_no
     served = rows.served(harness.emulator.exchanges, {s: get_account(a) for s, a in sids.items()}, SYNC)
     stored = rows.stored(harness, SYNC)
     for endpoint in SYNC:
-        for table in rows.tables(endpoint):
+        for table in endpoint.tables:
             for account in accounts:
                 assert stored.get((account, table.name), set()) == served.get((account, table.name), set()), table.name
     for account in accounts:
