@@ -32,7 +32,7 @@ def _report(model: type, path: Path | None) -> CsvReport | None:
     return read_report(path, model.__table__, "test") if path else None  # type: ignore[attr-defined]
 
 
-def _load(engine: Engine, model: type, path: Path | None, window_column: str = "dt") -> int:
+def _load(engine: Engine, model: type, path: Path | None, window_column: str = "date") -> int:
     with Session(engine) as session:
         rows = load_csv_report(session, model.__table__, _report(model, path), CONTEXT, window_column)  # type: ignore[attr-defined]
         session.commit()
@@ -51,7 +51,7 @@ def test_a_report_lands_and_a_reload_replaces_the_window(engine: Engine, tmp_pat
     second = _zip(tmp_path, f"{DETAIL}\n1,2026-11-01,6,2,990.5,40,RUB\n")
     assert _load(engine, WbFunnelDetailHistory, second) == 1
     rows = _all(engine, WbFunnelDetailHistory)
-    assert [(r.nm_id, r.dt, r.open_card_count, r.orders_sum_rub) for r in rows] == [(1, DAY, 6, 990.5)]
+    assert [(r.nm_id, r.date, r.open_count, r.order_sum) for r in rows] == [(1, DAY, 6, 990.5)]
 
 
 def test_rows_outside_the_window_and_of_other_accounts_are_kept(engine: Engine, tmp_path: Path) -> None:
@@ -59,10 +59,10 @@ def test_rows_outside_the_window_and_of_other_accounts_are_kept(engine: Engine, 
     with Session(engine) as session:
         report = _report(WbFunnelDetailHistory, outside)
         load_csv_report(session, WbFunnelDetailHistory.__table__, report,  # type: ignore[attr-defined]
-                        {**CONTEXT, "window_start": dt.date(2026, 11, 5), "window_end": dt.date(2026, 11, 5)}, "dt")
+                        {**CONTEXT, "window_start": dt.date(2026, 11, 5), "window_end": dt.date(2026, 11, 5)}, "date")
         load_csv_report(session, WbFunnelDetailHistory.__table__, report,  # type: ignore[attr-defined]
                         {**CONTEXT, "account_id": "a2", "window_start": dt.date(2026, 11, 5),
-                         "window_end": dt.date(2026, 11, 5)}, "dt")
+                         "window_end": dt.date(2026, 11, 5)}, "date")
         session.commit()
     _load(engine, WbFunnelDetailHistory, _zip(tmp_path, f"{DETAIL}\n"))
     assert len(_all(engine, WbFunnelDetailHistory)) == 2
@@ -74,14 +74,14 @@ def test_comma_space_separators_and_quoted_fields(engine: Engine, tmp_path: Path
     assert _load(engine, WbSearchQueriesText, _zip(tmp_path, f"{header}\n{body}"), "period_start") == 2
     rows = {r.text: r for r in _all(engine, WbSearchQueriesText)}
     assert rows["шапка, зимняя"].name == 'Шапка "Север"\nдвойная' and rows["шапка, зимняя"].rating == 4.5
-    assert rows["варежки"].rating is None and rows["варежки"].open_card == 3  # `no rating` is no number
+    assert rows["варежки"].rating is None and rows["варежки"].open_count == 3  # `no rating` is no number
     assert rows["варежки"].period_start == DAY
 
 
 def test_no_rating_in_a_fast_path_file_falls_back_to_parsing(engine: Engine, tmp_path: Path) -> None:
     path = _zip(tmp_path, f"{DETAIL}\n1,2026-11-01,5,2,no rating,40,RUB\n")
     assert _load(engine, WbFunnelDetailHistory, path) == 1
-    assert _all(engine, WbFunnelDetailHistory)[0].orders_sum_rub is None
+    assert _all(engine, WbFunnelDetailHistory)[0].order_sum is None
 
 
 @pytest.mark.parametrize("text", ["", f"{DETAIL}\n", f"{DETAIL}\n\n"])

@@ -5,6 +5,7 @@ by the `create_all` of earlier versions. SQLite, and PostgreSQL with HARVESTER_T
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,12 +16,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import event, inspect, text
+from sqlalchemy import MetaData, Table, event, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 from structlog.testing import capture_logs
 
 from harvester.models import JobStatus, WorkState
+from harvester.models.glossary import RENAMES
 from harvester.pipeline.store.db import make_engine
 from harvester.pipeline.store.migrate import (
     MIGRATIONS,
@@ -67,7 +69,7 @@ def _writes(engine: Engine) -> Iterator[list[str]]:
 def test_the_migrated_schema_is_the_models_schema(bare_engine: Engine) -> None:
     upgrade(bare_engine)
 
-    assert current(bare_engine) == head() == "0003"
+    assert current(bare_engine) == head() == "0004"
     with bare_engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
@@ -104,14 +106,14 @@ def test_ensure_schema_leaves_a_database_at_head_alone(bare_engine: Engine) -> N
 
 
 def test_ensure_schema_refuses_a_database_behind(bare_engine: Engine) -> None:
-    """A release whose head is 0003 meets a database at 0002."""
-    upgrade(bare_engine, "0002")
+    """A release whose head is 0004 meets a database at 0003."""
+    upgrade(bare_engine, "0003")
 
     with _writes(bare_engine) as writes, pytest.raises(SchemaError) as error:
         ensure_schema(bare_engine)
 
     assert str(error.value) == (
-        "database schema is at revision 0002, this harvester expects 0003: run `harvester db upgrade`"
+        "database schema is at revision 0003, this harvester expects 0004: run `harvester db upgrade`"
     )
     assert writes == []
 
@@ -195,3 +197,44 @@ def test_processes_starting_together_on_a_fresh_database_all_get_the_schema(
         process.join(timeout=30)
 
     assert outcomes == [head()] * 4
+
+
+def _sample(column: Any, i: int) -> Any:
+    """A value of the column's type, distinct per column."""
+    kind = type(column.type).__name__.upper()
+    if "INT" in kind:
+        return 1000 + i
+    if kind in ("FLOAT", "REAL", "DOUBLE", "DOUBLE_PRECISION", "NUMERIC"):
+        return i + 0.5
+    if kind == "DATE":
+        return dt.date(2026, 11, 1 + i % 28)
+    if "TIME" in kind:
+        return dt.datetime(2026, 11, 1, i % 24, tzinfo=dt.UTC)
+    if kind == "BOOLEAN":
+        return i % 2 == 0
+    if "JSON" in kind:
+        return {"k": i}
+    return f"v{i}"
+
+
+def test_the_vocabulary_migration_renames_in_place_and_keeps_every_value(bare_engine: Engine) -> None:
+    upgrade(bare_engine, "0003")
+    written: dict[str, dict[str, Any]] = {}
+    with bare_engine.begin() as conn:
+        for name in inspect(conn).get_table_names():
+            table = Table(name, MetaData(), autoload_with=conn)
+            if not set(table.columns.keys()) & set(RENAMES):
+                continue
+            row = {c.name: _sample(c, i) for i, c in enumerate(table.columns)}
+            conn.execute(table.insert().values(row))
+            written[name] = {RENAMES.get(column, column): value for column, value in row.items()}
+    assert len(written) == 27
+
+    upgrade(bare_engine)
+
+    with bare_engine.connect() as conn:
+        for name, row in written.items():
+            table = Table(name, MetaData(), autoload_with=conn)
+            stored = dict(conn.execute(select(table)).one()._mapping)
+            assert {k: v.replace(tzinfo=dt.UTC) if isinstance(v, dt.datetime) and v.tzinfo is None else v
+                    for k, v in stored.items()} == row, name

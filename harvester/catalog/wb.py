@@ -95,7 +95,7 @@ _DOWNLOADS = limits.WB_NM_REPORT_DOWNLOADS
 _CSV = CsvReportFlow(
     report_type="",
     params={},
-    window_column="dt",
+    window_column="date",
     create=Call("POST", "/api/v2/nm-report/downloads", _DOWNLOADS,
                 body={"id": "{report_id}", "reportType": "{report_type}", "params": "{params}"}),
     list=Call("GET", "/api/v2/nm-report/downloads", _DOWNLOADS, query={"filter[downloadIds]": ["{ids}"]},
@@ -125,9 +125,9 @@ def _csv_report(name: str, model: type, report_type: str, params: dict, window: 
 
 
 CSV_DETAIL_HISTORY = _csv_report("detail_history", wb_csv.WbFunnelDetailHistory, "DETAIL_HISTORY_REPORT",
-                                 {"nmIDs": [], **_HISTORY}, _FUNNEL_WINDOW, "dt")
+                                 {"nmIDs": [], **_HISTORY}, _FUNNEL_WINDOW, "date")
 CSV_GROUPED_HISTORY = _csv_report("grouped_history", wb_csv.WbFunnelGroupedHistory, "GROUPED_HISTORY_REPORT",
-                                  _HISTORY, _FUNNEL_WINDOW, "dt")
+                                  _HISTORY, _FUNNEL_WINDOW, "date")
 CSV_SEARCH_GROUP = _csv_report("search_queries_group", wb_csv.WbSearchQueriesGroup,
                                "SEARCH_QUERIES_PREMIUM_REPORT_GROUP",
                                {**_PERIOD, "subjectIds": [], "orderBy": _SEARCH_ORDER, "positionCluster": "all"},

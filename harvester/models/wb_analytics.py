@@ -40,8 +40,8 @@ class ShipMetrics(SQLModel):
 class StockMetrics(ShipMetrics):
     """TableCommonMetrics (§7): order, buyout, stock and lost-sales figures of the period."""
 
-    orders_count: int = src("metrics.ordersCount", big=True)
-    orders_sum: int = src("metrics.ordersSum", big=True)
+    order_count: int = src("metrics.ordersCount", big=True)
+    order_sum: int = src("metrics.ordersSum", big=True)
     avg_orders: float = src("metrics.avgOrders")
     avg_orders_by_month: list[dict[str, Any]] = src("metrics.avgOrdersByMonth", sa_type=JSON)
     buyout_count: int = src("metrics.buyoutCount", big=True)

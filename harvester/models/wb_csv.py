@@ -18,18 +18,18 @@ from harvester.models._fields import ctx, dynamic, extras, src
 class _FunnelMetrics(SQLModel):
     """The funnel columns both history reports carry (§8.4)."""
 
-    open_card_count: int | None = src("openCardCount", big=True, default=None)
-    add_to_cart_count: int | None = src("addToCartCount", big=True, default=None)
-    orders_count: int | None = src("ordersCount", big=True, default=None)
-    orders_sum_rub: float | None = src("ordersSumRub", default=None)
-    buyouts_count: int | None = src("buyoutsCount", big=True, default=None)
-    buyouts_sum_rub: float | None = src("buyoutsSumRub", default=None)
+    open_count: int | None = src("openCardCount", big=True, default=None)
+    cart_count: int | None = src("addToCartCount", big=True, default=None)
+    order_count: int | None = src("ordersCount", big=True, default=None)
+    order_sum: float | None = src("ordersSumRub", default=None)
+    buyout_count: int | None = src("buyoutsCount", big=True, default=None)
+    buyout_sum: float | None = src("buyoutsSumRub", default=None)
     cancel_count: int | None = src("cancelCount", big=True, default=None)
-    cancel_sum_rub: float | None = src("cancelSumRub", default=None)
-    add_to_cart_conversion: float | None = src("addToCartConversion", default=None)
-    cart_to_order_conversion: float | None = src("cartToOrderConversion", default=None)
+    cancel_sum: float | None = src("cancelSumRub", default=None)
+    add_to_cart_percent: float | None = src("addToCartConversion", default=None)
+    cart_to_order_percent: float | None = src("cartToOrderConversion", default=None)
     buyout_percent: float | None = src("buyoutPercent", default=None)
-    add_to_wishlist: int | None = src("addToWishlist", big=True, default=None)
+    wishlist_count: int | None = src("addToWishlist", big=True, default=None)
     currency: str | None = src("currency", default=None)
     extras: dict[str, Any] | None = extras()
 
@@ -41,7 +41,7 @@ class WbFunnelDetailHistory(_FunnelMetrics, table=True):
 
     account_id: str = ctx("account_id")
     nm_id: int = src("nmID", key=True, big=True)
-    dt: datetime.date = src("dt", key=True)
+    date: datetime.date = src("dt", key=True)
 
 
 class WbFunnelGroupedHistory(_FunnelMetrics, table=True):
@@ -50,7 +50,7 @@ class WbFunnelGroupedHistory(_FunnelMetrics, table=True):
     __tablename__ = "wb_csv_grouped_history"
 
     account_id: str = ctx("account_id")
-    dt: datetime.date = src("dt", key=True)
+    date: datetime.date = src("dt", key=True)
 
 
 class _PeriodReport(SQLModel):
@@ -64,19 +64,19 @@ class _PeriodReport(SQLModel):
 class _SearchMetrics(_PeriodReport):
     """The search-funnel columns, current and past period, of the three search-query reports."""
 
-    average_position: float | None = src("AveragePosition", default=None)
-    open_card: int | None = src("OpenCard", big=True, default=None)
-    add_to_cart: int | None = src("AddToCart", big=True, default=None)
-    open_to_cart: float | None = src("OpenToCart", default=None)
-    orders: int | None = src("Orders", big=True, default=None)
-    cart_to_order: float | None = src("CartToOrder", default=None)
+    avg_position: float | None = src("AveragePosition", default=None)
+    open_count: int | None = src("OpenCard", big=True, default=None)
+    cart_count: int | None = src("AddToCart", big=True, default=None)
+    add_to_cart_percent: float | None = src("OpenToCart", default=None)
+    order_count: int | None = src("Orders", big=True, default=None)
+    cart_to_order_percent: float | None = src("CartToOrder", default=None)
     visibility: float | None = src("Visibility", default=None)
-    average_position_past: float | None = src("AveragePositionPast", default=None)
-    open_card_past: int | None = src("OpenCardPast", big=True, default=None)
-    add_to_cart_past: int | None = src("AddToCartPast", big=True, default=None)
-    open_to_cart_past: float | None = src("OpenToCartPast", default=None)
-    orders_past: int | None = src("OrdersPast", big=True, default=None)
-    cart_to_order_past: float | None = src("CartToOrderPast", default=None)
+    avg_position_past: float | None = src("AveragePositionPast", default=None)
+    open_count_past: int | None = src("OpenCardPast", big=True, default=None)
+    cart_count_past: int | None = src("AddToCartPast", big=True, default=None)
+    add_to_cart_percent_past: float | None = src("OpenToCartPast", default=None)
+    order_count_past: int | None = src("OrdersPast", big=True, default=None)
+    cart_to_order_percent_past: float | None = src("CartToOrderPast", default=None)
     visibility_past: float | None = src("VisibilityPast", default=None)
     extras: dict[str, Any] | None = extras()
 
@@ -129,11 +129,11 @@ class WbSearchQueriesText(_SearchMetrics, table=True):
     max_price: float | None = src("MaxPrice", default=None)
     frequency: int | None = src("Frequency", big=True, default=None)
     median_position: float | None = src("MedianPosition", default=None)
-    open_card_percentile: float | None = src("OpenCardPercentile", default=None)
-    add_to_cart_percentile: float | None = src("AddToCartPercentile", default=None)
-    open_to_cart_percentile: float | None = src("OpenToCartPercentile", default=None)
-    orders_percentile: float | None = src("OrdersPercentile", default=None)
-    cart_to_order_percentile: float | None = src("CartToOrderPercentile", default=None)
+    open_count_percentile: float | None = src("OpenCardPercentile", default=None)
+    cart_count_percentile: float | None = src("AddToCartPercentile", default=None)
+    add_to_cart_percent_percentile: float | None = src("OpenToCartPercentile", default=None)
+    order_count_percentile: float | None = src("OrdersPercentile", default=None)
+    cart_to_order_percent_percentile: float | None = src("CartToOrderPercentile", default=None)
     frequency_past: int | None = src("FrequencyPast", big=True, default=None)
     median_position_past: float | None = src("MedianPositionPast", default=None)
     currency: str | None = src("Currency", default=None)
@@ -154,8 +154,8 @@ class WbStockHistory(_PeriodReport, table=True):
     brand_name: str | None = src("BrandName", default=None)
     size_name: str | None = src("SizeName", default=None)
     availability: str | None = src("Availability", default=None)
-    orders_count: int | None = src("OrdersCount", big=True, default=None)
-    orders_sum: float | None = src("OrdersSum", default=None)
+    order_count: int | None = src("OrdersCount", big=True, default=None)
+    order_sum: float | None = src("OrdersSum", default=None)
     buyout_count: int | None = src("BuyoutCount", big=True, default=None)
     buyout_sum: float | None = src("BuyoutSum", default=None)
     buyout_percent: float | None = src("BuyoutPercent", default=None)

@@ -74,7 +74,7 @@ class WbFunnelProduct(_PeriodFigures, table=True):
     stock_mp: int = src("stocks.stocksMp|product.stocks.mp", big=True)
     stock_balance_sum: float | None = src("product.stocks.balanceSum", default=None)
     share_order_percent: float | None = _v3("shareOrderPercent")
-    add_to_wishlist: int | None = _v3("addToWishlist", big=True)
+    wishlist_count: int | None = _v3("addToWishlist", big=True)
     time_to_ready_days: int | None = _v3("timeToReady.days")
     time_to_ready_hours: int | None = _v3("timeToReady.hours")
     time_to_ready_mins: int | None = _v3("timeToReady.mins")
@@ -115,9 +115,9 @@ class _HistoryFigures(SQLModel):
     buyout_count: int = src("buyoutsCount|buyoutCount", big=True)
     buyout_sum: float = src("buyoutsSumRub|buyoutSum")
     buyout_percent: float = src("buyoutPercent")
-    add_to_cart_conversion: float = src("addToCartConversion")
-    cart_to_order_conversion: float = src("cartToOrderConversion")
-    add_to_wishlist_count: int | None = src("addToWishlistCount", default=None, big=True)  # v3 only
+    add_to_cart_percent: float = src("addToCartConversion")
+    cart_to_order_percent: float = src("cartToOrderConversion")
+    wishlist_count: int | None = src("addToWishlistCount", default=None, big=True)  # v3 only
 
 
 class WbFunnelCard(SQLModel, table=True):

@@ -18,11 +18,11 @@ class _Funnel(SQLModel):
     """The seven search-funnel metrics of a group, product or search text."""
 
     avg_position: int = src("avgPosition.current", big=True)
-    open_card: int = src("openCard.current", big=True)
-    add_to_cart: int = src("addToCart.current", big=True)
-    open_to_cart: int = src("openToCart.current", big=True)
-    orders: int = src("orders.current", big=True)
-    cart_to_order: int = src("cartToOrder.current", big=True)
+    open_count: int = src("openCard.current", big=True)
+    cart_count: int = src("addToCart.current", big=True)
+    add_to_cart_percent: int = src("openToCart.current", big=True)
+    order_count: int = src("orders.current", big=True)
+    cart_to_order_percent: int = src("cartToOrder.current", big=True)
     visibility: int = src("visibility.current", big=True)
 
 
@@ -46,7 +46,7 @@ class WbSearchReport(SQLModel, table=True):
     second_hundred: int = src("positionInfo.clusters.secondHundred.current", big=True)
     below: int = src("positionInfo.clusters.below.current", big=True)
     visibility: int = src("visibilityInfo.visibility.current", big=True)
-    open_card: int = src("visibilityInfo.openCard.current", big=True)
+    open_count: int = src("visibilityInfo.openCard.current", big=True)
 
 
 class WbSearchReportGroup(SQLModel, table=True):
@@ -63,11 +63,11 @@ class WbSearchReportGroup(SQLModel, table=True):
     subject_name: str | None = src("subjectName", default=None)
     tag_name: str | None = src("tagName", default=None)
     avg_position: int = src("metrics.avgPosition.current", big=True)
-    open_card: int = src("metrics.openCard.current", big=True)
-    add_to_cart: int = src("metrics.addToCart.current", big=True)
-    open_to_cart: int = src("metrics.openToCart.current", big=True)
-    orders: int = src("metrics.orders.current", big=True)
-    cart_to_order: int = src("metrics.cartToOrder.current", big=True)
+    open_count: int = src("metrics.openCard.current", big=True)
+    cart_count: int = src("metrics.addToCart.current", big=True)
+    add_to_cart_percent: int = src("metrics.openToCart.current", big=True)
+    order_count: int = src("metrics.orders.current", big=True)
+    cart_to_order_percent: int = src("metrics.cartToOrder.current", big=True)
     visibility: int = src("metrics.visibility.current", big=True)
 
 
@@ -106,11 +106,11 @@ class WbSearchText(_Funnel, table=True):
     frequency: int = src("frequency.current", big=True)
     week_frequency: int = src("weekFrequency", big=True)
     median_position: int = src("medianPosition.current", big=True)
-    open_card_percentile: int = src("openCard.percentile", big=True)
-    add_to_cart_percentile: int = src("addToCart.percentile", big=True)
-    open_to_cart_percentile: int = src("openToCart.percentile", big=True)
-    orders_percentile: int = src("orders.percentile", big=True)
-    cart_to_order_percentile: int = src("cartToOrder.percentile", big=True)
+    open_count_percentile: int = src("openCard.percentile", big=True)
+    cart_count_percentile: int = src("addToCart.percentile", big=True)
+    add_to_cart_percent_percentile: int = src("openToCart.percentile", big=True)
+    order_count_percentile: int = src("orders.percentile", big=True)
+    cart_to_order_percent_percentile: int = src("cartToOrder.percentile", big=True)
 
 
 class WbSearchOrders(SQLModel, table=True):
@@ -146,9 +146,9 @@ class WbSearchOrdersDay(SQLModel, table=True):
     account_id: str = ctx("account_id")
     nm_id: int = ctx("nm_id", big=True)
     text: str = ctx("text")
-    dt: datetime.date = src("dt", key=True)
+    date: datetime.date = src("dt", key=True)
     avg_position: int = src("avgPosition", big=True)
-    orders: int = src("orders", big=True)
+    order_count: int = src("orders", big=True)
 
 
 class WbSearchOrdersTotal(SQLModel, table=True):
@@ -158,6 +158,6 @@ class WbSearchOrdersTotal(SQLModel, table=True):
 
     account_id: str = ctx("account_id")
     nm_id: int = ctx("nm_id", big=True)
-    dt: datetime.date = src("dt", key=True)
+    date: datetime.date = src("dt", key=True)
     avg_position: int = src("avgPosition", big=True)
-    orders: int = src("orders", big=True)
+    order_count: int = src("orders", big=True)

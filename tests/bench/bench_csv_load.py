@@ -61,7 +61,7 @@ def run_harvester(url: str, path: Path, fresh: bool) -> dict:
     context = {"account_id": "bench", "window_start": START, "window_end": START + dt.timedelta(days=DAYS - 1)}
     started = time.perf_counter()
     with Session(engine) as session:
-        rows = load_csv_report(session, table, read_report(path, table, "bench"), context, "dt")
+        rows = load_csv_report(session, table, read_report(path, table, "bench"), context, "date")
         session.commit()
     return {"rows": rows, "seconds": time.perf_counter() - started}
 

@@ -63,7 +63,7 @@ def test_both_endpoints_land_exactly_what_the_emulator_served_and_reruns_change_
         assert set(stored) == {item["nmID"] for item in served}
         for item in served:
             row = stored[item["nmID"]]
-            assert (row.stock_count, row.orders_sum, row.sale_rate_hours, row.min_price, row.availability) == (
+            assert (row.stock_count, row.order_sum, row.sale_rate_hours, row.min_price, row.availability) == (
                 item["metrics"]["stockCount"], item["metrics"]["ordersSum"], item["metrics"]["saleRate"]["hours"],
                 item["metrics"]["currentPrice"]["minPrice"], item["metrics"]["availability"])
 

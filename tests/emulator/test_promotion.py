@@ -264,11 +264,11 @@ def test_recorded_answers_map_to_keyed_rows(rec: Emulator, wb: WB):
     expected = [(MANUAL["advertId"], date.fromisoformat(d["date"][:10]), a["appType"], n["nmId"], n["canceled"])
                 for d in item["days"] for a in d["apps"] for n in a["nms"]]
     nm_key = ("advert_id", "date", "app_type", "nm_id")
-    assert [(*tuple(r[k] for k in nm_key), r["canceled"]) for r in v3["wb_adv_fullstats_nms"]] == expected
+    assert [(*tuple(r[k] for k in nm_key), r["cancel_count"]) for r in v3["wb_adv_fullstats_nms"]] == expected
     v2_body = wb.paced("POST", "/adv/v2/fullstats", json=[{"id": MANUAL["advertId"], "interval": INTERVAL}]).json()
     v2 = rows_of(catalog.FULLSTATS_SEED, v2_body, context)
     # The same tables and keys from the retired shape, which spells products `nm` and has no `canceled`.
-    assert [(*tuple(r[k] for k in nm_key), r["canceled"]) for r in v2["wb_adv_fullstats_nms"]] == [
+    assert [(*tuple(r[k] for k in nm_key), r["cancel_count"]) for r in v2["wb_adv_fullstats_nms"]] == [
         (*e[:4], None) for e in expected]
     media = advdata.media_campaigns(0, SID)
     body = [{"id": m["advertId"], "interval": {"begin": str(END), "end": str(END)}} for m in media]

@@ -287,7 +287,7 @@ def test_catalog_products_request_and_rows(fast_rec):
     assert len(rows) == len(records) > 0
     day = context["window_start"]
     assert _keys(rows, "account_id", "date", "nm_id") == [("acc-1", day, r["nmId"]) for r in records]
-    assert rows[0]["open_card"] == records[0]["openCard"]["current"]
+    assert rows[0]["open_count"] == records[0]["openCard"]["current"]
     assert rows[0]["min_price"] == records[0]["price"]["minPrice"]
 
 
@@ -296,7 +296,7 @@ def test_catalog_texts_request_and_rows(fast_rec):
     rows = tables["wb_search_texts"]
     assert len(rows) == len(records) > 0
     assert _keys(rows, "date", "nm_id", "text") == [(context["window_start"], r["nmId"], r["text"]) for r in records]
-    assert rows[0]["orders_percentile"] == records[0]["orders"]["percentile"]
+    assert rows[0]["order_count_percentile"] == records[0]["orders"]["percentile"]
 
 
 def test_catalog_main_page_request_and_rows(fast_rec):
@@ -316,8 +316,8 @@ def test_catalog_orders_request_and_rows(fast_rec):
     assert tables["wb_search_orders"] == [asked | {"period_start": context["window_start"],
                                                    "period_end": context["window_end"]}]
     answer = records[0]
-    assert _keys(tables["wb_search_orders_days"], "nm_id", "text", "dt") == [
+    assert _keys(tables["wb_search_orders_days"], "nm_id", "text", "date") == [
         (nm_id, i["text"], date.fromisoformat(p["dt"])) for i in answer["items"] for p in i["dateItems"]]
-    assert _keys(tables["wb_search_orders_totals"], "account_id", "nm_id", "dt") == [
+    assert _keys(tables["wb_search_orders_totals"], "account_id", "nm_id", "date") == [
         ("acc-1", nm_id, date.fromisoformat(p["dt"])) for p in answer["total"]]
     assert {r["text"] for r in tables["wb_search_orders_texts"]} == set(texts)

@@ -1,0 +1,84 @@
+"""The analysts' vocabulary: one column name per concept, in every table of both marketplaces.
+
+Sources spell one figure many ways (`ordersCount`, `orders`, `OrdersCount`, `orders_count`);
+a table keeps the source's field in its column's `src`, and names the column by the term. A
+term's `spellings` are the names it must never go by; `tests/test_glossary.py` fails on any
+column so named, with `_past` (the previous period of a search report) or `_percentile`
+(the share of competitors below) after it as well. `docs/glossary.md` is `markdown()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SUFFIXES = ("", "_past", "_percentile")  # a term of the period, of the previous one, its percentile
+
+
+@dataclass(frozen=True)
+class Term:
+    column: str
+    meaning: str
+    unit: str
+    spellings: tuple[str, ...] = ()
+
+
+TERMS: tuple[Term, ...] = (
+    Term("account_id", "the harvester's account (an entry of the accounts file)", "id"),
+    Term("date", "the calendar day the figures are for (Moscow time for WB)", "date", ("dt",)),
+    Term("period_start", "first day of the period a report covers", "date"),
+    Term("period_end", "last day of the period a report covers", "date"),
+    Term("nm_id", "WB product card id (nmID)", "id"),
+    Term("chrt_id", "WB size id (chrtID)", "id"),
+    Term("shop_sku", "the seller's own SKU on Yandex Market (shopSku, offerId)", "id"),
+    Term("open_count", "product card opens", "count", ("open_card", "open_card_count", "opens")),
+    Term("cart_count", "additions to cart", "count", ("add_to_cart", "add_to_cart_count", "atbs")),
+    Term("order_count", "orders placed", "count", ("orders", "orders_count")),
+    Term("order_sum", "value of the orders placed", "RUB", ("orders_sum", "orders_sum_rub")),
+    Term("buyout_count", "orders bought out (received and kept)", "count", ("buyouts", "buyouts_count")),
+    Term("buyout_sum", "value of the orders bought out", "RUB", ("buyouts_sum", "buyouts_sum_rub")),
+    Term("cancel_count", "orders cancelled", "count", ("canceled", "cancels")),
+    Term("cancel_sum", "value of the orders cancelled", "RUB", ("cancel_sum_rub", "cancels_sum")),
+    Term("wishlist_count", "additions to the wishlist", "count", ("add_to_wishlist", "add_to_wishlist_count")),
+    Term("add_to_cart_percent", "card opens that led to a cart addition", "percent",
+         ("add_to_cart_conversion", "open_to_cart")),
+    Term("cart_to_order_percent", "cart additions that led to an order", "percent",
+         ("cart_to_order_conversion", "cart_to_order")),
+    Term("buyout_percent", "orders bought out", "percent", ("buyouts_percent",)),
+    Term("avg_position", "average position in search results", "position", ("average_position", "avg_pos")),
+    Term("median_position", "median position in search results", "position"),
+    Term("stock_count", "units in stock", "count"),
+    Term("stock_sum", "value of the units in stock at retail price", "RUB"),
+    Term("views", "impressions of an advert", "count"),
+    Term("clicks", "clicks on an advert", "count"),
+    Term("visibility", "share of searches the product was seen in", "percent"),
+    Term("currency", "currency of the money columns of the row", "ISO 4217 code"),
+    Term("extras", "source columns the model does not know yet, kept rather than dropped", "JSON object"),
+)
+
+# Every wrong spelling, with each suffix, and the name it should have.
+RENAMES: dict[str, str] = {
+    f"{wrong}{suffix}": f"{term.column}{suffix}"
+    for term in TERMS for wrong in term.spellings for suffix in SUFFIXES
+}
+
+
+def term_of(column: str) -> Term | None:
+    """The term a column name is, with any suffix."""
+    for term in TERMS:
+        for suffix in SUFFIXES:
+            if column == f"{term.column}{suffix}":
+                return term
+    return None
+
+
+def markdown() -> str:
+    """The glossary as docs/glossary.md holds it."""
+    lines = ["# Glossary", "",
+             "One name per concept in every table of both marketplaces (`harvester/models/glossary.py`).",
+             "A column may end in `_past` (the previous period of a search report) or `_percentile`",
+             "(the share of competing products below this one).", "",
+             "| column | meaning | unit | never called |", "|---|---|---|---|"]
+    for term in TERMS:
+        never = ", ".join(f"`{s}`" for s in term.spellings)
+        lines.append(f"| `{term.column}` | {term.meaning} | {term.unit} | {never} |")
+    return "\n".join(lines) + "\n"
