@@ -3,7 +3,9 @@
 Importing this package registers every table in the metadata migrations compare against.
 """
 
-from harvester.models import wb_analytics, wb_funnel, wb_promotion, wb_search, ym  # noqa: F401  (register tables)
+from sqlmodel import SQLModel
+
+from harvester.models import comments, wb_analytics, wb_funnel, wb_promotion, wb_search, ym  # noqa: F401
 from harvester.models.state import (
     AccountState,
     EndpointBlock,
@@ -47,3 +49,5 @@ __all__ = [
     "WorkState",
     "WorkUnit",
 ]
+
+comments.apply(SQLModel.metadata)  # every table and column says what it is, in the database too

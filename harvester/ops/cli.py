@@ -109,6 +109,15 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="One JSON object 
 
 
 @app.command()
+def schema(dbt: bool = typer.Option(False, "--dbt", help="A dbt sources.yml instead of Markdown."),
+           source: str = typer.Option("harvester", help="The dbt source name.")) -> None:
+    """Every table the harvester writes, each column with its meaning, unit and source field."""
+    from harvester.ops.schema import dbt_sources, markdown
+
+    typer.echo(dbt_sources(source) if dbt else markdown(), nl=False)
+
+
+@app.command()
 def status(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per account × endpoint."),
     stale_after: float | None = typer.Option(
