@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from harvester.core.accounts import load_accounts
 from harvester.core.settings import Settings, env_example
@@ -80,3 +84,19 @@ def test_alert_rules_and_the_dashboard_use_only_metrics_the_exporter_serves(engi
         assert rule["labels"]["severity"] in {"critical", "warning", "info"} and rule["annotations"]["summary"]
     for expr in exprs:
         assert set(re.findall(r"harvester_\w+", expr)) <= exported, expr
+
+
+@pytest.mark.parametrize("unit", sorted(p.name for p in (DEPLOY / "systemd").glob("*.service")))
+def test_every_unit_is_hardened_well_below_systemds_exposed_rating(unit: str, tmp_path: Path) -> None:
+    """Each unit with the prefix drop-in every harvester-*.service gets, as systemd reads it."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    whole = tmp_path / unit
+    whole.write_text((DEPLOY / "systemd" / unit).read_text()
+                     + (DEPLOY / "systemd" / "harvester-.service.d" / "hardening.conf").read_text())
+    answer = subprocess.run([analyze, "security", "--offline=true", str(whole)], capture_output=True, text=True,
+                            timeout=60)
+    exposure = re.search(r"Overall exposure level for \S+: ([\d.]+)", answer.stdout + answer.stderr)
+    assert exposure is not None, answer.stdout + answer.stderr
+    assert float(exposure.group(1)) <= 2.0  # 8.5 ("EXPOSED") without the drop-in
