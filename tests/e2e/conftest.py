@@ -62,9 +62,10 @@ class Harness:
                     f'wb_api_generation = "{generation}"\n\n')
         return seller_id(account_id)
 
-    def add_ym_account(self, account_id: str, campaigns: int = 2, skus: int = 1200, tier: str = "none") -> str:
+    def add_ym_account(self, account_id: str, campaigns: int = 2, skus: int = 1200, tier: str = "none",
+                       scopes: tuple[str, ...] = ("all-methods:read-only",)) -> str:
         """Add a Yandex Market cabinet (its key in an env var); returns its emulator seller id."""
-        self.tokens[account_id] = make_ym_key(account_id, tier=tier, campaigns=campaigns, skus=skus)
+        self.tokens[account_id] = make_ym_key(account_id, scopes, tier=tier, campaigns=campaigns, skus=skus)
         var = f"HV_TEST_TOKEN_{len(self.tokens)}"
         self.env[var] = os.environ[var] = self.tokens[account_id]
         business = ym_business_id(account_id)
