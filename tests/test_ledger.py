@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -120,7 +123,11 @@ class Publisher:
     def __init__(self) -> None:
         self.sent: list[tuple[str, list[Any], dict[str, Any]]] = []
 
-    def send_task(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> None:
+    @contextmanager
+    def producer_or_acquire(self) -> Iterator[SimpleNamespace]:
+        yield SimpleNamespace(batch=nullcontext)
+
+    def send_task(self, name: str, args: list[Any], kwargs: dict[str, Any], producer: Any = None) -> None:
         self.sent.append((name, args, kwargs))
 
 

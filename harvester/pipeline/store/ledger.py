@@ -2,6 +2,7 @@
 written before any message is sent, and a worker runs it only while it holds the unit's lease.
 
     enqueue   write the unit, or queue a finished one afresh; None when it needs no message
+              (`enqueue_many`: the same for many units, in a few statements)
     claim     take the lease for a task (a dead owner's lease is taken over), or None with the reason
     renew     keep the lease while the work runs
     park      wait until a due time, outside any worker's memory
@@ -20,16 +21,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from harvester.models import WorkState, WorkUnit
 from harvester.models.state import utcnow
-from harvester.models.tables import table_of
-from harvester.pipeline.store.upsert import insert_missing
+from harvester.pipeline.store.upsert import insert_rows
 
 Window = tuple[dt.date, dt.date]
+Key = tuple[str, str, dt.date, dt.date]  # account, endpoint, window start and end: a unit's natural key
 ACTIVE = (WorkState.QUEUED, WorkState.PARKED, WorkState.RUNNING)
+FINAL = (WorkState.DONE, WorkState.FAILED)
 NATURAL_KEY = ("account_id", "endpoint", "window_start", "window_end")
 
 
@@ -41,42 +43,40 @@ def find(session: Session, account_id: str, endpoint: str, window: Window) -> Wo
 
 def enqueue(session: Session, account_id: str, endpoint: str, window: Window, *, queued_by: str | None = None,
             refresh_done_before: dt.datetime | None = None, retry_failed: bool = True) -> WorkUnit | None:
-    """The unit to send a wake-up for, written first; None when it needs none.
+    """The unit to send a wake-up for, written first; None when it needs none (see `enqueue_many`)."""
+    units = enqueue_many(session, [(account_id, endpoint, *window)], queued_by=queued_by,
+                         refresh_done_before=refresh_done_before, retry_failed=retry_failed)
+    return units[0] if units else None
 
-    A new window is written QUEUED. A unit already queued, parked or running needs nothing: the
+
+def enqueue_many(session: Session, keys: Sequence[Key], *, queued_by: str | None = None,
+                 refresh_done_before: dt.datetime | None = None, retry_failed: bool = True) -> list[WorkUnit]:
+    """The units to send wake-ups for, written first, in `keys`' order: one upsert of every key
+    (see `insert_rows`), so a dispatch cycle costs a statement, not a statement per unit.
+
+    A new window is written QUEUED, its wake-up taken as sent now (the caller sends it after the
+    commit, or is itself that wake-up). A unit already queued, parked or running needs nothing: the
     message that is out, or the reconciler, will run it. A finished one is queued afresh (its
     generation grows) only when asked: a DONE unit that finished before `refresh_done_before`,
-    a FAILED one when `retry_failed`.
+    a FAILED one when `retry_failed`. The condition is the upsert's own, so two dispatchers at
+    once never both queue one unit.
     """
-    now = utcnow()
-    insert_missing(session, table_of(WorkUnit), {
-        "account_id": account_id, "endpoint": endpoint, "window_start": window[0], "window_end": window[1],
-        "state": WorkState.QUEUED, "generation": 0, "due_at": now, "queued_by": queued_by,
-        "failures": 0, "rows": 0, "created_at": now, "updated_at": now}, key=NATURAL_KEY)
-    unit = find(session, account_id, endpoint, window)
-    assert unit is not None
-    if unit.generation == 0:  # ours, just written
-        return _restart(session, unit, queued_by)
-    if unit.state in ACTIVE:
-        return None
-    finished = unit.finished_at or unit.updated_at
-    again = (unit.state == WorkState.FAILED and retry_failed) or (
-        refresh_done_before is not None and finished < refresh_done_before)
-    return _restart(session, unit, queued_by) if again else None
-
-
-def _restart(session: Session, unit: WorkUnit, queued_by: str | None) -> WorkUnit | None:
-    """Queue the unit afresh under a new generation, unless another process just did."""
-    now = utcnow()
-    done = session.execute(
-        update(WorkUnit).where(col(WorkUnit.id) == unit.id, col(WorkUnit.generation) == unit.generation)
-        .values(state=WorkState.QUEUED, generation=unit.generation + 1, due_at=now, queued_at=None,
-                queued_by=queued_by, lease_owner=None, lease_until=None, failures=0, progress=None,
-                rows=0, last_error=None, finished_at=None, updated_at=now))
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    session.refresh(unit)
-    return unit
+    now, keys = utcnow(), list(dict.fromkeys(keys))  # one statement may not touch a row twice
+    fresh = {"state": WorkState.QUEUED, "due_at": now, "queued_at": now, "queued_by": queued_by,
+             "lease_owner": None, "lease_until": None, "failures": 0, "progress": None, "rows": 0,
+             "last_error": None, "finished_at": None, "updated_at": now}
+    again = and_(col(WorkUnit.state) == WorkState.FAILED, literal(retry_failed))
+    if refresh_done_before is not None:
+        again = or_(again, func.coalesce(col(WorkUnit.finished_at), col(WorkUnit.updated_at)) < refresh_done_before)
+    if not keys:
+        return []
+    insert = insert_rows(session, WorkUnit, NATURAL_KEY, keys, {**fresh, "generation": 1, "created_at": now})
+    upsert = insert.on_conflict_do_update(
+        index_elements=list(NATURAL_KEY), set_={**fresh, "generation": col(WorkUnit.generation) + 1},
+        where=and_(col(WorkUnit.state).in_(FINAL), again)).returning(WorkUnit)
+    found = {(unit.account_id, unit.endpoint, unit.window_start, unit.window_end): unit
+             for unit in session.scalars(upsert, execution_options={"populate_existing": True})}
+    return [found[key] for key in keys if key in found]
 
 
 @dataclass(frozen=True)
@@ -145,19 +145,20 @@ def finish(session: Session, unit_id: int, owner: str, ok: bool, *, rows: int = 
     return done.rowcount == 1  # type: ignore[attr-defined]
 
 
-def mark_queued(session: Session, unit_ids: Sequence[int]) -> list[int]:
+def mark_queued(session: Session, unit_ids: Sequence[int], chunk: int = 10_000) -> list[int]:
     """Record that a wake-up is about to be sent for these units (before it is: a worker that
     takes it must find the unit as it will be). A unit another worker runs on a live lease is
-    left alone; the ids marked."""
-    if not unit_ids:
-        return []
+    left alone; the ids marked. One UPDATE per `chunk` ids (a statement holds 65,535 parameters
+    at most on PostgreSQL)."""
     now = utcnow()
     movable = or_(col(WorkUnit.state).in_((WorkState.QUEUED, WorkState.PARKED)),
                   and_(col(WorkUnit.state) == WorkState.RUNNING, col(WorkUnit.lease_until) < now))
-    marked = session.execute(update(WorkUnit).where(col(WorkUnit.id).in_(unit_ids), movable)
-                             .values(state=WorkState.QUEUED, due_at=now, queued_at=now, updated_at=now)
-                             .returning(col(WorkUnit.id)))
-    return [row[0] for row in marked]
+    marked: list[int] = []
+    for at in range(0, len(unit_ids), chunk):
+        marked += session.scalars(update(WorkUnit).where(col(WorkUnit.id).in_(unit_ids[at:at + chunk]), movable)
+                                  .values(state=WorkState.QUEUED, due_at=now, queued_at=now, updated_at=now)
+                                  .returning(col(WorkUnit.id)))
+    return marked
 
 
 def stranded(session: Session, grace: dt.timedelta, after: int = 0, limit: int = 1000) -> list[WorkUnit]:

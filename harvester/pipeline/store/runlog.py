@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
@@ -52,8 +53,14 @@ def anchor_watermark(session: Session, account_id: str, endpoint: str, first_day
     finished first would set the watermark past an older one that failed, and the older
     days would never be due again.
     """
-    anchor = {"account_id": account_id, "endpoint": endpoint, "complete_until": first_day - dt.timedelta(days=1)}
-    insert_missing(session, table_of(Watermark), anchor)
+    anchor_watermarks(session, [(account_id, endpoint, first_day)])
+
+
+def anchor_watermarks(session: Session, anchors: Iterable[tuple[str, str, dt.date]]) -> None:
+    """`anchor_watermark` of many account × endpoint × first day, in one statement."""
+    insert_missing(session, table_of(Watermark), [
+        {"account_id": account_id, "endpoint": endpoint, "complete_until": first_day - dt.timedelta(days=1)}
+        for account_id, endpoint, first_day in anchors])
 
 
 def advance_watermark(session: Session, account_id: str, endpoint: str, window: tuple[dt.date, dt.date]) -> bool:

@@ -6,10 +6,11 @@ touch the same row twice on PostgreSQL.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam, func, literal, literal_column, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
@@ -29,7 +30,7 @@ def upsert(session: Session, table: Table, rows: Iterable[dict[str, Any]]) -> in
     unique = list({tuple(row[k] for k in key): row for row in rows}.values())
     if not unique:
         return 0
-    stmt = _INSERTS[session.get_bind().dialect.name](table)
+    stmt = dialect_insert(session, table)
     updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in key}
     on_conflict = (stmt.on_conflict_do_update(index_elements=key, set_=updates) if updates
                    else stmt.on_conflict_do_nothing(index_elements=key))  # a key-only table
@@ -37,12 +38,38 @@ def upsert(session: Session, table: Table, rows: Iterable[dict[str, Any]]) -> in
     return len(unique)
 
 
-def insert_missing(session: Session, table: Table, row: dict[str, Any], key: Sequence[str] = ()) -> None:
-    """Insert `row` unless its key (the primary key, or the unique columns `key`) exists: safe
-    when two processes try at once."""
-    insert = _INSERTS[session.get_bind().dialect.name]
+def dialect_insert(session: Session, target: Table | type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of the session's dialect, which has `excluded` and the ON CONFLICT clauses."""
+    return _INSERTS[session.get_bind().dialect.name](target)  # type: ignore[arg-type]
+
+
+def insert_rows(session: Session, target: type[SQLModel], names: Sequence[str], rows: Sequence[Sequence[Any]],
+                constants: dict[str, Any]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of one row per item of `rows` (the columns `names`; every other column as in
+    `constants`) whose statement has the same shape whatever the number of rows: read from one
+    array per column on PostgreSQL (`unnest`), from one JSON array on SQLite (`json_each`). So it
+    is compiled once and sent as one statement, where a VALUES list costs compile time per row
+    and an upsert with RETURNING cannot be batched by the driver."""
+    table = table_of(target)
+    fixed = [literal(value, type_=table.c[name].type).label(name) for name, value in constants.items()]
+    if session.get_bind().dialect.name == "postgresql":
+        source = select(*(func.unnest(bindparam(f"rows_{name}", [row[i] for row in rows],
+                                                type_=postgresql.ARRAY(table.c[name].type))).label(name)
+                          for i, name in enumerate(names)), *fixed)
+    else:  # `WHERE true`: SQLite reads ON CONFLICT after a bare SELECT … FROM as a join's ON
+        source = select(*(func.json_extract(literal_column("value"), f"$[{i}]").label(name)
+                          for i, name in enumerate(names)), *fixed
+                        ).select_from(func.json_each(json.dumps(rows, default=str))).where(true())
+    return dialect_insert(session, target).from_select([*names, *constants], source)
+
+
+def insert_missing(session: Session, table: Table, rows: dict[str, Any] | Sequence[dict[str, Any]],
+                   key: Sequence[str] = ()) -> None:
+    """Insert each of `rows` unless its key (the primary key, or the unique columns `key`)
+    exists: safe when two processes try at once. Many rows are one executemany."""
     key = key or [c.name for c in table.primary_key.columns]
-    session.execute(insert(table).values(row).on_conflict_do_nothing(index_elements=list(key)))
+    if rows:
+        session.execute(dialect_insert(session, table).on_conflict_do_nothing(index_elements=list(key)), rows)
 
 
 def get_or_insert(session: Session, model: type[SQLModel], key: dict[str, Any], **values: Any) -> Any:
