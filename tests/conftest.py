@@ -20,6 +20,7 @@ from sqlmodel import SQLModel
 from harvester.core.settings import Settings
 from harvester.ops.embedded import embedded_redis
 from harvester.pipeline.store.db import make_engine, reset_engines
+from harvester.pipeline.store.views import drop_views
 from harvester.worker.runtime import redis_url
 
 REAL_REDIS = os.environ.get("HARVESTER_TEST_REDIS_URL")
@@ -55,7 +56,9 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 
     if REAL_DATABASE:
         engine = make_engine(REAL_DATABASE)
-        SQLModel.metadata.drop_all(engine)
+        with engine.begin() as conn:
+            drop_views(conn)  # they hold on to the tables under them
+            SQLModel.metadata.drop_all(conn)
         SQLModel.metadata.create_all(engine)
         engine.dispose()
         reset_engines()  # their pooled connections hold plans of the tables just dropped

@@ -32,10 +32,12 @@ from harvester.pipeline.store.migrate import (
     head,
     upgrade,
 )
+from harvester.pipeline.store.views import drop_views
 
 
 def _drop_everything(engine: Engine) -> None:
     with engine.begin() as conn:
+        drop_views(conn)
         SQLModel.metadata.drop_all(conn)
         conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
@@ -69,7 +71,7 @@ def _writes(engine: Engine) -> Iterator[list[str]]:
 def test_the_migrated_schema_is_the_models_schema(bare_engine: Engine) -> None:
     upgrade(bare_engine)
 
-    assert current(bare_engine) == head() == "0005"
+    assert current(bare_engine) == head() == "0006"
     with bare_engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
@@ -106,14 +108,14 @@ def test_ensure_schema_leaves_a_database_at_head_alone(bare_engine: Engine) -> N
 
 
 def test_ensure_schema_refuses_a_database_behind(bare_engine: Engine) -> None:
-    """A release whose head is 0005 meets a database at 0004."""
-    upgrade(bare_engine, "0004")
+    """A release whose head is 0006 meets a database at 0005."""
+    upgrade(bare_engine, "0005")
 
     with _writes(bare_engine) as writes, pytest.raises(SchemaError) as error:
         ensure_schema(bare_engine)
 
     assert str(error.value) == (
-        "database schema is at revision 0004, this harvester expects 0005: run `harvester db upgrade`"
+        "database schema is at revision 0005, this harvester expects 0006: run `harvester db upgrade`"
     )
     assert writes == []
 

@@ -26,17 +26,18 @@ def test_every_data_table_and_column_carries_a_comment_from_its_model() -> None:
 def test_schema_prints_every_table_as_markdown_with_its_writers() -> None:
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0, result.output
-    assert {line[3:] for line in result.output.splitlines() if line.startswith("## ")} == set(DATA_TABLES)
+    assert {line[3:] for line in result.output.splitlines() if line.startswith("## ")} == {
+        *DATA_TABLES, "wb_product_day", "ym_sku_day"}
     assert "Written by `wb.csv.detail_history` (POST /api/v2/nm-report/downloads)." in result.output
     assert "| nm_id * | bigint | WB product card id (nmID) (id). From source field `nmID` |" in result.output
 
 
 def test_schema_dbt_is_a_sources_file_with_not_null_keys() -> None:
-    result = runner.invoke(app, ["schema", "--dbt", "--source", "marketplaces"])
+    result = runner.invoke(app, ["schema", "--format", "dbt", "--source", "marketplaces"])
     assert result.exit_code == 0, result.output
     [source] = yaml.safe_load(result.output)["sources"]
     tables = {t["name"]: t for t in source["tables"]}
-    assert source["name"] == "marketplaces" and set(tables) == set(DATA_TABLES)
+    assert source["name"] == "marketplaces" and set(tables) == {*DATA_TABLES, "wb_product_day", "ym_sku_day"}
     columns = {c["name"]: c for c in tables["wb_funnel_products"]["columns"]}
     assert columns["nm_id"]["data_tests"] == ["not_null"] and "data_tests" not in columns["order_count"]
     assert columns["order_count"]["description"].startswith("Orders placed (count)")

@@ -109,12 +109,14 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="One JSON object 
 
 
 @app.command()
-def schema(dbt: bool = typer.Option(False, "--dbt", help="A dbt sources.yml instead of Markdown."),
+def schema(fmt: str = typer.Option("markdown", "--format", help="markdown, or dbt (a dbt sources.yml)."),
            source: str = typer.Option("harvester", help="The dbt source name.")) -> None:
-    """Every table the harvester writes, each column with its meaning, unit and source field."""
+    """Every table and view the harvester writes, each column with its meaning, unit and source field."""
     from harvester.ops.schema import dbt_sources, markdown
 
-    typer.echo(dbt_sources(source) if dbt else markdown(), nl=False)
+    if fmt not in ("markdown", "dbt"):
+        _fail(f"--format must be markdown or dbt, not {fmt!r}")
+    typer.echo(dbt_sources(source) if fmt == "dbt" else markdown(), nl=False)
 
 
 @app.command()

@@ -1,5 +1,6 @@
-"""`harvester schema`: every table an endpoint writes, as Markdown for people and as a dbt
-`sources.yml` for a data team's models; the same words the database holds as comments."""
+"""`harvester schema`: every table an endpoint writes and every conformed view, as Markdown for
+people and as a dbt `sources.yml` for a data team's models; the same words the database holds
+as comments."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import Table
 
 from harvester.catalog import endpoints
 from harvester.catalog.model import Endpoint
+from harvester.models.views import VIEWS
 
 
 def data_tables() -> Iterator[tuple[Table, list[Endpoint]]]:
@@ -34,6 +36,9 @@ def markdown() -> str:
         lines += [f"| {column.name}{' *' if column.primary_key else ''} | {str(column.type).lower()} | "
                   f"{(column.comment or '').replace('|', '/')} |" for column in table.columns]
         lines.append("")
+    lines += ["# Views", ""]
+    for view in VIEWS:
+        lines += [f"## {view.name}", "", view.comment, "", "```sql", view.select.strip(), "```", ""]
     return "\n".join(lines)
 
 
@@ -45,5 +50,6 @@ def dbt_sources(source: str = "harvester") -> str:
                     **({"data_tests": ["not_null"]} if c.primary_key else {})} for c in table.columns]
         tables.append({"name": str(table.name), "description": f"{table.comment or ''} Written by {_writers(found)}.",
                        "columns": columns})
+    tables += [{"name": view.name, "description": view.comment} for view in VIEWS]
     return yaml.safe_dump({"version": 2, "sources": [{"name": source, "tables": tables}]},
                           allow_unicode=True, sort_keys=False, width=120)

@@ -45,6 +45,7 @@ from harvester.models import HarvestRun, Watermark  # noqa: E402
 from harvester.ops.embedded import embedded_redis  # noqa: E402
 from harvester.pipeline.schedule import today  # noqa: E402
 from harvester.pipeline.store.db import make_engine  # noqa: E402
+from harvester.pipeline.store.views import drop_views  # noqa: E402
 from harvester.worker.runtime import redis_url  # noqa: E402
 from tests.e2e.conftest import Emulator, Harness  # noqa: E402
 
@@ -145,7 +146,9 @@ def run(args: argparse.Namespace, hot: int, baseline: Path | None) -> Figures:
         client = redis.Redis.from_url(redis_url(broker))
         database = os.environ.get("HARVESTER_TEST_DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
         engine = make_engine(database)
-        SQLModel.metadata.drop_all(engine)
+        with engine.begin() as conn:
+            drop_views(conn)
+            SQLModel.metadata.drop_all(conn)
         emulator = Emulator(port=0, time_scale=args.time_scale, seed=SEED, record=True).start()
         stack.callback(emulator.stop)
         (tmp / "accounts.toml").write_text("")
