@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict
+from functools import cache
 from typing import Any
 
 import redis
@@ -104,18 +105,18 @@ def _send(rt: Runtime, units: list[WorkUnit], written: bool = False) -> int:
 
 def _lines(rt: Runtime, units: list[WorkUnit]) -> dict[int, Line]:
     """The bucket line each synchronous window can wait in before it first runs (by unit id);
-    looked up once per account × endpoint, not per window."""
+    looked up once per account × limit group (its token decoded each time), not per window."""
     accounts, catalog, gate = get_accounts(), endpoints(), rt.gate()
-    per_pair: dict[tuple[str, str], Line | None] = {}
+    per_group: dict[tuple[str, str, int], Line | None] = {}
     found = {}
     for unit in units:
-        pair = (unit.account_id, unit.endpoint)
-        if pair not in per_pair:
-            endpoint, account = catalog[unit.endpoint], accounts.get(unit.account_id)
-            per_pair[pair] = (gate.line(account, endpoint.fetch)
-                              if endpoint.fetch is not None and account is not None else None)
-        line = per_pair[pair]
-        if unit.job_id is None and line is not None:
+        fetch, account = catalog[unit.endpoint].fetch, accounts.get(unit.account_id)
+        if unit.job_id is not None or fetch is None or account is None:
+            continue
+        group = (account.id, fetch.limit.name, fetch.parallel)  # what `Gate.budgets` draws on, without a request
+        if group not in per_group:
+            per_group[group] = gate.line(account, fetch)
+        if (line := per_group[group]) is not None:
             found[unit.id] = line
     return found  # type: ignore[return-value]
 
@@ -157,6 +158,7 @@ def _due(session: Session, pairs: list[tuple[Account, Endpoint]], refresh: bool,
                                                              col(Watermark.endpoint).in_(names))
         marks.update({(a, e): (until, success) for a, e, until, success in session.exec(query)})
     now, on = utcnow(), today()
+    windows_after = cache(lambda rule, until: due_windows(rule, until, on, initial_days))  # accounts share dates
     due: list[tuple[ledger.Key, dt.datetime | None]] = []
     anchors: list[tuple[str, str, dt.date]] = []
     for account, endpoint in pairs:
@@ -166,7 +168,7 @@ def _due(session: Session, pairs: list[tuple[Account, Endpoint]], refresh: bool,
                 log.info("dispatch_waits_for_source", account=account.id, endpoint=endpoint.name, source=source)
                 continue
             mark = marks.get((account.id, endpoint.name))
-            windows = due_windows(endpoint.window, mark[0] if mark else None, on, initial_days)
+            windows = windows_after(endpoint.window, mark[0] if mark else None)
             if windows and mark is None:
                 anchors.append((account.id, endpoint.name, windows[0][0]))
             # A finished window is read again (the lookback) at most once per half cadence, unless asked.
