@@ -19,7 +19,7 @@ from harvester.worker.routing import QUEUES, route
 from tests.openapi import ROOT, _path_item, _raw
 
 ENDPOINTS = list(endpoints().values())
-CONTEXT_KEYS = {"account_id", "window_start", "window_end"}  # what harvest and flows pass to to_rows
+CONTEXT_KEYS = {"account_id", "window_start", "window_end", "unit_id", "loaded_at"}  # what harvest and flows pass
 
 
 def test_the_registry_finds_both_wb_endpoints() -> None:

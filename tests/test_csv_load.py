@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from structlog.testing import capture_logs
@@ -18,7 +19,9 @@ from harvester.pipeline.store.load import load_csv_report
 
 DETAIL = "nmID,dt,openCardCount,ordersCount,ordersSumRub,buyoutPercent,currency"
 DAY = dt.date(2026, 11, 1)
-CONTEXT = {"account_id": "a1", "window_start": DAY, "window_end": DAY + dt.timedelta(days=1)}
+LOADED = dt.datetime(2026, 11, 2, 3, 4, 5, tzinfo=dt.UTC)
+CONTEXT = {"account_id": "a1", "window_start": DAY, "window_end": DAY + dt.timedelta(days=1), "unit_id": 41,
+           "loaded_at": LOADED}
 
 
 def _zip(tmp_path: Path, text: str, name: str = "r.csv", bom: bool = True) -> Path:
@@ -52,6 +55,11 @@ def test_a_report_lands_and_a_reload_replaces_the_window(engine: Engine, tmp_pat
     assert _load(engine, WbFunnelDetailHistory, second) == 1
     rows = _all(engine, WbFunnelDetailHistory)
     assert [(r.nm_id, r.date, r.open_count, r.order_sum) for r in rows] == [(1, DAY, 6, 990.5)]
+    with engine.connect() as conn:  # lineage: the unit that loaded it, and when (both on every row)
+        table = WbFunnelDetailHistory.__table__  # type: ignore[attr-defined]
+        found = conn.execute(sa_select(table.c.unit_id, table.c.loaded_at)).all()
+    assert [(unit, at.astimezone(dt.UTC) if at.tzinfo else at.replace(tzinfo=dt.UTC)) for unit, at in found] == [
+        (41, LOADED)]  # SQLite keeps no zone
 
 
 def test_rows_outside_the_window_and_of_other_accounts_are_kept(engine: Engine, tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ Importing this package registers every table in the metadata migrations compare 
 
 from sqlmodel import SQLModel
 
-from harvester.models import comments, wb_analytics, wb_funnel, wb_promotion, wb_search, ym  # noqa: F401
+from harvester.models import comments, lineage, state, wb_analytics, wb_funnel, wb_promotion, wb_search, ym  # noqa: F401
 from harvester.models.state import (
     AccountState,
     EndpointBlock,
@@ -50,4 +50,5 @@ __all__ = [
     "WorkUnit",
 ]
 
+lineage.apply(SQLModel.metadata, state.__name__)
 comments.apply(SQLModel.metadata)  # every table and column says what it is, in the database too

@@ -81,6 +81,7 @@ class HarvestRun(SQLModel, table=True):
     duration_ms: int = 0
     task_id: str | None = None
     job_id: int | None = None
+    unit_id: int | None = Field(default=None, index=True)  # the ledger's unit; data rows it wrote name it
 
 
 class Watermark(SQLModel, table=True):

@@ -17,6 +17,7 @@ from harvester.catalog import source_table
 from harvester.catalog.model import Endpoint, Ids
 from harvester.core.accounts import Account
 from harvester.core.request import Request, fill_template
+from harvester.models.state import utcnow
 from harvester.models.tables import table_of
 from harvester.pipeline.gate import Gate
 from harvester.pipeline.parse import records_at, tree_rows
@@ -82,15 +83,17 @@ def _chunks(account: Account, endpoint: Endpoint, after: list[Any] | None) -> It
 
 
 def harvest_window(gate: Gate, account: Account, endpoint: Endpoint, window: tuple[dt.date, dt.date],
-                   progress: Progress) -> int:
-    """Fetch and store every id chunk and page of `window`; raises `Wait` or a `HarvestError` with
-    `progress` current."""
+                   progress: Progress, unit_id: int | None = None) -> int:
+    """Fetch and store every id chunk and page of `window` (its rows marked with `unit_id`, the
+    ledger's unit, and when they were loaded); raises `Wait` or a `HarvestError` with `progress`
+    current."""
     call = endpoint.fetch
     assert call is not None, f"{endpoint.name} is a {endpoint.flow_kind} flow, not a sync fetch"
     table = table_of(endpoint.model)
     known = account.context()
     for chunk in _chunks(account, endpoint, progress.after):
-        context = {**known, "window_start": window[0], "window_end": window[1], **_constant_ids(endpoint.ids, chunk)}
+        context = {**known, "window_start": window[0], "window_end": window[1], "unit_id": unit_id,
+                   **_constant_ids(endpoint.ids, chunk)}
         first = Request.from_call(call, **known, **request_values(window, endpoint.ids, chunk))
         request: Request | None = endpoint.paginator.first(first, progress.cursor)
         while request is not None:
@@ -98,7 +101,7 @@ def harvest_window(gate: Gate, account: Account, endpoint: Endpoint, window: tup
             booked, progress.booked = progress.booked, None
             body = gate.call(account, request, call, booked)
             records = records_at(body, call.records, request.label, call.single)
-            tables = tree_rows(table, endpoint.children, records, context, request.label)
+            tables = tree_rows(table, endpoint.children, records, {**context, "loaded_at": utcnow()}, request.label)
             with session_scope() as session:
                 progress.rows += sum(upsert(session, t, rows) for t, rows in tables.items())
             request = endpoint.paginator.next(request, records, body)

@@ -87,6 +87,7 @@ class _Column:
     coerce: Callable[[str], Any] | None
     is_key: bool
     default: Any
+    lineage: bool  # filled from the context when it has it (a harvest does; a test's parse may not)
 
 
 @cache
@@ -96,7 +97,7 @@ def _plan(table: Table) -> tuple[_Column, ...]:
         _Column(c.name, c.info.get("src") or "", c.info.get("ctx"),
                 tuple(tuple(p.split(".")) if p else () for p in (c.info.get("src") or "").split("|")),
                 _coercer(c.type), c.primary_key,
-                c.default.arg if isinstance(c.default, ScalarElementColumnDefault) else None)
+                c.default.arg if isinstance(c.default, ScalarElementColumnDefault) else None, "lineage" in c.info)
         for c in table.columns)
 
 
@@ -121,7 +122,10 @@ def to_rows(table: Table, records: list[Mapping[str, Any]], context: Mapping[str
     for record in records:
         row: dict[str, Any] = {}
         for column in plan:
-            value = context[column.ctx] if column.ctx else _pick(record, column.spellings, column.default)
+            if column.ctx:
+                value = context.get(column.ctx) if column.lineage else context[column.ctx]
+            else:
+                value = _pick(record, column.spellings, column.default)
             if column.coerce is not None and isinstance(value, str):
                 try:
                     value = column.coerce(value)
@@ -244,7 +248,8 @@ def csv_plan(table: Table, header: list[str], label: str) -> CsvPlan:
 def csv_records(rows: Iterable[list[str]], plan: CsvPlan, context: Mapping[str, Any],
                 label: str) -> Iterator[dict[str, Any]]:
     """Table rows from CSV rows (after the header), one per row, or one per day column when melted."""
-    ctx_columns = [(c.name, c.info["ctx"]) for c in plan.table.columns if "ctx" in c.info]
+    ctx_columns = [(c.name, c.info["ctx"]) for c in plan.table.columns if "ctx" in c.info and "lineage" not in c.info]
+    lineage = {c.name: context.get(c.info["ctx"]) for c in plan.table.columns if "lineage" in c.info}
     keys = [c.name for c in plan.table.primary_key.columns]
     melt_key = next((c for c in plan.table.columns if c.info.get("role") == "melt_key"), None)
     melt_value = next((c for c in plan.table.columns if c.info.get("role") == "melt_value"), None)
@@ -253,7 +258,7 @@ def csv_records(rows: Iterable[list[str]], plan: CsvPlan, context: Mapping[str, 
     for number, cells in enumerate(rows, start=2):
         if not any(cells):
             continue
-        row = {**blank, **{name: context[source] for name, source in ctx_columns}}
+        row = {**blank, **lineage, **{name: context[source] for name, source in ctx_columns}}
         for index, column in plan.plain:
             row[column.name] = _csv_value(cells[index], column.type) if index < len(cells) else None
         for column, matches in plan.grouped.items():

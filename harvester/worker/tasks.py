@@ -305,7 +305,7 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
     progress.booked = booked or progress.booked
 
     def work(gate: Gate, account: Account) -> None:
-        harvest_window(gate, account, ep, window, progress)
+        harvest_window(gate, account, ep, window, progress, claimed.id)
 
     with leased(claimed.id, owner, rt.settings.lease_ttl):  # type: ignore[arg-type]
         outcome = attempt(rt, account_id, ep, work, claimed.failures, "harvest")
@@ -320,7 +320,7 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
             return "lease lost"
         record_run(session, account_id=account_id, endpoint=endpoint, window=window,
                    status="failed" if outcome.error else "ok", rows=progress.rows, error=outcome.error,
-                   started_at=started_at, task_id=owner)
+                   started_at=started_at, task_id=owner, unit_id=claimed.id)
         if outcome.error is None:
             first = advance_watermark(session, account_id, endpoint, window)
     if outcome.error:
@@ -364,13 +364,14 @@ def flow_step(self: Task, job_id: int, account_id: str, endpoint: str, *, gen: i
     booked, moved = booked or (claimed.progress or {}).get("booked"), [job]
 
     def step(gate: Gate, account: Account) -> None:
-        moved.append(run_step(StepContext(gate, rt.settings, account, ep, booked, owner), job_id) or moved[0])
+        context = StepContext(gate, rt.settings, account, ep, booked, owner, claimed.id)
+        moved.append(run_step(context, job_id) or moved[0])
 
     with leased(claimed.id, owner, rt.settings.lease_ttl):  # type: ignore[arg-type]
         outcome = attempt(rt, account_id, ep, step, claimed.failures, "flow_step")
     job = moved[-1]
     if outcome.error is not None:
-        job = finish(job_id, JobStatus.FAILED, outcome.error, owner)
+        job = finish(job_id, JobStatus.FAILED, outcome.error, owner, claimed.id)
     elif outcome.countdown:
         return _park(self, rt, claimed, outcome, progress={"booked": outcome.booking})
     if not job.status.terminal:

@@ -55,8 +55,9 @@ def plain(value: Any) -> Any:
 
 
 def hidden_columns(endpoint: Endpoint, table: Table) -> set[str]:
+    """Columns an answer cannot show: the window and id chunk asked for, and the lineage."""
     top = {"window_start", "window_end", *(endpoint.ids.columns if endpoint.ids else ())}
-    return {c.name for c in table.columns if c.info.get("ctx") in top}
+    return {c.name for c in table.columns if c.info.get("ctx") in top or "lineage" in c.info}
 
 
 def project(endpoint: Endpoint, table: Table, row: dict[str, Any]) -> tuple:

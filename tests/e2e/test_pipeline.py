@@ -11,6 +11,7 @@ from sqlmodel import select
 from emulator import make_wb_token
 from emulator.wb.data import seller as data
 from harvester.models import HarvestRun, JobStatus, ReportJob, Watermark, WbPaidStorage, WbStocksProduct
+from harvester.models.tables import table_of
 from harvester.pipeline.schedule import today
 from harvester.worker.tasks import dispatch, harvest
 
@@ -21,6 +22,22 @@ SEED = 7
 
 def _dump(h: Harness) -> list[str]:
     return sorted(repr(r.model_dump()) for m in (WbStocksProduct, WbPaidStorage) for r in h.all(m))
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite keeps no zone
+
+
+def _assert_lineage(h: Harness) -> None:
+    """Every row names the unit that wrote it, and that unit's run was under way when it did."""
+    runs = {run.unit_id: run for run in h.all(HarvestRun)}
+    for model in (WbStocksProduct, WbPaidStorage):
+        with h.session() as session:
+            found = session.execute(select(table_of(model).c.unit_id, table_of(model).c.loaded_at)).all()
+        assert found
+        for unit_id, loaded_at in found:
+            run = runs[unit_id]
+            assert _utc(run.started_at) <= _utc(loaded_at) <= _utc(run.finished_at), (model, unit_id)
 
 
 def _served_storage(sid: str) -> list[dict]:
@@ -77,6 +94,7 @@ def test_both_endpoints_land_exactly_what_the_emulator_served_and_reruns_change_
 
     jobs = harness.all(ReportJob)
     assert {j.status for j in jobs} == {JobStatus.DONE} and len(jobs) == 4  # 10 days = 8 + 2 per account
+    _assert_lineage(harness)
 
     before = _dump(harness)
     runs_before = len(harness.all(HarvestRun))

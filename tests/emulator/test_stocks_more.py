@@ -254,7 +254,8 @@ def test_parse_makes_child_rows_keyed_by_their_parent(fast):
     assert len(tables["wb_stocks_groups"]) == len(groups["data"]["groups"])
     items = tables["wb_stocks_group_items"]
     assert len(items) == sum(len(g["items"]) for g in groups["data"]["groups"])
-    assert set(items[0]) == {"account_id", "date", "subject_id", "brand_name", "tag_id", "nm_id"}
+    assert set(items[0]) == {"account_id", "date", "subject_id", "brand_name", "tag_id", "nm_id",
+                             "unit_id", "loaded_at"}  # with the lineage every data row carries
     regions = wb.patient("POST", OFFICES, json=offices_body(day)).json()
     tables = _tables("wb.stocks_offices", {"answer": regions}, day)
     offices = tables["wb_stocks_region_offices"]

@@ -28,7 +28,7 @@ def run_step(ctx: StepContext, job_id: int) -> ReportJob | None:
         return job
     if utcnow() > job.deadline_at:
         return finish(job_id, JobStatus.TIMED_OUT, f"not done by its deadline {job.deadline_at:%Y-%m-%d %H:%M} UTC",
-                      ctx.task_id)
+                      ctx.task_id, ctx.unit_id)
     if job.next_run_at > utcnow() + dt.timedelta(seconds=1):
         return job  # woken early (a sibling's poll moved it on): the task re-queues it for its time
     step = KINDS[ctx.endpoint.flow_kind].STEPS[job.status]

@@ -44,6 +44,7 @@ class StepContext:
     endpoint: Endpoint
     booked: dict[str, Any] | None = None
     task_id: str | None = None
+    unit_id: int | None = None  # the ledger's unit of this flow, which the rows it loads name
 
     @property
     def flow(self) -> Any:
@@ -55,21 +56,24 @@ class StepContext:
 
     def context(self, job: ReportJob) -> dict[str, Any]:
         """The values `ctx` columns are filled from."""
-        return {**self.account.context(), "window_start": job.window_start, "window_end": job.window_end}
+        return {**self.account.context(), "window_start": job.window_start, "window_end": job.window_end,
+                "unit_id": self.unit_id, "loaded_at": utcnow()}
 
 
 def window(job: ReportJob) -> tuple[dt.date, dt.date]:
     return job.window_start, job.window_end
 
 
-def finish(job_id: int, status: JobStatus, error: str, task_id: str | None = None) -> ReportJob:
+def finish(job_id: int, status: JobStatus, error: str, task_id: str | None = None,
+           unit_id: int | None = None) -> ReportJob:
     """End a job unsuccessfully and record the run."""
     with session_scope() as session:
         job = session.get(ReportJob, job_id)
         assert job is not None
         jobs.save(session, job, status=status, last_error=error)
         record_run(session, account_id=job.account_id, endpoint=job.endpoint, window=window(job),
-                   status="failed", started_at=job.created_at, error=error, task_id=task_id, job_id=job.id)
+                   status="failed", started_at=job.created_at, error=error, task_id=task_id, job_id=job.id,
+                   unit_id=unit_id)
     log.error("flow_failed", job_id=job_id, status=status.value, error=error)
     return job
 
@@ -77,7 +81,7 @@ def finish(job_id: int, status: JobStatus, error: str, task_id: str | None = Non
 def fail(ctx: StepContext, job: ReportJob, error: str) -> ReportJob:
     """`finish` a job read from the store (so it has an id) as FAILED."""
     assert job.id is not None
-    return finish(job.id, JobStatus.FAILED, error, ctx.task_id)
+    return finish(job.id, JobStatus.FAILED, error, ctx.task_id, ctx.unit_id)
 
 
 def succeed(ctx: StepContext, job: ReportJob, load: Callable[[Any], int]) -> ReportJob:
@@ -86,7 +90,8 @@ def succeed(ctx: StepContext, job: ReportJob, load: Callable[[Any], int]) -> Rep
         rows = load(session)
         jobs.save(session, job, status=JobStatus.DONE, rows=rows, last_error=None)
         record_run(session, account_id=job.account_id, endpoint=job.endpoint, window=window(job),
-                   status="ok", rows=rows, started_at=job.created_at, task_id=ctx.task_id, job_id=job.id)
+                   status="ok", rows=rows, started_at=job.created_at, task_id=ctx.task_id, job_id=job.id,
+                   unit_id=ctx.unit_id)
         advance_watermark(session, job.account_id, job.endpoint, window(job))
     log.info("flow_done", job_id=job.id, rows=rows)
     count(ctx.gate.redis, "harvester_rows_total", rows, endpoint=job.endpoint)
@@ -115,7 +120,7 @@ def recreate(ctx: StepContext, job: ReportJob, reason: str, delay: float | None 
     with session_scope() as session:
         record_run(session, account_id=job.account_id, endpoint=job.endpoint, window=window(job),
                    status="recreated", started_at=job.created_at, error=f"creating the report again: {reason}",
-                   task_id=ctx.task_id, job_id=job.id)
+                   task_id=ctx.task_id, job_id=job.id, unit_id=ctx.unit_id)
         return jobs.save(session, job, status=JobStatus.NEW, remote_id=None, remote_status=None, checked_at=None,
                          last_error=reason, next_run_at=ctx.later(ctx.flow.poll_every if delay is None else delay))
 

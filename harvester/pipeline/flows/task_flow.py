@@ -45,7 +45,8 @@ def create(ctx: StepContext, job: ReportJob) -> ReportJob:
                      "died or its answer was cut; the API has no list to look it up in, so it is created again")
             log.warning("flow_create_unconfirmed", job_id=job.id, detail=error)
             record_run(session, account_id=job.account_id, endpoint=job.endpoint, window=window(job),
-                       status="unconfirmed", started_at=job.created_at, error=error, task_id=ctx.task_id, job_id=job.id)
+                       status="unconfirmed", started_at=job.created_at, error=error, task_id=ctx.task_id, job_id=job.id,
+                       unit_id=ctx.unit_id)
         jobs.save(session, job, status=JobStatus.CREATING)
     request = Request.from_call(call, **ctx.account.context(), start=job.window_start.isoformat(),
                                 end=job.window_end.isoformat())

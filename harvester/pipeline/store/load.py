@@ -50,7 +50,8 @@ def _copy(session: Session, table: Table, columns: list[str], context: Mapping[s
     ctx = [c for c in table.columns if "ctx" in c.info]
     names = ", ".join(f'"{name}"' for name in [c.name for c in ctx] + columns)
     out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow([_text(context[c.info["ctx"]]) for c in ctx])
+    csv.writer(out, lineterminator="").writerow(
+        [_text(context.get(c.info["ctx"]) if "lineage" in c.info else context[c.info["ctx"]]) for c in ctx])
     prefix = out.getvalue().encode() + b","
     rows, inside, buffer = 0, False, []
     connection = session.connection().connection.driver_connection
@@ -73,6 +74,9 @@ def _copy(session: Session, table: Table, columns: list[str], context: Mapping[s
 
 
 def _text(value: Any) -> str:
+    """A COPY field: dates in ISO form, None as the empty (NULL) field."""
+    if value is None:
+        return ""
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 

@@ -25,6 +25,7 @@ def record_run(
     error: str | None = None,
     task_id: str | None = None,
     job_id: int | None = None,
+    unit_id: int | None = None,
 ) -> HarvestRun:
     """Append one row to `harvest_run`."""
     finished = utcnow()
@@ -41,6 +42,7 @@ def record_run(
         duration_ms=int((finished - started_at).total_seconds() * 1000),
         task_id=task_id,
         job_id=job_id,
+        unit_id=unit_id,
     )
     session.add(run)
     return run

@@ -1,0 +1,32 @@
+"""Lineage: every data row says which unit of work last wrote it and when, so a figure can be
+traced to its request. The run that wrote a row is the `harvest_run` of the same `unit_id`
+whose `started_at` … `finished_at` holds the row's `loaded_at`.
+
+The two columns are added to every data table here, in one place, rather than declared in
+each model: they are the harvester's, not the source's. They are filled from the harvest's
+context like any `ctx` column, and are empty on rows loaded before they existed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Integer, MetaData
+from sqlmodel import SQLModel
+
+from harvester.models.tables import table_of
+
+COLUMNS = ("unit_id", "loaded_at")
+
+
+def columns() -> list[Column]:
+    return [Column("unit_id", Integer, nullable=True, info={"ctx": "unit_id", "lineage": True}),
+            Column("loaded_at", DateTime(timezone=True), nullable=True, info={"ctx": "loaded_at", "lineage": True})]
+
+
+def apply(metadata: MetaData, state_module: str) -> None:
+    """Add the lineage columns to every table of a model outside `state_module` (the
+    harvester's own state)."""
+    for mapper in SQLModel._sa_registry.mappers:
+        table = table_of(mapper.class_)
+        if table.metadata is metadata and mapper.class_.__module__ != state_module and "unit_id" not in table.c:
+            for column in columns():
+                table.append_column(column)
