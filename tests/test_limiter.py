@@ -111,7 +111,7 @@ def test_waits_beyond_the_horizon_book_nothing(redis_client) -> None:
 def test_a_pause_stops_everyone_including_bookings_and_empties_the_bucket(limiter: Limiter) -> None:
     limiter.pause("wb", "a1", GROUP, api_seconds=30)
     denied = limiter.acquire("wb", "a1", GROUP, "personal")
-    assert not denied.go and denied.wait == pytest.approx(30 / SCALE, abs=0.01)
+    assert not denied.go and 0 < denied.wait <= 30 / SCALE  # less by the time since the pause
     assert not limiter.acquire("wb", "a1", GROUP, "personal", ticket="t", due=1).go
     time.sleep(denied.wait + 0.005)
     # 30 s of refill from empty: 1.5 tokens, never the full burst of 3 (a slow host may add a few s)
