@@ -117,8 +117,9 @@ def test_four_worker_processes_share_one_bucket_without_a_single_429(harness: Ha
 
 def test_a_429_from_the_api_pauses_the_bucket_for_every_worker(harness: Harness) -> None:
     sid = harness.add_wb_account("throttled")
-    harness.emulator.throttle(sid, "wb.stocks_report", retry_after=3600)  # 6 s of real time, outlasting start-up
     harness.start_worker(concurrency=4)
+    harness.wait_for(lambda: "ready" in harness.logs(), 60, "the worker")  # a slow start must not outlast the throttle
+    harness.emulator.throttle(sid, "wb.stocks_report", retry_after=3600)  # 6 s of real time
     _harvest_days(harness, "throttled", 6)
     # Only requests already in flight when the first 429 landed can meet the throttle (the
     # bucket's burst is 3); everything after waits out the shared pause.
