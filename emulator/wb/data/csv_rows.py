@@ -1,5 +1,6 @@
-"""Rows of the sales-funnel and search-query CSV reports (wb-api.md §8.4), plus the parameter
-and product-filter helpers every CSV report shares. Rows are dicts keyed by column name with
+"""Columns of the sales-funnel CSV reports and rows of the search-query ones (wb-api.md §8.4),
+plus the parameter and product-filter helpers every CSV report shares (the funnel reports' rows
+come from `funnel.csv_history`, the seller's one daily truth). Rows are dicts keyed by column name with
 raw values; csv_files.py turns them into the exact strings of the file."""
 
 from __future__ import annotations
@@ -131,58 +132,11 @@ def traffic(seed: int, sid: str) -> dict[int, tuple[float, int]]:
     return out
 
 
-def _funnel_day(views: float, base: int, price: int, day: date) -> list[int]:
-    """The FUNNEL_SUMS of one product on one day (an int-seeded RNG: this is the hot loop)."""
-    rng = random.Random(base * 1_000_003 + day.toordinal())
-    opened = int(views * rng.uniform(0.3, 1.7))
-    cart = int(opened * rng.uniform(0.03, 0.25) + rng.random())
-    orders = int(cart * rng.uniform(0.15, 0.6) + rng.random() * 0.5)
-    buyouts = int(orders * rng.uniform(0.3, 0.95) + 0.5)
-    cancels = int((orders - buyouts) * rng.random() * 0.5 + 0.5)
-    wish = int(opened * rng.uniform(0, 0.06) + rng.random() * 0.6)
-    return [opened, cart, orders, orders * price, buyouts, buyouts * price, cancels, cancels * price, wish]
-
-
 def bucket(day: date, level: str, start: date) -> date:
     """The row date of a day: itself, or the first day of its week or month within the period."""
     if level == "week":
         return max(start, day - timedelta(days=day.weekday()))
     return max(start, day.replace(day=1)) if level == "month" else day
-
-
-def funnel_rows(seed: int, sid: str, params: dict, by_product: bool) -> list[dict]:
-    """DETAIL_HISTORY_REPORT rows (nmID, dt) with any activity, or GROUPED_HISTORY_REPORT rows:
-    every dt of the period, summed over the filtered products."""
-    start, end = date.fromisoformat(params["startDate"]), date.fromisoformat(params["endDate"])
-    level = params.get("aggregationLevel") or "day"
-    products = select_products(seed, sid, params)
-    views = traffic(seed, sid)
-    period_days = days(start, end)
-    sums: dict[tuple, list[int]] = {}
-    if products and not by_product:
-        sums = {(bucket(d, level, start),): [0] * len(FUNNEL_SUMS) for d in period_days}
-    for p in products:
-        mean, base = views[p["nmID"]]
-        for day in period_days if mean else ():
-            counts = _funnel_day(mean, base, p["price"], day)
-            if any(counts):
-                key = (p["nmID"], bucket(day, level, start)) if by_product else (bucket(day, level, start),)
-                total = sums.setdefault(key, [0] * len(counts))
-                for i, count in enumerate(counts):
-                    total[i] += count
-    rows = []
-    for key, total in sorted(sums.items()):
-        row = dict(zip(FUNNEL_SUMS, total, strict=True))
-        row.update(
-            dt=key[-1].isoformat(),
-            nmID=key[0] if by_product else None,
-            addToCartConversion=pct(row["addToCartCount"], row["openCardCount"]),
-            cartToOrderConversion=pct(row["ordersCount"], row["addToCartCount"]),
-            buyoutPercent=pct(row["buyoutsCount"], row["ordersCount"]),
-            currency="RUB",
-        )
-        rows.append(row)
-    return rows
 
 
 def _search(rng: random.Random, views: float) -> dict:
