@@ -25,8 +25,8 @@ class Term:
 TERMS: tuple[Term, ...] = (
     Term("account_id", "the harvester's account (an entry of the accounts file)", "id"),
     Term("date", "the calendar day the figures are for (Moscow time for WB)", "date", ("dt",)),
-    Term("unit_id", "the unit of work (work_unit.id) that last wrote the row; its runs are the harvest_run "
-         "rows of this unit_id, and the one whose started_at … finished_at holds loaded_at wrote it", "id"),
+    Term("unit_id", "the unit of work (work_unit.id): of a data row, the one that last wrote it (its run is the "
+         "harvest_run of this unit_id whose started_at … finished_at holds loaded_at); of a run, its unit", "id"),
     Term("loaded_at", "when the harvester last wrote the row", "timestamp, UTC"),
     Term("period_start", "first day of the period a report covers", "date"),
     Term("period_end", "last day of the period a report covers", "date"),

@@ -30,7 +30,8 @@ def _data_tables() -> list[sa.Table]:
 
 def upgrade() -> None:
     with op.batch_alter_table('harvest_run') as batch:
-        batch.add_column(sa.Column('unit_id', sa.Integer(), nullable=True))
+        batch.add_column(sa.Column('unit_id', sa.Integer(), nullable=True,
+                                   comment=SQLModel.metadata.tables['harvest_run'].c['unit_id'].comment))
         batch.create_index(batch.f('ix_harvest_run_unit_id'), ['unit_id'], unique=False)
     for table in _data_tables():
         for column in lineage.COLUMNS:
