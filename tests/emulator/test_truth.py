@@ -66,3 +66,17 @@ def test_v2_v3_and_the_csv_report_agree_per_product_and_day(rec):
         for r in old["history"]:
             assert from_csv.get((old["nmID"], r["dt"]), (0, 0)) == (r["ordersCount"], r["ordersSumRub"])
     check_schemas(rec)
+
+
+@pytest.mark.parametrize("account", SELLERS)
+def test_search_orders_are_part_of_the_funnels_orders(account: str):
+    sid = seller_id(account)
+    current = {"start": START.isoformat(), "end": END.isoformat()}
+    params = {"currentPeriod": current, "orderBy": {"field": "orders", "mode": "desc"}, "positionCluster": "all"}
+    week = fd.period_funnel(0, sid, START, END)
+    rows = csv_dicts(sid, "SEARCH_QUERIES_PREMIUM_REPORT_PRODUCT", params)
+    assert rows and any(int(r["Orders"]) for r in rows)
+    for row in rows:
+        truth = week[int(row["NmID"])]
+        assert 0 < int(row["OpenCard"]) <= truth.views
+        assert int(row["AddToCart"]) <= truth.carts and int(row["Orders"]) <= truth.orders

@@ -1,16 +1,21 @@
-"""Columns of the sales-funnel CSV reports and rows of the search-query ones (wb-api.md §8.4),
-plus the parameter and product-filter helpers every CSV report shares (the funnel reports' rows
-come from `funnel.csv_history`, the seller's one daily truth). Rows are dicts keyed by column name with
-raw values; csv_files.py turns them into the exact strings of the file."""
+"""Rows of the sales-funnel and search-query CSV reports (wb-api.md §8.4), plus the parameter
+and product-filter helpers every CSV report shares. Rows are dicts keyed by column name with
+raw values; csv_files.py turns them into the exact strings of the file.
+
+Both derive from the seller's one daily truth, `funnel.day_funnel`: a funnel row sums its
+product-days (equal to the v2/v3 funnel's), and a search row's views, carts and orders are a
+fixed share of the funnel's over the period (search brings part of a card's traffic), rounded
+down, so the search report never shows more orders than the funnel."""
 
 from __future__ import annotations
 
 import random
 from datetime import date, timedelta
-from functools import lru_cache
 
-from emulator.common.seeded import keyed_hash, keyed_rng
+from emulator.common.seeded import keyed_rng
+from emulator.wb.data import funnel as fd
 from emulator.wb.data import seller
+from emulator.wb.data.funnel import days, pct
 
 FUNNEL_SUMS = (
     "openCardCount",
@@ -81,10 +86,6 @@ def period(params: dict, name: str = "currentPeriod") -> tuple[date, date]:
     return date.fromisoformat(params[name]["start"]), date.fromisoformat(params[name]["end"])
 
 
-def days(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
-
-
 def select_products(seed: int, sid: str, params: dict) -> list[dict]:
     """The seller's catalogue after the report's filters; emulated sellers have no tags."""
     if pick(params, "tagIDs", "tagIds") or params.get("tagId"):
@@ -117,21 +118,6 @@ def order_rows(rows: list[dict], order: dict | None) -> list[dict]:
     return sorted(rows, key=lambda r: r[column], reverse=order["mode"] == "desc")
 
 
-def pct(part: int, whole: int) -> int:
-    return round(100 * part / whole) if whole else 0
-
-
-@lru_cache(maxsize=64)
-def traffic(seed: int, sid: str) -> dict[int, tuple[float, int]]:
-    """nmID -> (mean daily card views, RNG base); deleted and a sixth of the rest get no views."""
-    out = {}
-    for p in seller.products(seed, sid):
-        rng = keyed_rng(seed, sid, "traffic", p["nmID"])
-        views = 0.0 if p["isDeleted"] or rng.random() < 0.15 else rng.lognormvariate(1.5, 1.2)
-        out[p["nmID"]] = (views, keyed_hash(seed, sid, "funnel", p["nmID"]))
-    return out
-
-
 def bucket(day: date, level: str, start: date) -> date:
     """The row date of a day: itself, or the first day of its week or month within the period."""
     if level == "week":
@@ -139,12 +125,44 @@ def bucket(day: date, level: str, start: date) -> date:
     return max(start, day.replace(day=1)) if level == "month" else day
 
 
-def _search(rng: random.Random, views: float) -> dict:
-    """The seven search metrics of a product, or of one search text of it, over a period."""
+def funnel_rows(seed: int, sid: str, params: dict, by_product: bool) -> list[dict]:
+    """DETAIL_HISTORY_REPORT rows (nmID, dt) with any activity, or GROUPED_HISTORY_REPORT rows:
+    every dt of the period, summed over the filtered products. Both sum `funnel.day_funnel`, so a
+    (product, day) row equals the v2/v3 history rows of that product and day."""
+    start, end = date.fromisoformat(params["startDate"]), date.fromisoformat(params["endDate"])
+    level = params.get("aggregationLevel") or "day"
+    products = select_products(seed, sid, params)
+    members: dict[tuple, list[fd.Funnel]] = {}
+    if products and not by_product:
+        members = {(bucket(d, level, start),): [] for d in days(start, end)}
+    for day in days(start, end) if products else ():
+        funnels = fd.day_funnel(seed, sid, day)
+        for p in products:
+            f = funnels[p["nmID"]]
+            if f != fd.ZERO:
+                key = (p["nmID"], bucket(day, level, start)) if by_product else (bucket(day, level, start),)
+                members.setdefault(key, []).append(f)
+    rows = []
+    for key, found in sorted(members.items()):
+        f = fd.total(found)
+        row = dict(zip(FUNNEL_SUMS, (*f[:8], f.wishlist), strict=True))
+        row.update(
+            dt=key[-1].isoformat(),
+            nmID=key[0] if by_product else None,
+            addToCartConversion=pct(f.carts, f.views),
+            cartToOrderConversion=pct(f.orders, f.carts),
+            buyoutPercent=pct(f.buyouts, f.orders),
+            currency="RUB",
+        )
+        rows.append(row)
+    return rows
+
+
+def _search(rng: random.Random, funnel: fd.Funnel, share: float) -> dict:
+    """The seven search metrics of a product, or of one search text of it, over a period: the
+    share of the funnel's views, carts and orders that came from search, so never more."""
     position = int(rng.lognormvariate(3.5, 1.2)) + 1
-    opened = int(views * rng.uniform(0.5, 1.5))
-    cart = int(opened * rng.uniform(0.02, 0.3))
-    orders = int(cart * rng.uniform(0.1, 0.6))
+    opened, cart, orders = (int(n * share) for n in (funnel.views, funnel.carts, funnel.orders))
     return {
         "AveragePosition": position,
         "OpenCard": opened,
@@ -160,7 +178,7 @@ def _metrics(seed: int, sid: str, p: dict, span: tuple[date, date], text: str = 
     """A product's (or one of its texts') search metrics, and the RNG for any further columns."""
     rng = keyed_rng(seed, sid, "search", p["nmID"], text, *span)
     share = 0.4 if not text else rng.uniform(0.01, 0.2)
-    return _search(rng, traffic(seed, sid)[p["nmID"]][0] * ((span[1] - span[0]).days + 1) * share), rng
+    return _search(rng, fd.period_funnel(seed, sid, *span)[p["nmID"]], share), rng
 
 
 def _past(current: dict, past: dict | None) -> dict:

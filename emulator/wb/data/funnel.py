@@ -5,7 +5,7 @@ Everything is built from one `Funnel` per (product, day), a pure function of (se
 day): a period is the sum of its days and a group the sum of its products, so the v2 and v3
 answers, the period and the per-day endpoints all agree, and tests use these functions as the
 ground truth. This is the seller's one synthetic truth (issue 15): the CSV reports
-DETAIL_HISTORY_REPORT and GROUPED_HISTORY_REPORT (`csv_history`) sum the same days, so a
+DETAIL_HISTORY_REPORT and GROUPED_HISTORY_REPORT (`csv_rows.funnel_rows`) sum the same days, so a
 (product, day) CSV row equals the v2 and v3 history rows of that product and day. What differs
 is derived, never drawn again: a week or month row is the sum of its days, a group the sum of
 its products, percents are rounded from the summed counts, sums are whole roubles (price x count).
@@ -22,13 +22,12 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
 from emulator.common.seeded import keyed_hash
 from emulator.wb.data import seller
-from emulator.wb.data.csv_rows import FUNNEL_SUMS, bucket, days, pct, select_products
 
 _WEEKDAY = (0.95, 0.9, 0.9, 0.95, 1.0, 1.15, 1.2)  # Monday .. Sunday: people shop at weekends
 
@@ -54,6 +53,14 @@ class Funnel(NamedTuple):
 
 
 ZERO = Funnel(*[0] * len(Funnel._fields))
+
+
+def days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def pct(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
 
 
 def total(funnels: Iterable[Funnel]) -> Funnel:
@@ -292,38 +299,3 @@ def v3_history_row(day: date, f: Funnel) -> dict:
         "cartToOrderConversion": pct(f.orders, f.carts), "addToWishlistCount": f.wishlist,
     }
 
-
-# --- the CSV funnel reports (wb-api.md §8.4), from the same days ------------------------------
-
-
-def csv_history(seed: int, sid: str, params: dict, by_product: bool) -> list[dict]:
-    """DETAIL_HISTORY_REPORT rows (nmID, dt) with any activity, or GROUPED_HISTORY_REPORT rows:
-    every dt of the period, summed over the filtered products. Both sum `day_funnel`, so a
-    (product, day) row equals the v2/v3 history row of that product and day."""
-    start, end = date.fromisoformat(params["startDate"]), date.fromisoformat(params["endDate"])
-    level = params.get("aggregationLevel") or "day"
-    products = select_products(seed, sid, params)
-    members: dict[tuple, list[Funnel]] = {}
-    if products and not by_product:
-        members = {(bucket(d, level, start),): [] for d in days(start, end)}
-    for day in days(start, end) if products else ():
-        funnels = day_funnel(seed, sid, day)
-        for p in products:
-            f = funnels[p["nmID"]]
-            if f != ZERO:
-                key = (p["nmID"], bucket(day, level, start)) if by_product else (bucket(day, level, start),)
-                members.setdefault(key, []).append(f)
-    rows = []
-    for key, found in sorted(members.items()):
-        f = total(found)
-        row = dict(zip(FUNNEL_SUMS, (*f[:8], f.wishlist), strict=True))
-        row.update(
-            dt=key[-1].isoformat(),
-            nmID=key[0] if by_product else None,
-            addToCartConversion=pct(f.carts, f.views),
-            cartToOrderConversion=pct(f.orders, f.carts),
-            buyoutPercent=pct(f.buyouts, f.orders),
-            currency="RUB",
-        )
-        rows.append(row)
-    return rows
