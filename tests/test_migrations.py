@@ -71,7 +71,7 @@ def _writes(engine: Engine) -> Iterator[list[str]]:
 def test_the_migrated_schema_is_the_models_schema(bare_engine: Engine) -> None:
     upgrade(bare_engine)
 
-    assert current(bare_engine) == head() == "0007"
+    assert current(bare_engine) == head() == "0008"
     with bare_engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
@@ -108,14 +108,14 @@ def test_ensure_schema_leaves_a_database_at_head_alone(bare_engine: Engine) -> N
 
 
 def test_ensure_schema_refuses_a_database_behind(bare_engine: Engine) -> None:
-    """A release whose head is 0007 meets a database at 0006."""
-    upgrade(bare_engine, "0006")
+    """A release whose head is 0008 meets a database at 0007."""
+    upgrade(bare_engine, "0007")
 
     with _writes(bare_engine) as writes, pytest.raises(SchemaError) as error:
         ensure_schema(bare_engine)
 
     assert str(error.value) == (
-        "database schema is at revision 0006, this harvester expects 0007: run `harvester db upgrade`"
+        "database schema is at revision 0007, this harvester expects 0008: run `harvester db upgrade`"
     )
     assert writes == []
 

@@ -67,6 +67,9 @@ class HarvestRun(SQLModel, table=True):
     """One fetch of one window for one account: what landed, how it ended, how long it took."""
 
     __tablename__ = "harvest_run"
+    # `advance_watermark` reads one account × endpoint's runs past its watermark: by this index,
+    # not by merging the account and endpoint indexes, whose endpoint side grows with every account.
+    __table_args__ = (Index("ix_harvest_run_account_endpoint_window_end", "account_id", "endpoint", "window_end"),)
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: str = Field(index=True)
