@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -67,6 +68,7 @@ def main() -> None:
     parser.add_argument("--time-scale", type=float, default=600)
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a `timeout` still stops the worker and Flower
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         broker = stack.enter_context(embedded_redis(tmp / "redis"))
