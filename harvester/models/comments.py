@@ -13,7 +13,7 @@ from sqlalchemy import Column, MetaData
 from sqlmodel import SQLModel
 
 from harvester.models.glossary import term_of
-from harvester.models.tables import table_of
+from harvester.models.tables import table_models
 
 _MAX = 1000  # characters: a comment is a summary, the docs hold the rest
 
@@ -48,10 +48,7 @@ def column_comment(column: Column) -> str:
 
 def apply(metadata: MetaData) -> None:
     """Set the comment of every table of a model and of every column that has one."""
-    for mapper in SQLModel._sa_registry.mappers:
-        table = table_of(mapper.class_)
-        if table.metadata is not metadata:
-            continue
-        table.comment = table_comment(mapper.class_) or None
+    for model, table in table_models(metadata):
+        table.comment = table_comment(model) or None
         for column in table.columns:
             column.comment = column_comment(column) or None

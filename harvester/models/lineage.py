@@ -10,9 +10,8 @@ context like any `ctx` column, and are empty on rows loaded before they existed.
 from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, Integer, MetaData
-from sqlmodel import SQLModel
 
-from harvester.models.tables import table_of
+from harvester.models.tables import table_models
 
 COLUMNS = ("unit_id", "loaded_at")
 
@@ -25,8 +24,7 @@ def columns() -> list[Column]:
 def apply(metadata: MetaData, state_module: str) -> None:
     """Add the lineage columns to every table of a model outside `state_module` (the
     harvester's own state)."""
-    for mapper in SQLModel._sa_registry.mappers:
-        table = table_of(mapper.class_)
-        if table.metadata is metadata and mapper.class_.__module__ != state_module and "unit_id" not in table.c:
+    for model, table in table_models(metadata):
+        if model.__module__ != state_module and "unit_id" not in table.c:
             for column in columns():
                 table.append_column(column)
