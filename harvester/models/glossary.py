@@ -65,13 +65,13 @@ RENAMES: dict[str, str] = {
 }
 
 
+# Every column name a term goes by, with each suffix: `term_of` runs for every column at import.
+_BY_COLUMN: dict[str, Term] = {f"{term.column}{suffix}": term for term in TERMS for suffix in SUFFIXES}
+
+
 def term_of(column: str) -> Term | None:
     """The term a column name is, with any suffix."""
-    for term in TERMS:
-        for suffix in SUFFIXES:
-            if column == f"{term.column}{suffix}":
-                return term
-    return None
+    return _BY_COLUMN.get(column)
 
 
 def markdown() -> str:
