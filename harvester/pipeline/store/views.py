@@ -10,8 +10,8 @@ from harvester.models.views import VIEWS
 
 def create_views(conn: Connection) -> None:
     """Each view afresh, with its comment on PostgreSQL."""
+    drop_views(conn)
     for view in VIEWS:
-        conn.execute(text(f"DROP VIEW IF EXISTS {view.name}"))
         conn.execute(text(f"CREATE VIEW {view.name} AS {view.select}"))
         if conn.dialect.name == "postgresql":
             quoted = view.comment.replace("'", "''")  # COMMENT takes a literal, not a parameter
