@@ -17,9 +17,9 @@ import redis
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from harvester.core.settings import Settings
+from harvester.core.settings import Settings, get_settings
 from harvester.ops.embedded import embedded_redis
-from harvester.pipeline.store.db import make_engine, reset_engines
+from harvester.pipeline.store.db import get_engine, make_engine, reset_engines
 from harvester.pipeline.store.views import drop_views
 from harvester.worker.runtime import redis_url
 
@@ -78,3 +78,14 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def settings() -> Settings:
     return Settings(_env_file=None, time_scale=1.0)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def store(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The harvester's own store (`session_scope`, `get_engine`) on the test database, no env file."""
+    monkeypatch.setenv("HARVESTER_DATABASE_URL", database_url)
+    monkeypatch.setenv("HARVESTER_ENV_FILE", "/nonexistent")
+    get_settings.cache_clear()
+    get_engine()
+    yield
+    get_settings.cache_clear()

@@ -13,8 +13,10 @@ from emulator.wb.state.async_tasks import Task, TaskStore
 from harvester.catalog import endpoints, endpoints_for, get_endpoint, limits, ym
 from harvester.catalog.model import Endpoint, LimitGroup, Rate, RemoteStatus
 from harvester.models import JobStatus
+from harvester.models.tables import table_of
 from harvester.ops.cli import app
 from harvester.pipeline.flows.run import KINDS
+from harvester.pipeline.store.ids import window_column
 from harvester.worker.routing import QUEUES, route
 from tests.openapi import ROOT, _path_item, _raw
 
@@ -165,3 +167,15 @@ def test_a_ym_endpoints_scope_grants_what_its_path_file_says(endpoint: Endpoint)
         assert len(granted) == 14  # every ApiKeyScopeType
     else:
         assert ym.KEY_SCOPES[endpoint.scope] == granted
+
+
+def test_a_rotating_endpoint_can_find_where_it_stopped() -> None:
+    """Rotation resumes after the id its own table was written for last, on its newest window."""
+    rotating = [e for e in endpoints().values() if e.ids is not None and e.ids.rotate]
+    assert rotating
+    for endpoint in rotating:
+        assert endpoint.ids is not None
+        table = table_of(endpoint.model)
+        assert {*endpoint.ids.columns, "loaded_at"} <= set(table.c.keys()), endpoint.name
+        assert endpoint.window.history_days == 0, f"{endpoint.name}: a snapshot, whose window is its day"
+        window_column(table)

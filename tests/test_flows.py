@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import fakeredis
@@ -15,7 +14,7 @@ from sqlmodel import Session, select
 
 from harvester.catalog import get_endpoint
 from harvester.core.accounts import Account
-from harvester.core.settings import Settings, get_settings
+from harvester.core.settings import Settings
 from harvester.models import HarvestRun, JobStatus, ReportJob
 from harvester.models.state import utcnow
 from harvester.pipeline.client import decode_json
@@ -26,6 +25,8 @@ from harvester.pipeline.gate import Wait
 from harvester.pipeline.store.db import get_engine, session_scope
 
 WINDOW = (dt.date(2026, 11, 1), dt.date(2026, 11, 2))
+
+pytestmark = pytest.mark.usefixtures("store")
 
 
 def answer(status: int, body: Any = None) -> requests.Response:
@@ -55,16 +56,6 @@ class StubGate:
 
     def download(self, account: Account, request: Any, call: Any, booking: Any = None) -> requests.Response:
         return self.send(account, request, call, stream=True)
-
-
-@pytest.fixture(autouse=True)
-def store(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("HARVESTER_DATABASE_URL", database_url)
-    monkeypatch.setenv("HARVESTER_ENV_FILE", "/nonexistent")
-    get_settings.cache_clear()
-    get_engine()
-    yield
-    get_settings.cache_clear()
 
 
 def _job(endpoint: str, **changes: Any) -> int:

@@ -102,6 +102,10 @@ class Ids:
     item: Mapping[str, Any] | None = None  # template of one element of `{items}`
     latest: str | None = None  # a snapshot column (e.g. "date"): only the newest snapshot's ids
     table: str | None = None  # one of the source's child tables, e.g. fullstats' products; default its main table
+    # A catalogue too big for one day's budget is read in rotation: a window starts after the id
+    # its endpoint read last, wraps around, and ends with its day, so every id is read within
+    # (ids ÷ what a day affords) days instead of the first ones daily and the tail never.
+    rotate: bool = False
 
     def __post_init__(self) -> None:
         if self.per_call < 1 or not self.columns or (self.group and self.group not in self.columns):

@@ -21,9 +21,9 @@ from harvester.models.state import utcnow
 from harvester.models.tables import table_of
 from harvester.pipeline.gate import Gate
 from harvester.pipeline.parse import records_at, tree_rows
-from harvester.pipeline.schedule import chunks
+from harvester.pipeline.schedule import chunks, today
 from harvester.pipeline.store.db import session_scope
-from harvester.pipeline.store.ids import id_rows
+from harvester.pipeline.store.ids import id_rows, last_read
 from harvester.pipeline.store.upsert import upsert
 
 
@@ -35,6 +35,9 @@ class Progress:
     rows: int = 0
     booked: dict[str, Any] | None = None  # a limiter token reserved for the next request (see gate.Wait)
     after: list[Any] | None = None  # the last id row fully harvested; the rest come after it
+    # Of a rotating endpoint (`Ids.rotate`): the id row its window began after (null: the first),
+    # and whether it has wrapped around past the last id to the first.
+    rotation: dict[str, Any] | None = None
 
 
 def request_values(window: tuple[dt.date, dt.date], ids: Ids | None, chunk: list[tuple[Any, ...]]) -> dict[str, Any]:
@@ -63,23 +66,40 @@ def _constant_ids(ids: Ids | None, chunk: list[tuple[Any, ...]]) -> dict[str, An
     return {name: chunk[0][i] for i, name in enumerate(ids.columns) if all(r[i] == chunk[0][i] for r in chunk)}
 
 
-def _chunks(account: Account, endpoint: Endpoint, after: list[Any] | None) -> Iterator[list[tuple[Any, ...]]]:
-    """The id chunks still to harvest, read one at a time past `after`: a task re-queued after
-    every request reads one chunk's rows, not every id of the account again."""
+def _chunks(account: Account, endpoint: Endpoint, window: tuple[dt.date, dt.date],
+            progress: Progress) -> Iterator[list[tuple[Any, ...]]]:
+    """The id chunks still to harvest, read one at a time past `progress.after`: a task re-queued
+    after every request reads one chunk's rows, not every id of the account again.
+
+    A rotating endpoint starts after the id it read last, wraps around once, and stops where it
+    began or when its day is over, whichever comes first."""
     ids = endpoint.ids
     if ids is None:
         yield [()]
         return
     group = ids.columns.index(ids.group) if ids.group else None
     table = source_table(ids)
-    while True:
+    if ids.rotate and progress.rotation is None:
         with session_scope() as session:
-            rows = id_rows(session, table, account, ids, tuple(after) if after is not None else None, ids.per_call)
+            begin = last_read(session, table_of(endpoint.model), account.id, ids.columns)
+        progress.after = list(begin) if begin is not None else None
+        progress.rotation = {"start": progress.after, "wrapped": False}
+    while True:
+        if ids.rotate and today() > window[1]:
+            return
+        after = tuple(progress.after) if progress.after is not None else None
+        with session_scope() as session:
+            rows = id_rows(session, table, account, ids, after, ids.per_call)
+        rotation = progress.rotation
+        if rotation is not None and rotation["start"] is not None:
+            if not rows and not rotation["wrapped"]:  # past the last id: on from the first
+                rotation["wrapped"], progress.after = True, None
+                continue
+            if rotation["wrapped"]:
+                rows = [row for row in rows if list(row) <= rotation["start"]]
         if not rows:
             return
-        chunk = chunks(rows, ids.per_call, group)[0]
-        yield chunk
-        after = list(chunk[-1])
+        yield chunks(rows, ids.per_call, group)[0]
 
 
 def harvest_window(gate: Gate, account: Account, endpoint: Endpoint, window: tuple[dt.date, dt.date],
@@ -91,7 +111,7 @@ def harvest_window(gate: Gate, account: Account, endpoint: Endpoint, window: tup
     assert call is not None, f"{endpoint.name} is a {endpoint.flow_kind} flow, not a sync fetch"
     table = table_of(endpoint.model)
     known = account.context()
-    for chunk in _chunks(account, endpoint, progress.after):
+    for chunk in _chunks(account, endpoint, window, progress):
         context = {**known, "window_start": window[0], "window_end": window[1], "unit_id": unit_id,
                    **_constant_ids(endpoint.ids, chunk)}
         first = Request.from_call(call, **known, **request_values(window, endpoint.ids, chunk))
