@@ -46,7 +46,9 @@ def test_status_json_has_one_object_per_account_and_endpoint(configured: Path) -
     rows = {r["endpoint"]: r for r in map(json.loads, result.output.splitlines())}
     assert set(rows) == {e.name for e in endpoints_for("wb", "current")}
     assert all(set(r) == {"account", "marketplace", "endpoint", "last_success", "complete_until", "lag_hours", "rows",
-                          "last_error", "pending", "failed"} for r in rows.values())
+                          "last_error", "pending", "failed", "ids", "coverage", "never_read", "oldest_read"}
+               for r in rows.values())
+    assert rows["wb.stocks_sizes"]["ids"] == 0 and rows["wb.stocks_products"]["ids"] is None  # read in rotation
     assert rows["wb.stocks_products"]["last_success"].startswith(now.date().isoformat())
     assert rows["wb.stocks_products"]["complete_until"] == now.date().isoformat()
     assert rows["wb.stocks_products"]["lag_hours"] < 0.1 and rows["wb.paid_storage"]["lag_hours"] is None

@@ -8,16 +8,20 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+import fakeredis
 import pytest
 from sqlalchemy import insert
 
 from harvester.catalog import get_endpoint, source_table
 from harvester.core.accounts import Account
 from harvester.models.tables import table_of
+from harvester.ops.metrics import render
+from harvester.ops.status import status_rows
 from harvester.pipeline import harvest
 from harvester.pipeline.gate import Wait
 from harvester.pipeline.harvest import Progress, harvest_window
-from harvester.pipeline.store.db import session_scope
+from harvester.pipeline.schedule import MOSCOW
+from harvester.pipeline.store.db import get_engine, session_scope
 from harvester.pipeline.store.ids import Coverage, coverage
 
 ENDPOINT = get_endpoint("wb.stocks_sizes")
@@ -134,3 +138,25 @@ def test_coverage_counts_the_ids_read_in_the_newest_window_and_the_stalest_last_
     for _ in range(2):
         _window(days, gate)  # 5-8 on day 2; 9, 10, 1, 2 on day 3
     assert measured() == Coverage(ids=PRODUCTS, read=4, never=0, oldest=DAY)  # 3 and 4, read on day 1
+
+
+def test_status_shows_the_rotation_of_the_endpoints_read_in_rotation(days: Day) -> None:
+    gate = Gate(days)
+    for _ in range(2):
+        _window(days, gate)
+    rows = {row["endpoint"]: row for row in status_rows(get_engine(), {ACCOUNT.id: ACCOUNT})}
+    expected = {"ids": PRODUCTS, "coverage": 0.4, "never_read": 2, "oldest_read": DAY.isoformat()}  # 9, 10 never
+    assert rows["wb.stocks_sizes"].items() >= expected.items()
+    assert rows["wb.stocks_products"]["ids"] is None  # read whole in each window
+
+
+def test_metrics_show_the_lowest_coverage_the_stalest_read_and_the_ids_never_read(days: Day) -> None:
+    gate = Gate(days)
+    for _ in range(2):
+        _window(days, gate)
+    text = render(fakeredis.FakeRedis(decode_responses=True), get_engine(), lambda: {ACCOUNT.id: ACCOUNT})
+    assert 'harvester_rotation_coverage_ratio{endpoint="wb.stocks_sizes"} 0.4' in text
+    assert 'harvester_rotation_never_read{endpoint="wb.stocks_sizes"} 2.0' in text
+    age = next(line for line in text.splitlines() if line.startswith("harvester_rotation_oldest_read_age_seconds{"))
+    start = dt.datetime.combine(DAY, dt.time(), MOSCOW)
+    assert float(age.split()[-1]) == pytest.approx((dt.datetime.now(dt.UTC) - start).total_seconds(), abs=60)

@@ -155,7 +155,7 @@ def status(
         typer.echo(json.dumps(row, ensure_ascii=False) if as_json else
                    f"{row['account']:20} {row['endpoint']:30} rows={row['rows']:<9} "
                    f"lag={'never' if lag is None else f'{lag:.1f}h':>8} pending={row['pending']:<4} "
-                   f"failed={row['failed']:<3} {row['last_error'] or ''}")
+                   f"failed={row['failed']:<3} {_rotation(row)}{row['last_error'] or ''}")
     for problem in accounts_file_problems():
         typer.secho(f"accounts file: {problem}", fg="red", err=True)
     for block in blocked:  # what dispatch skips until the account changes or `accounts unblock`
@@ -169,6 +169,15 @@ def status(
             since = "never" if row["lag_hours"] is None else f"{row['lag_hours']:g} h"
             typer.secho(f"  {row['account']} {row['endpoint']}: {since}", fg="red", err=True)
         raise typer.Exit(1)
+
+
+def _rotation(row: dict) -> str:
+    """An endpoint read in rotation: the share of ids its newest window read, and the stalest."""
+    if row["ids"] is None:
+        return ""
+    coverage = "-" if row["coverage"] is None else f"{row['coverage']:.0%}"
+    stalest = f"{row['never_read']} never read" if row["never_read"] else f"oldest read {row['oldest_read']}"
+    return f"coverage={coverage} of {row['ids']} ids, {stalest} "
 
 
 @app.command()
@@ -412,6 +421,7 @@ def metrics(port: int = typer.Option(9108, help="Port for /metrics."),
             address: str | None = typer.Option(None, help="Address to listen on (HARVESTER_LISTEN_ADDRESS, "
                                                          "127.0.0.1 by default).")) -> None:
     """Serve Prometheus metrics (requests, 429s, rows, quota left, queue lengths) until interrupted."""
+    from harvester.core.accounts import get_accounts
     from harvester.core.settings import get_settings
     from harvester.ops.metrics import serve
     from harvester.pipeline.store.db import get_engine
@@ -419,7 +429,7 @@ def metrics(port: int = typer.Option(9108, help="Port for /metrics."),
 
     address = address or get_settings().listen_address
     typer.echo(f"metrics on http://{address}:{port}/metrics")
-    serve(port, get_runtime().redis, get_engine(migrate=False), address)
+    serve(port, get_runtime().redis, get_engine(migrate=False), address, get_accounts)
 
 
 @app.command()

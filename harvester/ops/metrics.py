@@ -7,14 +7,17 @@ freshness).
 
 Freshness is per endpoint, not per account × endpoint: 5,000 accounts × 47 endpoints would be
 235,000 series. `harvester_oldest_success_age_seconds` and `harvester_never_succeeded` per
-endpoint say whether any account is behind; `harvester status` names which.
+endpoint say whether any account is behind; `harvester status` names which. So does the
+rotation of endpoints read in rotation (lowest coverage, stalest read, ids never read), which
+costs a query per account and is therefore read at most every `ROTATION_SECONDS`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import redis
@@ -25,20 +28,29 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from harvester.catalog import endpoints
+from harvester.core.accounts import Account
 from harvester.core.counters import COUNTERS, PREFIX
 from harvester.models import ReportJob, ReportQuota, Watermark, WorkUnit
 from harvester.models.state import utcnow
+from harvester.ops.status import rotation
 from harvester.pipeline.flows.quota import quota_day
+from harvester.pipeline.schedule import MOSCOW
 from harvester.pipeline.store.accounts_state import blocks
 from harvester.worker import wakeups
 from harvester.worker.routing import QUEUES
+
+ROTATION_SECONDS = 600.0
+Accounts = Callable[[], Mapping[str, Account]]  # get_accounts: the accounts file as it is now
 
 
 class HarvesterCollector(Collector):
     """Everything at scrape time, from Redis and (when given) the store."""
 
-    def __init__(self, client: redis.Redis, engine: Engine | None, quota: int = 20) -> None:
-        self._redis, self._engine, self._quota = client, engine, quota
+    def __init__(self, client: redis.Redis, engine: Engine | None, accounts: Accounts | None = None,
+                 quota: int = 20) -> None:
+        self._redis, self._engine, self._accounts, self._quota = client, engine, accounts, quota
+        self._rotation: tuple[float, list[Metric]] | None = None
 
     def collect(self) -> Iterator[Metric]:
         yield from self._counters()
@@ -91,6 +103,11 @@ class HarvesterCollector(Collector):
             quota.add_metric([account], max(0, self._quota - used))
         yield quota
         yield from self._freshness(session)
+        if self._accounts is None:
+            return
+        if self._rotation is None or time.monotonic() - self._rotation[0] > ROTATION_SECONDS:
+            self._rotation = time.monotonic(), list(self._rotated(session, self._accounts().values()))
+        yield from self._rotation[1]
 
     def _freshness(self, session: Session) -> Iterator[Metric]:
         oldest = GaugeMetricFamily("harvester_oldest_success_age_seconds", "Age of the oldest last success among "
@@ -110,15 +127,40 @@ class HarvesterCollector(Collector):
         yield never
 
 
-def registry(client: redis.Redis, engine: Engine | None) -> CollectorRegistry:
+    def _rotated(self, session: Session, accounts: Iterable[Account]) -> Iterator[Metric]:
+        lowest = GaugeMetricFamily("harvester_rotation_coverage_ratio", "Lowest share among the accounts of their "
+                                   "ids that the endpoint's newest window read", labels=["endpoint"])
+        stalest = GaugeMetricFamily("harvester_rotation_oldest_read_age_seconds", "Age of the stalest last read "
+                                    "of an id among the accounts (from the start of its day)", labels=["endpoint"])
+        never = GaugeMetricFamily("harvester_rotation_never_read", "Ids not read yet, over the accounts",
+                                  labels=["endpoint"])
+        now = utcnow()
+        for endpoint in endpoints().values():
+            if endpoint.ids is None or not endpoint.ids.rotate:
+                continue
+            found = [rotation(session, account, endpoint) for account in accounts
+                     if account.marketplace == endpoint.marketplace]
+            shares = [row["coverage"] for row in found if row["coverage"] is not None]
+            days = [dt.date.fromisoformat(row["oldest_read"]) for row in found if row["oldest_read"]]
+            if shares:
+                lowest.add_metric([endpoint.name], min(shares))
+            if days:
+                start = dt.datetime.combine(min(days), dt.time(), MOSCOW)
+                stalest.add_metric([endpoint.name], (now - start).total_seconds())
+            never.add_metric([endpoint.name], sum(row["never_read"] or 0 for row in found))
+        yield from (lowest, stalest, never)
+
+
+def registry(client: redis.Redis, engine: Engine | None, accounts: Accounts | None = None) -> CollectorRegistry:
+    """The exporter's metrics; the rotation's only with `accounts` (read at each refresh)."""
     found = CollectorRegistry(auto_describe=False)
-    found.register(HarvesterCollector(client, engine))
+    found.register(HarvesterCollector(client, engine, accounts))
     return found
 
 
-def render(client: redis.Redis, engine: Engine | None) -> str:
+def render(client: redis.Redis, engine: Engine | None, accounts: Accounts | None = None) -> str:
     """Every metric in Prometheus text format."""
-    return generate_latest(registry(client, engine)).decode()
+    return generate_latest(registry(client, engine, accounts)).decode()
 
 
 class _Quiet(WSGIRequestHandler):
@@ -126,6 +168,8 @@ class _Quiet(WSGIRequestHandler):
         """Scrapes every 15 s would fill the log."""
 
 
-def serve(port: int, client: redis.Redis, engine: Engine | None, address: str = "127.0.0.1") -> None:
+def serve(port: int, client: redis.Redis, engine: Engine | None, address: str = "127.0.0.1",
+          accounts: Accounts | None = None) -> None:
     """Serve /metrics until interrupted."""
-    make_server(address, port, make_wsgi_app(registry(client, engine)), handler_class=_Quiet).serve_forever()
+    app = make_wsgi_app(registry(client, engine, accounts))
+    make_server(address, port, app, handler_class=_Quiet).serve_forever()

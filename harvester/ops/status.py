@@ -8,15 +8,18 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from harvester.catalog import endpoints_for
+from harvester.catalog import endpoints_for, source_table
+from harvester.catalog.model import Endpoint
 from harvester.core.accounts import Account
 from harvester.models import HarvestRun, Watermark, WorkState, WorkUnit
 from harvester.models.tables import table_of
+from harvester.pipeline.store.ids import coverage
 
 
 def status_rows(engine: Engine, accounts: dict[str, Account]) -> list[dict[str, Any]]:
-    """One object per account × endpoint: last_success, rows stored, last_error since then, and
-    its windows in the ledger still to do (queued, parked or running) and failed for good."""
+    """One object per account × endpoint: last_success, rows stored, last_error since then, its
+    windows in the ledger still to do (queued, parked or running) and failed for good, and for an
+    endpoint read in rotation, how far it has read the account's ids (`rotation`)."""
     out = []
     with Session(engine) as session:
         windows: dict[tuple[str, str], dict[str, int]] = {}
@@ -53,5 +56,17 @@ def status_rows(engine: Engine, accounts: dict[str, Account]) -> list[dict[str, 
                     "rows": rows,
                     "last_error": last_error,
                     **windows.get((account.id, endpoint.name), {"pending": 0, "failed": 0}),
+                    **rotation(session, account, endpoint),
                 })
     return out
+
+
+def rotation(session: Session, account: Account, endpoint: Endpoint) -> dict[str, Any]:
+    """Of an endpoint read in rotation: its ids now, the share read in its newest window, how many
+    were never read, and the day of the stalest last read (the oldest product not read since).
+    Null for the rest, which read all their ids in each window."""
+    if endpoint.ids is None or not endpoint.ids.rotate:
+        return dict.fromkeys(("ids", "coverage", "never_read", "oldest_read"))
+    found = coverage(session, source_table(endpoint.ids), table_of(endpoint.model), account, endpoint.ids)
+    return {"ids": found.ids, "coverage": round(found.read / found.ids, 4) if found.ids else None,
+            "never_read": found.never, "oldest_read": found.oldest.isoformat() if found.oldest else None}
