@@ -100,7 +100,7 @@ def test_metrics_and_flower_listen_on_loopback_unless_widened(
         monkeypatch.setenv("HARVESTER_LISTEN_ADDRESS", env)
     get_settings.cache_clear()
     bound: list[str] = []
-    monkeypatch.setattr(harvester.ops.metrics, "serve", lambda port, client, engine, at: bound.append(at))
+    monkeypatch.setattr(harvester.ops.metrics, "serve", lambda port, client, engine, at, accounts: bound.append(at))
     monkeypatch.setattr(harvester.worker.runtime, "get_runtime", lambda: type("R", (), {"redis": None})())
     monkeypatch.setattr(harvester.pipeline.store.db, "get_engine", lambda **_: None)
     monkeypatch.setattr(harvester.ops.flower, "run_flower", lambda port, at: bound.append(at) or 0)
