@@ -73,14 +73,15 @@ def test_catalog_json_prints_one_object_per_endpoint() -> None:
     assert rows["wb.paid_storage"] == {
         "name": "wb.paid_storage", "marketplace": "wb", "generation": "any", "method": "GET",
         "path": "/api/v1/paid_storage", "flow": "wb_task", "cadence": "daily", "max_days": 8, "history_days": 365,
-        "lookback_days": 1, "limit": "wb.paid_storage.create", "depends_on": None, "requires": None,
-        "tables": ["wb_paid_storage"]}
+        "lookback_days": 1, "limit": "wb.paid_storage.create", "depends_on": None, "rotate": False, "priority": 10,
+        "requires": None, "tables": ["wb_paid_storage"]}
     assert rows["ym.stats_skus"]["tables"] == ["ym_stats_skus", "ym_stats_sku_warehouses", "ym_stats_sku_stocks",
                                                "ym_stats_sku_tariffs", "ym_stats_sku_pictures"]
     assert rows["wb.adv.fullstats"]["depends_on"] == "wb.adv.campaigns"
     assert rows["wb.search_report"]["requires"] == "jam"
     assert rows["wb.stocks_products"]["flow"] == "sync"
     assert rows["wb.stocks_products"]["path"] == "/api/v2/stocks-report/products/products"
+    assert rows["wb.stocks_sizes"]["rotate"] is True and rows["wb.stocks_sizes"]["priority"] == 50
 
 
 @pytest.mark.parametrize(

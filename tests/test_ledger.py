@@ -186,8 +186,8 @@ def test_a_lined_wakeup_waits_its_turn_and_leaves_once_with_its_booked_token(red
     limiter = Limiter(redis_client, Settings(_env_file=None, time_scale=1, reserve_horizon=30))  # type: ignore[call-arg]
     line = limiter.line("wb", "a1", get_endpoint("wb.stocks_products").first_call.limit, "personal")
     units = [_unit(i) for i in range(1, 6)]
-    wakeups.line(redis_client, [(u, line) for u in units])
-    wakeups.line(redis_client, [(units[0], line)])  # lined again: keeps its place
+    wakeups.line(redis_client, [(u, line, 10) for u in units])
+    wakeups.line(redis_client, [(units[0], line, 10)])  # lined again: keeps its place
     assert wakeups.waiting(redis_client, units, 5) == [True] * 5
     app = Publisher()
     assert wakeups.release(app, redis_client) is None and app.sent == []  # type: ignore[arg-type]
@@ -199,3 +199,18 @@ def test_a_lined_wakeup_waits_its_turn_and_leaves_once_with_its_booked_token(red
     group = get_endpoint("wb.stocks_products").first_call.limit
     assert limiter.acquire("wb", "a1", group, "personal", ticket=booking["ticket"], due=booking["due"]).go
     assert wakeups.waiting(redis_client, units[3:], 5) == [True, True]  # one parked with its token, one in line
+
+
+def test_a_line_serves_lower_ranks_first_and_first_come_first_within_a_rank(redis_client: redis.Redis) -> None:
+    limiter = Limiter(redis_client, Settings(_env_file=None, time_scale=1, reserve_horizon=0))  # type: ignore[call-arg]
+    line = limiter.line("wb", "a1", get_endpoint("wb.stocks_products").first_call.limit, "personal")
+    ranks = {1: 150, 2: 50, 3: 10, 4: 50, 5: 899}  # a catch-up tail, two tails, a snapshot, the last there can be
+    for unit, rank in ranks.items():  # one at a time, so a unit lined later has a later time
+        wakeups.line(redis_client, [(_unit(unit), line, rank)])
+    assert [int(u) for u in redis_client.zrange(line.key, 0, -1)] == [3, 2, 4, 1, 5]
+    assert wakeups.admit(redis_client, limiter) == 3  # the burst, to the first three in line
+    app = Publisher()
+    wakeups.release(app, redis_client)  # type: ignore[arg-type]
+    assert sorted(kwargs["unit"] for _, _, kwargs in app.sent) == [2, 3, 4]
+    assert [int(u) for u in redis_client.zrange(line.key, 0, -1)] == [1, 5]  # still waiting their turn
+

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harvester.catalog import get_endpoint
+from harvester.catalog import check_overrides, get_endpoint, tuned
 from harvester.catalog.model import Window
 from harvester.core.accounts import Account
-from harvester.core.settings import SettingsError
-from harvester.pipeline.schedule import backfill_windows, due_windows
+from harvester.core.settings import Settings, SettingsError
+from harvester.pipeline.schedule import backfill_windows, due_windows, rank
 
 ON = dt.date(2024, 3, 31)
 
@@ -120,3 +120,26 @@ def test_a_legal_backfill_is_split_into_the_endpoints_windows() -> None:
     assert windows == [(dt.date(2026, 11, 1), dt.date(2026, 11, 8)), (dt.date(2026, 11, 9), dt.date(2026, 11, 10))]
     assert backfill_windows(WB_SHOP, get_endpoint("wb.stocks_products"), ASKED_ON, ASKED_ON, ASKED_ON) == [
         (ASKED_ON, ASKED_ON)]
+
+
+TODAY = dt.date(2026, 12, 5)
+
+@pytest.mark.parametrize(("endpoint", "window_end", "expected"), [
+    ("wb.stocks_products", TODAY, 10),  # a snapshot: one request a window
+    ("wb.stocks_sizes", TODAY, 50),  # one request a product
+    ("wb.funnel.products", TODAY - dt.timedelta(days=1), 10),  # a paged list; yesterday is its newest day
+    ("wb.funnel.products", TODAY - dt.timedelta(days=5), 110),  # lookback or backfill: after every fresh one
+])
+def test_a_windows_rank_puts_fresh_before_catch_up_and_cheap_snapshots_before_tails(
+        endpoint: str, window_end: dt.date, expected: int) -> None:
+    assert rank(get_endpoint(endpoint), window_end, TODAY) == expected
+
+
+def test_a_deployment_overrides_an_endpoints_priority_within_bounds() -> None:
+    settings = Settings(_env_file=None, priorities={"wb.stocks_sizes": 90})  # type: ignore[call-arg]
+    check_overrides(settings)
+    assert rank(tuned(get_endpoint("wb.stocks_sizes"), settings), TODAY, TODAY) == 90
+    with pytest.raises(SettingsError, match=re.escape("wb.stocks_sizes = 100 is not within 0-99")):
+        check_overrides(Settings(_env_file=None, priorities={"wb.stocks_sizes": 100}))  # type: ignore[call-arg]
+    with pytest.raises(SettingsError, match=re.escape("unknown endpoint 'wb.nope'")):
+        check_overrides(Settings(_env_file=None, priorities={"wb.nope": 1}))  # type: ignore[call-arg]

@@ -1,7 +1,7 @@
 """The catalog: every harvestable endpoint, found by walking this package's modules.
 
-There is no list to keep in step: an `Endpoint` defined at module level in `wb.py` or
-`ym.py` is in the catalog.
+There is no list to keep in step: an `Endpoint` defined at module level in any module of
+this package (`wb.py`, `wb_funnel.py`, `ym.py`, ...) is in the catalog.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from sqlalchemy import Table
 
-from harvester.catalog.model import CADENCE_NAMES, Endpoint, Ids
+from harvester.catalog.model import CADENCE_NAMES, PRIORITIES, Endpoint, Ids
 from harvester.core.settings import Settings, SettingsError
 from harvester.models.tables import table_of
 
@@ -55,21 +55,26 @@ def endpoints_for(marketplace: str, generation: str, settings: Settings | None =
 
 
 def check_overrides(settings: Settings) -> None:
-    """Refuse cadence or lookback overrides that name no endpoint or no cadence."""
+    """Refuse cadence, lookback or priority overrides that name no endpoint, cadence or priority."""
     known = endpoints()
-    for name in [*settings.cadences, *settings.lookback_days]:
+    for name in [*settings.cadences, *settings.lookback_days, *settings.priorities]:
         if name not in known:
-            raise SettingsError(f"HARVESTER_CADENCES / HARVESTER_LOOKBACK_DAYS name an unknown endpoint {name!r}; "
-                                f"`harvester catalog` lists them")
+            raise SettingsError(f"HARVESTER_CADENCES / HARVESTER_LOOKBACK_DAYS / HARVESTER_PRIORITIES name an "
+                                f"unknown endpoint {name!r}; `harvester catalog` lists them")
     for name, cadence in settings.cadences.items():
         if cadence not in CADENCE_NAMES:
             raise SettingsError(f"HARVESTER_CADENCES: {name} = {cadence!r} is not one of {', '.join(CADENCE_NAMES)}")
+    for name, priority in settings.priorities.items():
+        if not 0 <= priority < PRIORITIES:
+            raise SettingsError(f"HARVESTER_PRIORITIES: {name} = {priority} is not within 0-{PRIORITIES - 1}")
 
 
 def tuned(endpoint: Endpoint, settings: Settings) -> Endpoint:
-    """The endpoint with this deployment's cadence and lookback overrides."""
+    """The endpoint with this deployment's cadence, lookback and priority overrides."""
     cadence = settings.cadences.get(endpoint.name, endpoint.cadence)
     lookback = settings.lookback_days.get(endpoint.name, endpoint.window.lookback_days)
-    if (cadence, lookback) == (endpoint.cadence, endpoint.window.lookback_days):
+    priority = settings.priorities.get(endpoint.name, endpoint.priority)
+    if (cadence, lookback, priority) == (endpoint.cadence, endpoint.window.lookback_days, endpoint.priority):
         return endpoint
-    return replace(endpoint, cadence=cadence, window=replace(endpoint.window, lookback_days=lookback))
+    return replace(endpoint, cadence=cadence, window=replace(endpoint.window, lookback_days=lookback),
+                   priority=priority)

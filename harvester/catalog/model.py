@@ -142,6 +142,9 @@ class Window:
             raise ValueError(f"bad window rule {self}: max_days must be >= 1 and the others >= 0")
 
 
+# Priorities run from 0 (first) to PRIORITIES - 1.
+PRIORITIES = 100
+
 # Today's state only (stocks, campaign lists, YM offers): the API serves no past dates.
 SNAPSHOT = Window(max_days=1, history_days=0)
 
@@ -225,10 +228,15 @@ class Endpoint:
     ids: Ids | None = None  # a dependent fetch: one request per id chunk (and page)
     children: tuple[Child, ...] = ()  # nested lists of each record, normalized into child tables
     requires: str = ""  # a subscription the seller must have ("jam"); a 403 pauses the endpoint
+    # Its place in its bucket's line when demand exceeds the budget, lower first (0-99); None:
+    # by its shape, a cheap snapshot before a per-id tail (see `schedule.priority`).
+    priority: int | None = None
 
     def __post_init__(self) -> None:
         if (self.fetch is None) == (self.flow is None):
             raise ValueError(f"{self.name}: set exactly one of fetch or flow")
+        if self.priority is not None and not 0 <= self.priority < PRIORITIES:
+            raise ValueError(f"{self.name}: priority {self.priority} is not within 0-{PRIORITIES - 1}")
         if self.cadence not in CADENCE_NAMES:
             raise ValueError(f"{self.name}: cadence {self.cadence!r} is not one of {', '.join(CADENCE_NAMES)}")
 

@@ -66,6 +66,12 @@ class Settings(BaseSettings):
         description='Per-endpoint lookback overrides as JSON, e.g. {"wb.adv.fullstats": 7}: recent '
         "days re-read every cycle because the marketplace still revises them.",
     )
+    priorities: dict[str, int] = Field(
+        default_factory=dict,
+        description='Per-endpoint priority overrides as JSON, e.g. {"wb.stocks_sizes": 90}: an endpoint\'s '
+        "place in its WB bucket's line when demand exceeds the budget, 0 first, 99 last (`harvester catalog` "
+        "lists the defaults).",
+    )
     request_timeout: float = Field(60.0, gt=0, description="Read timeout of one API call, seconds.")
     connect_timeout: float = Field(5.0, gt=0, description="Connect timeout of one API call, seconds.")
     max_retries: int = Field(

@@ -90,9 +90,10 @@ def emulator_token(
 
 @app.command()
 def catalog(as_json: bool = typer.Option(False, "--json", help="One JSON object per endpoint.")) -> None:
-    """List the endpoints the harvester knows, with this deployment's cadences and lookbacks."""
+    """List the endpoints the harvester knows, with this deployment's cadences, lookbacks and priorities."""
     from harvester.catalog import endpoints, tuned
     from harvester.core.settings import get_settings
+    from harvester.pipeline.schedule import priority
 
     settings = get_settings()
     for e in (tuned(e, settings) for e in endpoints().values()):
@@ -101,11 +102,12 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="One JSON object 
                "path": e.first_call.path, "flow": e.flow_kind, "cadence": e.cadence,
                "max_days": e.window.max_days, "history_days": e.window.history_days,
                "lookback_days": e.window.lookback_days, "limit": e.first_call.limit.name,
-               "depends_on": e.ids.source if e.ids else None, "requires": e.requires or None,
-               "tables": tables}
+               "depends_on": e.ids.source if e.ids else None, "rotate": bool(e.ids and e.ids.rotate),
+               "priority": priority(e), "requires": e.requires or None, "tables": tables}
         typer.echo(json.dumps(row) if as_json else (
             f"{e.name:40} {e.generation:7} {e.cadence:6} lookback {e.window.lookback_days:<2} "
-            f"{e.flow_kind:13} {e.first_call.method:4} {e.first_call.path} -> {', '.join(tables)}"))
+            f"priority {priority(e):<2} {e.flow_kind:13} {e.first_call.method:4} {e.first_call.path} "
+            f"-> {', '.join(tables)}"))
 
 
 @app.command()

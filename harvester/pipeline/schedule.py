@@ -13,7 +13,7 @@ from typing import Any
 from celery.schedules import crontab, schedule
 
 from harvester.catalog import endpoints_for
-from harvester.catalog.model import Endpoint, Window
+from harvester.catalog.model import PRIORITIES, Endpoint, Window
 from harvester.core.accounts import Account
 from harvester.core.settings import Settings, SettingsError
 
@@ -37,6 +37,26 @@ CADENCE_SECONDS: dict[str, float] = {"15min": 900, "30min": 1800, "hourly": 3600
 
 def today() -> dt.date:
     return dt.datetime.now(MOSCOW).date()
+
+
+# When a bucket's demand exceeds its budget, its line serves fresh windows (the newest day)
+# before the rest (lookback, backfill, catch-up), and within each, endpoints by priority.
+CATCH_UP = PRIORITIES
+CHEAP, TAIL = 10, 50  # default priorities: a snapshot of one request a window; a per-id fetch
+
+
+def priority(endpoint: Endpoint) -> int:
+    """The catalog's (or the deployment's) priority of the endpoint, else by its shape: a cheap
+    snapshot (no ids, one request a window) before a long per-id tail."""
+    if endpoint.priority is not None:
+        return endpoint.priority
+    return TAIL if endpoint.ids is not None else CHEAP
+
+
+def rank(endpoint: Endpoint, window_end: dt.date, on: dt.date) -> int:
+    """A window's place in its bucket's line, lower first: fresh before catch-up, then by priority."""
+    fresh = window_end >= on - dt.timedelta(days=endpoint.window.lag_days)
+    return priority(endpoint) + (0 if fresh else CATCH_UP)
 
 
 def due_windows(window: Window, complete_until: dt.date | None, on: dt.date,

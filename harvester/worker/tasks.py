@@ -32,7 +32,7 @@ import structlog
 from celery import Task
 from sqlmodel import Session, col, select
 
-from harvester.catalog import check_overrides, endpoints, endpoints_for, get_endpoint
+from harvester.catalog import check_overrides, endpoints, endpoints_for, get_endpoint, tuned
 from harvester.catalog.model import Endpoint
 from harvester.core.accounts import Account, TokenError, get_account, get_accounts
 from harvester.core.counters import count
@@ -45,7 +45,7 @@ from harvester.pipeline.flows.steps import StepContext, finish
 from harvester.pipeline.gate import Gate
 from harvester.pipeline.harvest import Progress, harvest_window
 from harvester.pipeline.limiter import Line
-from harvester.pipeline.schedule import CADENCE_SECONDS, backfill_windows, due_windows, today
+from harvester.pipeline.schedule import CADENCE_SECONDS, backfill_windows, due_windows, rank, today
 from harvester.pipeline.store import ledger
 from harvester.pipeline.store.accounts_state import blocked_features, token_blocked
 from harvester.pipeline.store.db import session_scope
@@ -99,8 +99,13 @@ def _send(rt: Runtime, units: list[WorkUnit], written: bool = False) -> int:
             marked = set(ledger.mark_queued(session, [u.id for u in units]))  # type: ignore[misc]
         units = [u for u in units if u.id in marked]
     lines = _lines(rt, units)
-    wakeups.line(rt.redis, [(u, lines[u.id]) for u in units if u.id in lines])
+    wakeups.line(rt.redis, [(u, lines[u.id], _rank(rt, u)) for u in units if u.id in lines])
     return len(lines) + len(wakeups.send(app, rt.redis, [u for u in units if u.id not in lines]))
+
+
+def _rank(rt: Runtime, unit: WorkUnit) -> int:
+    """The unit's place in its bucket's line: fresh windows first, then by the endpoint's priority."""
+    return rank(tuned(endpoints()[unit.endpoint], rt.settings), unit.window_end, today())
 
 
 def _lines(rt: Runtime, units: list[WorkUnit]) -> dict[int, Line]:
@@ -268,7 +273,7 @@ def _park(task: Task, rt: Runtime, unit: WorkUnit, outcome: Outcome, **changes: 
         log.warning("park_failed", error=str(exc)[:200], countdown=seconds)
         raise task.retry(countdown=seconds) from None
     if kept and outcome.line is not None:
-        wakeups.line(rt.redis, [(unit, outcome.line)])
+        wakeups.line(rt.redis, [(unit, outcome.line, _rank(rt, unit))])
     elif kept:
         wakeups.park(rt.redis, unit, seconds)
     else:

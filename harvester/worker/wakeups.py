@@ -69,12 +69,14 @@ return 1
 """
 
 # KEYS: wake-ups hash, the line, lined hash, index of lines, line rates. ARGV: unit, message,
-# line name, its rate (JSON). A unit keeps its place if it is in the line already.
+# line name, its rate (JSON), the unit's rank. A unit keeps its place if it is in the line
+# already. The place is rank × RANK_MS + now: by rank, then first come first served (an exact
+# integer below 2^53 for ranks below 900, written out whole so no digit is rounded away).
 _LINE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[2], 'NX', now, ARGV[1])
+redis.call('ZADD', KEYS[2], 'NX', string.format('%.0f', tonumber(ARGV[5]) * 1e13 + now), ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[5], ARGV[3], ARGV[4])
 redis.call('ZADD', KEYS[4], 'NX', now, ARGV[3])
@@ -179,13 +181,14 @@ def park(client: redis.Redis, unit: WorkUnit, seconds: float) -> None:
     client.eval(_PARK, 2, PARKED, WAKEUPS, str(unit.id), json.dumps(message(unit)), max(0, int(seconds * 1000)))
 
 
-def line(client: redis.Redis, waiting: Iterable[tuple[WorkUnit, Line]]) -> None:
-    """Put each unit's wake-up in its bucket's line, to be admitted when a token is in sight."""
+def line(client: redis.Redis, waiting: Iterable[tuple[WorkUnit, Line, int]]) -> None:
+    """Put each unit's wake-up in its bucket's line at its rank (`schedule.rank`: lower goes
+    first, and first come first served within a rank), to be admitted when a token is in sight."""
     pipe, script = client.pipeline(transaction=False), client.register_script(_LINE)  # EVALSHA: the script once
-    for unit, at in waiting:
+    for unit, at, rank in waiting:
         rate = json.dumps({"name": at.name, "group": at.group, "burst": at.burst, "interval_ms": at.interval_ms})
         script(keys=[WAKEUPS, at.key, LINED, LINES, LINE_RATES],
-               args=[str(unit.id), json.dumps(message(unit)), at.name, rate], client=pipe)
+               args=[str(unit.id), json.dumps(message(unit)), at.name, rate, rank], client=pipe)
     pipe.execute()
 
 
