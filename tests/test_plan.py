@@ -23,6 +23,7 @@ from harvester.ops.plan import (
     duration,
     fair_shares,
     plan,
+    priority_shares,
     selected,
     sizer,
     stored_size,
@@ -160,6 +161,12 @@ def test_stored_ids_give_the_chunks_each_window_asks_for(engine: Engine) -> None
 
 def test_fair_shares_give_the_small_all_and_split_the_rest() -> None:
     assert fair_shares(4320, {"a": 100, "b": 5000, "c": 5000}) == {"a": 100, "b": 2110, "c": 2110}
+
+
+def test_priority_shares_serve_lower_priorities_first_and_split_within_one_fairly() -> None:
+    """As the lines do: a priority-90 snapshot waits behind two priority-50 tails, whatever it asks."""
+    demands = {"snapshot": (90, 100), "tail": (50, 3000), "other tail": (50, 1500), "cheap": (10, 320)}
+    assert priority_shares(4320, demands) == {"cheap": 320, "other tail": 1500, "tail": 2500, "snapshot": 0}
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(900, "15 min"), (86400, "24 h"), (5400, "90 min"),

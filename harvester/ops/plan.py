@@ -23,7 +23,7 @@ from harvester.catalog.model import Call, CsvReportFlow, Endpoint, FileReportFlo
 from harvester.catalog.paging import SinglePage
 from harvester.core.accounts import Account, TokenError
 from harvester.models.tables import table_of
-from harvester.pipeline.schedule import CADENCE_SECONDS, chunks
+from harvester.pipeline.schedule import CADENCE_SECONDS, chunks, priority
 from harvester.pipeline.store.ids import id_rows
 
 DAY = 86400.0
@@ -67,6 +67,7 @@ class Line:
     period: float  # the cadence's seconds
     per: str  # what one unit of freshness refreshes: "window", "product", "id"
     unknown: str = ""
+    priority: int = 0  # its place in the bucket's line (`schedule.priority`), lower served first
     coverage: float | None = None
     freshness: str = ""
 
@@ -144,19 +145,30 @@ def demand_lines(account: Account, endpoint: Endpoint, size: Size, tier: str) ->
         units[s.group] = units.get(s.group, 0.0) + s.calls * (size.items if s.per_item else size.requests)
         first.setdefault(s.group, s)
     return [(Line(account.id, endpoint.name, group, None if size.unknown else windows * n,
-                  CADENCE_SECONDS[endpoint.cadence], per, size.unknown), first[group])
+                  CADENCE_SECONDS[endpoint.cadence], per, size.unknown, priority(endpoint)), first[group])
             for group, n in units.items()]
 
 
 def fair_shares(budget: float, demands: Mapping[K, float]) -> dict[K, float]:
     """Split a budget max-min fair: whoever asks less than an equal share of what is left gets
-    all it asks, the rest share the remainder, so cheap snapshots are never starved by a long
-    per-product tail on the same bucket."""
+    all it asks, the rest share the remainder."""
     shares, left = {}, budget
     ordered = sorted(demands.items(), key=lambda kv: kv[1])
     for i, (key, asked) in enumerate(ordered):
         shares[key] = min(asked, left / (len(ordered) - i))
         left -= shares[key]
+    return shares
+
+
+def priority_shares(budget: float, demands: Mapping[K, tuple[int, float]]) -> dict[K, float]:
+    """Split a budget as the buckets' lines do: by priority, lower first, each priority sharing
+    what is left max-min fair among its own (demands are (priority, units a day))."""
+    shares: dict[K, float] = {}
+    left = budget
+    for level in sorted({level for level, _ in demands.values()}):
+        got = fair_shares(left, {key: asked for key, (at, asked) in demands.items() if at == level})
+        shares.update(got)
+        left -= sum(got.values())
     return shares
 
 
@@ -191,7 +203,8 @@ def plan(accounts: Iterable[Account], size_of: Callable[[Account, Endpoint], Siz
                 group = groups.setdefault((owner, s.group), GroupPlan(owner, s.group, s.budget, s.per_entity))
                 group.lines.append(line)
     for group in groups.values():
-        shares = fair_shares(group.budget, {id(line): line.demand for line in group.lines if line.demand is not None})
+        shares = priority_shares(group.budget, {id(line): (line.priority, line.demand) for line in group.lines
+                                                if line.demand is not None})
         for line in group.lines:
             if line.demand is not None:
                 line.coverage = shares[id(line)] / line.demand if line.demand else 1.0
