@@ -127,7 +127,9 @@ class Publisher:
     def producer_or_acquire(self) -> Iterator[SimpleNamespace]:
         yield SimpleNamespace(batch=nullcontext)
 
-    def send_task(self, name: str, args: list[Any], kwargs: dict[str, Any], producer: Any = None) -> None:
+    def send_task(self, name: str, args: list[Any], kwargs: dict[str, Any], producer: Any = None,
+                  argsrepr: str = "", kwargsrepr: str = "") -> None:
+        assert (argsrepr, kwargsrepr) == (repr(args), repr(kwargs))  # what Flower shows
         self.sent.append((name, args, kwargs))
 
 
@@ -214,3 +216,17 @@ def test_a_line_serves_lower_ranks_first_and_first_come_first_within_a_rank(redi
     assert sorted(kwargs["unit"] for _, _, kwargs in app.sent) == [2, 3, 4]
     assert [int(u) for u in redis_client.zrange(line.key, 0, -1)] == [1, 5]  # still waiting their turn
 
+
+
+def test_units_lined_together_are_lined_in_batches_per_line(redis_client: redis.Redis,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wakeups, "LINE_BATCH", 2)
+    limiter = Limiter(redis_client, Settings(_env_file=None, time_scale=1))  # type: ignore[call-arg]
+    stocks = limiter.line("wb", "a1", get_endpoint("wb.stocks_products").first_call.limit, "personal")
+    funnel = limiter.line("wb", "a1", get_endpoint("wb.funnel.products").first_call.limit, "personal")
+    wakeups.line(redis_client, [(_unit(1), stocks, 50), (_unit(2), funnel, 10), (_unit(3), stocks, 10),
+                                (_unit(4), stocks, 150), (_unit(5), stocks, 10)])
+    assert [int(u) for u in redis_client.zrange(stocks.key, 0, -1)] == [3, 5, 1, 4]
+    assert [int(u) for u in redis_client.zrange(funnel.key, 0, -1)] == [2]
+    assert redis_client.hget(wakeups.LINED, "4") == stocks.name and redis_client.hget(wakeups.LINED, "2") == funnel.name
+    assert wakeups.waiting(redis_client, [_unit(i) for i in range(1, 6)], 5) == [True] * 5

@@ -166,11 +166,12 @@ def _due(session: Session, pairs: list[tuple[Account, Endpoint]], refresh: bool,
     windows_after = cache(lambda rule, until: due_windows(rule, until, on, initial_days))  # accounts share dates
     due: list[tuple[ledger.Key, dt.datetime | None]] = []
     anchors: list[tuple[str, str, dt.date]] = []
+    waiting: Counter[str] = Counter()  # dependents by endpoint whose source has not succeeded yet
     for account, endpoint in pairs:
         try:
             source = endpoint.ids.source if endpoint.ids is not None else None
             if source is not None and (marks.get((account.id, source)) or (None, None))[1] is None:
-                log.info("dispatch_waits_for_source", account=account.id, endpoint=endpoint.name, source=source)
+                waiting[f"{endpoint.name}<-{source}"] += 1
                 continue
             mark = marks.get((account.id, endpoint.name))
             windows = windows_after(endpoint.window, mark[0] if mark else None)
@@ -181,6 +182,8 @@ def _due(session: Session, pairs: list[tuple[Account, Endpoint]], refresh: bool,
             due += [((account.id, endpoint.name, *window), again) for window in windows]
         except Exception:  # one broken pair must not starve the others
             log.exception("dispatch_failed", account=account.id, endpoint=endpoint.name)
+    if waiting:  # one line a cycle, not one per account: at agency scale that was most of the log
+        log.info("dispatch_waits_for_source", accounts_by_endpoint=dict(waiting))
     anchor_watermarks(session, anchors)
     return due
 

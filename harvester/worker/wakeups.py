@@ -46,6 +46,7 @@ PARKED = "hv:parked"
 WAKEUPS = "hv:wakeups"
 BOOKINGS = "hv:bookings"
 LINED = "hv:lined"
+LINE_BATCH = 500  # units a script call lines at most, so Redis is never held long
 LINES = "hv:lines"
 LINE_RATES = "hv:lines:rate"
 QUEUED = "hv:queued"
@@ -68,18 +69,20 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
 return 1
 """
 
-# KEYS: wake-ups hash, the line, lined hash, index of lines, line rates. ARGV: unit, message,
-# line name, its rate (JSON), the unit's rank. A unit keeps its place if it is in the line
-# already. The place is rank × RANK_MS + now: by rank, then first come first served (an exact
-# integer below 2^53 for ranks below 900, written out whole so no digit is rounded away).
+# KEYS: wake-ups hash, the line, lined hash, index of lines, line rates. ARGV: line name, its
+# rate (JSON), then unit, message and rank of each unit. A unit keeps its place if it is in the
+# line already. The place is rank × 10^13 + now (ms): by rank, then first come first served (an
+# exact integer below 2^53 for ranks below 900, written out whole so no digit is rounded away).
 _LINE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[2], 'NX', string.format('%.0f', tonumber(ARGV[5]) * 1e13 + now), ARGV[1])
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
-redis.call('HSET', KEYS[5], ARGV[3], ARGV[4])
-redis.call('ZADD', KEYS[4], 'NX', now, ARGV[3])
+for i = 3, #ARGV, 3 do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  redis.call('ZADD', KEYS[2], 'NX', string.format('%.0f', tonumber(ARGV[i + 2]) * 1e13 + now), ARGV[i])
+  redis.call('HSET', KEYS[3], ARGV[i], ARGV[1])
+end
+redis.call('HSET', KEYS[5], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[4], 'NX', now, ARGV[1])
 return 1
 """
 
@@ -146,7 +149,10 @@ def _publish(app: Celery, client: redis.Redis, wakeups: Iterable[dict[str, Any]]
     sent = []
     with app.producer_or_acquire() as producer, producer.batch():
         for wakeup in wakeups:
-            app.send_task(wakeup["task"], args=wakeup["args"], kwargs=wakeup["kwargs"], producer=producer)
+            args, kwargs = wakeup["args"], wakeup["kwargs"]
+            # Flower's args and kwargs, written here: Celery's own safe repr costs a quarter of a send.
+            app.send_task(wakeup["task"], args=args, kwargs=kwargs, producer=producer,
+                          argsrepr=repr(args), kwargsrepr=repr(kwargs))
             sent.append(wakeup["unit"])
     if sent:
         client.eval(_NOTE_SENT, 1, QUEUED, *sent)
@@ -183,12 +189,19 @@ def park(client: redis.Redis, unit: WorkUnit, seconds: float) -> None:
 
 def line(client: redis.Redis, waiting: Iterable[tuple[WorkUnit, Line, int]]) -> None:
     """Put each unit's wake-up in its bucket's line at its rank (`schedule.rank`: lower goes
-    first, and first come first served within a rank), to be admitted when a token is in sight."""
-    pipe, script = client.pipeline(transaction=False), client.register_script(_LINE)  # EVALSHA: the script once
+    first, and first come first served within a rank), to be admitted when a token is in sight.
+
+    One script call per line and `LINE_BATCH` units, pipelined: a dispatch cycle lines tens of
+    thousands of units, and a call each cost most of its time."""
+    by_line: dict[str, tuple[Line, list[Any]]] = {}
     for unit, at, rank in waiting:
+        by_line.setdefault(at.key, (at, []))[1].extend((str(unit.id), json.dumps(message(unit)), rank))
+    pipe, script = client.pipeline(transaction=False), client.register_script(_LINE)  # EVALSHA: the script once
+    for at, args in by_line.values():
         rate = json.dumps({"name": at.name, "group": at.group, "burst": at.burst, "interval_ms": at.interval_ms})
-        script(keys=[WAKEUPS, at.key, LINED, LINES, LINE_RATES],
-               args=[str(unit.id), json.dumps(message(unit)), at.name, rate, rank], client=pipe)
+        for i in range(0, len(args), 3 * LINE_BATCH):
+            script(keys=[WAKEUPS, at.key, LINED, LINES, LINE_RATES], args=[at.name, rate, *args[i:i + 3 * LINE_BATCH]],
+                   client=pipe)
     pipe.execute()
 
 
