@@ -136,7 +136,7 @@ def test_token_type_comes_from_the_acc_claim(monkeypatch: pytest.MonkeyPatch, to
 
 
 def test_a_wb_token_without_acc_claim_counts_as_personal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HV_OLD_TOKEN", f"{_b64('{}')}.{_b64(json.dumps({'sid': 'x'}))}.signature")
+    monkeypatch.setenv("HV_OLD_TOKEN", f"{_b64('{}')}.{_b64(json.dumps({'sid': 'x'}))}.{_b64('signature')}")
     assert Account(id="a", marketplace="wb", token_env="HV_OLD_TOKEN").token_type() == "personal"
 
 

@@ -128,7 +128,7 @@ def test_one_account_is_planned_with_every_entry_sharing_its_budget(wb: Account,
                Account("broken", "wb", token_env="BROKEN_TOKEN")]
     chosen, problems = selected({a.id: a for a in entries}, "big-2")
     assert [a.id for a in chosen] == ["big", "big-2"]
-    assert problems == ["account broken: WB token is not a JWT (expected 3 dot-separated parts)"]
+    assert problems == ["account broken: WB token is not a JWT (three base64url parts, a JSON object payload)"]
 
 
 def test_a_base_token_has_the_base_rows_budget(monkeypatch: pytest.MonkeyPatch) -> None:
