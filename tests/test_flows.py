@@ -12,12 +12,14 @@ import pytest
 import requests
 from sqlmodel import Session, select
 
+from emulator import make_wb_token
 from harvester.catalog import get_endpoint
 from harvester.core.accounts import Account
 from harvester.core.settings import Settings
-from harvester.models import HarvestRun, JobStatus, ReportJob
+from harvester.models import HarvestRun, JobStatus, ReportJob, ReportQuota
 from harvester.models.state import utcnow
 from harvester.pipeline.client import decode_json
+from harvester.pipeline.flows import quota
 from harvester.pipeline.flows.jobs import ensure_job, save
 from harvester.pipeline.flows.run import run_step
 from harvester.pipeline.flows.steps import StepContext
@@ -106,7 +108,9 @@ def test_a_report_gone_from_the_list_is_created_again_once_and_the_run_log_says_
     assert "gave up after 2 reports" in (_runs()[-1].error or "")
 
 
-def test_a_failed_report_is_rebuilt_after_a_cooldown_then_given_up() -> None:
+def test_a_failed_report_is_rebuilt_after_a_cooldown_then_given_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UNUSED", make_wb_token("s1", ["analytics"]))
+    owner = Account(id="a1", marketplace="wb", token_env="UNUSED").budget_owner()  # the seller's budget
     job_id = _job(CSV, status=JobStatus.POLLING, remote_id="r1", attempts=1)
     failed = {"data": [{"id": "r1", "status": "FAILED"}]}
     gate = StubGate({LIST: [answer(200, failed), answer(200, failed)],
@@ -115,9 +119,13 @@ def test_a_failed_report_is_rebuilt_after_a_cooldown_then_given_up() -> None:
     assert job.status == JobStatus.RETRYING and job.next_run_at > utcnow()  # the cooldown
     _job(CSV, next_run_at=utcnow())
     assert _step(CSV, job_id, gate).status == JobStatus.POLLING
+    with session_scope() as session:
+        assert quota.take(session, owner, 20)  # its create's slot
     _job(CSV, retries=Settings(_env_file=None).report_max_retries, next_run_at=utcnow(), checked_at=None)  # type: ignore[call-arg]
     assert _step(CSV, job_id, gate).status == JobStatus.FAILED
     assert gate.sent == [LIST, f"{LIST}/retry", LIST]
+    with session_scope() as session:  # WB counts successful generations: the slot is given back
+        assert session.get(ReportQuota, (owner, quota.quota_day())).used == 0  # type: ignore[union-attr]
 
 
 def test_a_204_download_is_an_empty_window() -> None:

@@ -125,6 +125,8 @@ def poll(ctx: StepContext, job: ReportJob) -> ReportJob:
 def _failed(ctx: StepContext, job: ReportJob, raw: str) -> ReportJob:
     """WB failed to build it: ask for a rebuild after the cooldown, a few times at most."""
     if job.retries >= ctx.settings.report_max_retries:
+        with session_scope() as session:
+            quota.give_back(session, ctx.account.budget_owner())
         return fail(ctx, job, f"the report ended {raw} {job.retries + 1} times; gave up")
     with session_scope() as session:
         return jobs.save(session, job, status=JobStatus.RETRYING, last_error=f"the report ended {raw}",
