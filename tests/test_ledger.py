@@ -125,10 +125,10 @@ class Publisher:
 
     @contextmanager
     def producer_or_acquire(self) -> Iterator[SimpleNamespace]:
-        yield SimpleNamespace(batch=nullcontext)
+        yield SimpleNamespace(batch=nullcontext, maybe_declare=lambda queue: None)
 
     def send_task(self, name: str, args: list[Any], kwargs: dict[str, Any], producer: Any = None,
-                  argsrepr: str = "", kwargsrepr: str = "") -> None:
+                  declare: Any = None, argsrepr: str = "", kwargsrepr: str = "") -> None:
         assert (argsrepr, kwargsrepr) == (repr(args), repr(kwargs))  # what Flower shows
         self.sent.append((name, args, kwargs))
 
