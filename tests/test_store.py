@@ -237,6 +237,7 @@ def test_status_rows_counts_rows_per_account_and_shows_only_errors_newer_than_th
     assert rows["a2", "wb.paid_storage"]["last_error"] == "boom a2"
     assert rows["a1", "wb.stocks_products"] == {"account": "a1", "marketplace": "wb", "endpoint": "wb.stocks_products",
                                                 "last_success": None, "complete_until": None, "rows": 0,
-                                                "last_error": "never worked", "pending": 0, "failed": 0}
+                                                "last_error": "never worked", "pending": 0, "failed": 0,
+                                                "ids": None, "coverage": None, "never_read": None, "oldest_read": None}
     assert (rows["a2", "wb.paid_storage"]["pending"], rows["a2", "wb.paid_storage"]["failed"]) == (2, 1)
     assert rows["a1", "wb.paid_storage"]["last_success"].startswith("2024-03-01T10:00:00")
