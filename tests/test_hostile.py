@@ -21,9 +21,11 @@ from harvester.core.request import Request
 from harvester.core.settings import Settings
 from harvester.models import JobStatus
 from harvester.pipeline.client import Client
-from tests.test_flows import StubGate, _job, _step, answer, store  # noqa: F401  (store: the database fixture)
+from tests.test_flows import StubGate, _job, _step, answer
 
 HOSTILE = ["../../../../../tmp/hv-evil/pwned", "..", "a/../../b", "x" * 5000, "отчёт-№1", "%2e%2e%2f"]
+
+pytestmark = pytest.mark.usefixtures("store")  # the flows run against the test database
 
 
 @pytest.mark.parametrize("value", [*HOSTILE, "nul\x00byte"])  # (PostgreSQL cannot even store a NUL)
