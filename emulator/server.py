@@ -94,8 +94,8 @@ class Emulator:
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        host, port = self._httpd.server_address[:2]  # an AF_INET address: (str, int)
+        return f"http://{host!s}:{port}"
 
     def start(self) -> Emulator:
         """Serve in a daemon thread."""

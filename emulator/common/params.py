@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
+from typing import TypeGuard
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -25,7 +26,7 @@ def months_before(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
-def is_int(value: object) -> bool:
+def is_int(value: object) -> TypeGuard[int]:
     """An integer that is not a bool (JSON true is no number)."""
     return isinstance(value, int) and not isinstance(value, bool)
 

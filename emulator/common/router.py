@@ -47,6 +47,15 @@ def json_response(status: int, payload: Any, content_type: str = "application/js
     return Response(status, body, f"{content_type}; charset=utf-8")
 
 
+class Refusal(Exception):
+    """A request refused deep inside a handler (a check of its body or query): raised with the
+    answer, so the handler reads as the happy path and its checks return plain values."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
 # The first argument is the emulator serving the request, as the handler's module types it: a
 # protocol of common.host (Host) or of the marketplace's host module, never the server itself.
 Handler = Callable[[Any, Request], Response]
@@ -105,3 +114,11 @@ class Router:
             if r.method == method and (m := r.pattern.match(path)):
                 return r, m.groupdict()
         return None
+
+
+def answer(handler: Handler, emu: Any, req: Request) -> Response:
+    """The handler's response, or the one a check refused the request with."""
+    try:
+        return handler(emu, req)
+    except Refusal as refusal:
+        return refusal.response

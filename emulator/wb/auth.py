@@ -118,4 +118,5 @@ def parse_wb_token(raw: str) -> dict:
 
 def token_kind(claims: dict) -> str:
     """base | test | personal | service, from the `acc` claim (absent or unknown: personal)."""
-    return _ACC_NAMES.get(claims.get("acc"), "personal")
+    acc = claims.get("acc")
+    return _ACC_NAMES.get(acc, "personal") if isinstance(acc, int) else "personal"

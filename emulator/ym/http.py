@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 
-from emulator.common.router import Request, Response, Route, json_response, truncate
+from emulator.common.router import Request, Response, Route, answer, json_response, truncate
 from emulator.ym.auth import ROUTE_SCOPES, YmKey, parse_ym_key
 from emulator.ym.host import YmHost
 from emulator.ym.state.quotas import QUOTAS
@@ -106,7 +106,7 @@ def _limited(emu: YmHost, route: Route, req: Request, key: YmKey, entity: str) -
         return resp
     if emu.chance(faults.error_rate):
         return ym_error(500, "INTERNAL_ERROR", "emulated fault: internal error")  # 5xx: never charged
-    resp = route.handler(emu, req)
+    resp = answer(route.handler, emu, req)
     if resp.status >= 500:
         return resp
     resp.headers.update(limiter.charge(group, entity, key.tier, _cost(route, resp), emu.clock.now()).headers())

@@ -7,6 +7,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from emulator.wb.data import csv_rows, csv_stock
@@ -21,8 +22,8 @@ def _fixed(columns: tuple[str, ...], rows: Callable[[int, str, dict], list[dict]
 
 # reportType -> how its header and rows are made
 REPORTS: dict[str, Builder] = {
-    "DETAIL_HISTORY_REPORT": _fixed(csv_rows.DETAIL_COLUMNS, lambda *a: csv_rows.funnel_rows(*a, by_product=True)),
-    "GROUPED_HISTORY_REPORT": _fixed(csv_rows.GROUPED_COLUMNS, lambda *a: csv_rows.funnel_rows(*a, by_product=False)),
+    "DETAIL_HISTORY_REPORT": _fixed(csv_rows.DETAIL_COLUMNS, partial(csv_rows.funnel_rows, by_product=True)),
+    "GROUPED_HISTORY_REPORT": _fixed(csv_rows.GROUPED_COLUMNS, partial(csv_rows.funnel_rows, by_product=False)),
     "SEARCH_QUERIES_PREMIUM_REPORT_GROUP": _fixed(csv_rows.GROUP_COLUMNS, csv_rows.group_rows),
     "SEARCH_QUERIES_PREMIUM_REPORT_PRODUCT": _fixed(csv_rows.PRODUCT_COLUMNS, csv_rows.product_rows),
     "SEARCH_QUERIES_PREMIUM_REPORT_TEXT": _fixed(csv_rows.TEXT_COLUMNS, csv_rows.text_rows),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any
 
 from emulator.common.seeded import keyed_rng
 from emulator.wb.data import funnel as fd
@@ -76,7 +77,7 @@ CLUSTERS = {"all": (1, 10**9), "firstHundred": (1, 100), "secondHundred": (101, 
 TEXT_WORDS = ["купить", "недорого", "распродажа", "новинка", "2026", "в подарок", "оптом", "хит", "качественный"]
 
 
-def pick(params: dict, *names: str) -> object:
+def pick(params: dict, *names: str) -> Any:
     """A parameter under the first spelling present (WB moved from subjectIDs to subjectIds)."""
     return next((params[n] for n in names if params.get(n) is not None), None)
 
@@ -145,7 +146,7 @@ def funnel_rows(seed: int, sid: str, params: dict, by_product: bool) -> list[dic
     rows = []
     for key, found in sorted(members.items()):
         f = fd.total(found)
-        row = dict(zip(FUNNEL_SUMS, (*f[:8], f.wishlist), strict=True))
+        row: dict[str, Any] = dict(zip(FUNNEL_SUMS, (*f[:8], f.wishlist), strict=True))
         row.update(
             dt=key[-1].isoformat(),
             nmID=key[0] if by_product else None,
@@ -240,7 +241,7 @@ def group_rows(seed: int, sid: str, params: dict) -> list[dict]:
     rows = []
     for (subject_id, brand, subject), found in sorted(groups.items()):
         current = combine([m for m, _ in found])
-        past = combine([p for _, p in found]) if found[0][1] else None
+        past = combine([p for _, p in found if p is not None]) if found[0][1] else None
         row = {"SubjectName": subject, "SubjectID": subject_id, "BrandName": brand, "TagID": 0, **current}
         rows.append(row | _past(current, past))
     return order_rows(rows, params.get("orderBy"))

@@ -271,7 +271,9 @@ def stat_words_manual(seed: int, sid: str, advert_id: int) -> dict:
 def normquery_day(seed: int, sid: str, advert_id: int, nm_id: int, day: date) -> list[dict]:
     """Search-cluster statistics of one product of one campaign on one day (v1 `stat` shape)."""
     c = stat_campaign(seed, sid, advert_id)
-    product = next((p for p in c["nms"] if p["nmID"] == nm_id), None) if c else None
+    if c is None:
+        return []
+    product = next((p for p in c["nms"] if p["nmID"] == nm_id), None)
     if product is None or not is_active(seed, sid, c, day):
         return []
     rng = keyed_rng(seed, sid, "normquery", advert_id, nm_id, day)

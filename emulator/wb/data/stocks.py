@@ -9,6 +9,7 @@ counts add up to the product's, so groups, products, sizes and offices agree.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from emulator.common.seeded import keyed_rng
 from emulator.wb.data import seller
@@ -157,7 +158,7 @@ def cells(seed: int, sid: str, item: dict, start: date, end: date) -> list[dict]
     out = []
     for i, (size, office) in enumerate(pairs):
         share = counts["ordersCount"][i] / orders if orders else 1 / len(pairs)
-        cell = {k: counts[k][i] for k in COUNTS}
+        cell: dict[str, Any] = {k: counts[k][i] for k in COUNTS}
         cell.update({s: cell[c] * price for s, c in SUMS.items()})
         cell["months"] = [(m["start"], m["end"], round(m["value"] * share, 2)) for m in metrics["avgOrdersByMonth"]]
         cell["lost"] = [round(metrics[k] * share, 2) if metrics[k] >= 0 else metrics[k] for k in LOST]

@@ -70,12 +70,13 @@ def report_faults(emu: WbHost, req: Request) -> Response:
 @router.route("GET", "/__emulator/truth/wb/csv")
 def truth_csv(emu: WbHost, req: Request) -> Response:
     """?sid=&reportType=&params=<json>: the header and rows a report of these params holds."""
-    body = {"id": "00000000-0000-0000-0000-000000000000", "reportType": req.query.get("reportType")}
-    body["params"] = json.loads(req.query.get("params") or "null")
-    errors = request_errors(body, msk_day(emu.clock.now()))
+    report_type, params = req.query.get("reportType"), json.loads(req.query.get("params") or "null")
+    errors = request_errors({"id": "00000000-0000-0000-0000-000000000000", "reportType": report_type,
+                             "params": params}, msk_day(emu.clock.now()))
     if errors:
         raise ValueError("; ".join(errors))
-    header, rows = csv_report(emu.seed, _sid(req.query), body["reportType"], body["params"])
+    assert isinstance(report_type, str) and isinstance(params, dict)  # request_errors refuses anything else
+    header, rows = csv_report(emu.seed, _sid(req.query), report_type, params)
     return json_response(200, {"header": header, "rows": rows})
 
 

@@ -95,7 +95,7 @@ _INTS = (_list_of(is_int), "must be a list of integers")
 _NM_IDS = (_list_of(is_int, 1000), "must be a list of at most 1000 integers")
 _BOOL = (lambda v: isinstance(v, bool), "must be a boolean")
 # param -> (check, reason); applied to whichever params a request carries
-CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
+CHECKS: dict[str, tuple[Callable[[object], object], str]] = {  # a check's truth says the value is good
     "nmIDs": _NM_IDS,
     "nmIds": _NM_IDS,
     "subjectIDs": _INTS,

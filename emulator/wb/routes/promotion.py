@@ -89,7 +89,9 @@ def _v2_days(item: object, today: date) -> list[date] | str:
         return BAD_BODY
     if "dates" in item:
         days = [parse_day(d) for d in item["dates"]] if isinstance(item["dates"], list) else [None]
-        return sorted(set(days)) if days and None not in days else BAD_BODY  # type: ignore[type-var]
+        if not days or None in days:
+            return BAD_BODY
+        return sorted({d for d in days if d is not None})
     if "interval" not in item:
         return [today]  # {id} alone: the last 24 hours
     interval = item["interval"] if isinstance(item["interval"], dict) else {}

@@ -100,7 +100,8 @@ def _periods_errors(body: dict, earliest: date) -> list[str]:
     if current is not None and past is not None:
         if _days(past) > _days(current):
             errors.append("pastPeriod (must not be longer than currentPeriod)")
-        if parse_day(past["end"]) >= parse_day(current["start"]):
+        past_end, current_start = parse_day(past["end"]), parse_day(current["start"])
+        if past_end is not None and current_start is not None and past_end >= current_start:
             errors.append("pastPeriod.end (must be before currentPeriod.start)")
     return errors
 

@@ -38,11 +38,11 @@ def ym_novel_enums(emu: YmHost, req: Request) -> Response:
     """{"tariff_type", "stock_type"}: serve these values outside the spec's enums in stats/skus
     (on every tariff list and warehouse); {} switches it off."""
     body = json_object(req)
-    pair = (body.get("tariff_type"), body.get("stock_type"))
-    if pair == (None, None):
+    tariff, stock = body.get("tariff_type"), body.get("stock_type")
+    if (tariff, stock) == (None, None):
         emu.ym.novel = None
-    elif all(isinstance(v, str) and v for v in pair):
-        emu.ym.novel = (pair[0], pair[1])
+    elif isinstance(tariff, str) and isinstance(stock, str) and tariff and stock:
+        emu.ym.novel = (tariff, stock)
     else:
         raise ValueError("give both tariff_type and stock_type as strings, or neither")
     return json_response(200, {"novel": emu.ym.novel})

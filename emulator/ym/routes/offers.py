@@ -21,9 +21,6 @@ def get_campaigns(emu: YmHost, req: Request) -> Response:
     limit, page, size = (checks.int_param(req, *spec) for spec in
                          (("limit", 1, 100), ("page", 1, 10_000), ("pageSize", 1, None)))
     offset = checks.page_offset(req)
-    for found in (limit, page, size, offset):
-        if isinstance(found, Response):
-            return found
     stores = ymdata.campaigns(emu.seed, key.business_id, key.campaign_ids)
     if limit is None and (page is not None or size is not None):  # the deprecated pager
         size = size or 10
@@ -57,15 +54,10 @@ def offer_mappings(emu: YmHost, req: Request) -> Response:
     """By offerIds (up to 100, one answer) or by filters, paged by page_token; limit over 100 is truncated."""
     key: YmKey = req.key
     body = checks.body_object(req, required=False)
-    if isinstance(body, Response):
-        return body
     limit = checks.int_param(req, "limit", 1, None)
     offset = checks.page_offset(req)
     wanted = checks.shop_sku_list(body, "offerIds", 100)
-    problem = checks.enum_param(req, "language", ("RU", "UZ"))
-    for found in (limit, offset, wanted, problem):
-        if isinstance(found, Response):
-            return found
+    checks.enum_param(req, "language", ("RU", "UZ"))
     problem = _offer_filter(body)
     if problem:
         return bad_request(problem)
@@ -101,13 +93,9 @@ def stats_skus(emu: YmHost, req: Request) -> Response:
     """Up to 500 unique shopSkus; unknown ones are left out of the answer (and so not charged)."""
     key: YmKey = req.key
     body = checks.body_object(req, required=True)
-    if isinstance(body, Response):
-        return body
     if body.get("shopSkus") is None:
         return bad_request("shopSkus is required")
     wanted = checks.shop_sku_list(body, "shopSkus", 500)
-    if isinstance(wanted, Response):
-        return wanted
     campaign_id = int(req.params["campaignId"])
     placed = set(ymdata.shop_skus(emu.seed, key.business_id, campaign_id, key.skus))
     day = today(emu)

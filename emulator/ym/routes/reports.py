@@ -41,15 +41,10 @@ def stocks_on_warehouses(emu: YmHost, req: Request) -> Response:
     key: YmKey = req.key
     file_format = checks.report_format(req)
     body = checks.body_object(req, required=True)
-    for found in (file_format, body):
-        if isinstance(found, Response):
-            return found
     problem = _stocks_problem(body)
     if problem:
         return bad_request(problem)
-    denied = checks.owned_campaigns(body, key)
-    if denied:
-        return denied
+    checks.owned_campaigns(body, key)
     report_date = checks.day_field(body, "reportDate")
     if report_date and report_date > today(emu):
         return bad_request("reportDate must not be in the future")
@@ -80,8 +75,8 @@ def _stocks_problem(body: dict) -> str | None:
             return problem
     if body.get("hasStocks") is not None and not isinstance(body["hasStocks"], bool):
         return "hasStocks must be a boolean"
-    found = checks.day_field(body, "reportDate")
-    return found if isinstance(found, str) else None
+    checks.day_field(body, "reportDate")
+    return None
 
 
 @router.route("POST", "/v2/reports/united-marketplace-services/generate", group="ym.report.united_marketplace_services",
@@ -92,18 +87,13 @@ def united_marketplace_services(emu: YmHost, req: Request) -> Response:
     key: YmKey = req.key
     file_format = checks.report_format(req)
     body = checks.body_object(req, required=True)
-    language = checks.enum_param(req, "language", ("RU", "EN"))
-    for found in (file_format, body, language):
-        if isinstance(found, Response):
-            return found
+    checks.enum_param(req, "language", ("RU", "EN"))
     if not checks.positive_int(body.get("businessId")):
         return bad_request("businessId is required and must be a positive integer")
     problem = _services_filter_problem(body)
     if problem:
         return bad_request(problem)
-    denied = checks.owned_campaigns(body, key)
-    if denied:
-        return denied
+    checks.owned_campaigns(body, key)
     days = _services_days(emu, key, body)
     if isinstance(days, str):
         return bad_request(days)
@@ -135,21 +125,17 @@ def _services_days(emu: YmHost, key: YmKey, body: dict) -> list | str:
     if by_month:
         if not all(is_int(body.get(n)) for n in months) or not all(1 <= body[n] <= 12 for n in months[1::2]):
             return "yearFrom, monthFrom, yearTo and monthTo must all be given; months are 1 to 12"
-        return ym_files.month_days(*(body[n] for n in months), now)
+        return ym_files.month_days(body["yearFrom"], body["monthFrom"], body["yearTo"], body["monthTo"], now)
     start, end = checks.day_field(body, "dateFrom"), checks.day_field(body, "dateTo")
     if start is None or end is None:
         return "dateFrom and dateTo must both be given"
-    if isinstance(start, str) or isinstance(end, str):
-        return start if isinstance(start, str) else str(end)
     return checks.period_problem(start, end, now, key.tier) or ym_files.service_days(start, end, now)
 
 
 @router.route("GET", "/v2/reports/info/{reportId}", group="ym.report_info", scope="any", marketplace="ym")
 def report_info(emu: YmHost, req: Request) -> Response:
     """Status, and once DONE a freshly minted file link valid for 60 emulated minutes."""
-    problem = checks.enum_param(req, "sourceType", ("SELLER", "ADVERTISER"))
-    if problem:
-        return problem
+    checks.enum_param(req, "sourceType", ("SELLER", "ADVERTISER"))
     now = emu.clock.now()
     reports = emu.ym.reports
     report = reports.get(req.params["reportId"], now, req.key.business_id)
