@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from emulator.wb.data import seller as data
-from harvester.models import JobStatus
+from harvester.models import HarvestRun, JobStatus
 from harvester.models.wb_funnel import WbFunnelProduct
 from harvester.worker.tasks import dispatch
 
@@ -40,3 +40,76 @@ def test_funnel_products_and_csv_detail_history_join_with_equal_orders(harness: 
     assert joined and all(funnel == csv for _, _, funnel, csv in joined), [r for r in joined if r[2] != r[3]]
     in_window = [r for r in harness.all(WbFunnelProduct) if r.date.toordinal() in window]
     assert sum(r.order_count for r in in_window) == sum(r[3] for r in joined) > 0
+
+
+FULLSTATS_LEVELS = text("""
+    SELECT 'campaign = its days', t.advert_id, t.views, t.sum, SUM(d.views), SUM(d.sum)
+    FROM wb_adv_fullstats t JOIN wb_adv_fullstats_days d
+      ON d.account_id = t.account_id AND d.advert_id = t.advert_id AND d.date BETWEEN t.window_start AND t.window_end
+    WHERE t.account_id = :account GROUP BY t.advert_id, t.window_start, t.window_end, t.views, t.sum
+    UNION ALL
+    SELECT 'day = its apps', d.advert_id, d.views, d.sum, SUM(a.views), SUM(a.sum)
+    FROM wb_adv_fullstats_days d JOIN wb_adv_fullstats_apps a
+      ON a.account_id = d.account_id AND a.advert_id = d.advert_id AND a.date = d.date
+    WHERE d.account_id = :account GROUP BY d.advert_id, d.date, d.views, d.sum
+    UNION ALL
+    SELECT 'app = its products', a.advert_id, a.views, a.sum, SUM(n.views), SUM(n.sum)
+    FROM wb_adv_fullstats_apps a JOIN wb_adv_fullstats_nms n
+      ON n.account_id = a.account_id AND n.advert_id = a.advert_id AND n.date = a.date AND n.app_type = a.app_type
+    WHERE a.account_id = :account GROUP BY a.advert_id, a.date, a.app_type, a.views, a.sum
+""")
+
+
+def test_fullstats_campaign_totals_are_the_sums_of_their_days_apps_and_products(harness: Harness) -> None:
+    """Views and spend (to the kopeck: each level's spend is the sum of the rounded spends below it)."""
+    account = data.small_sellers(SEED, "adverts", 1)[0]
+    harness.add_wb_account(account, scopes=("analytics", "promotion"))
+    harness.start_worker(concurrency=2)
+    dispatch.delay(endpoint="wb.adv.campaigns")
+    harness.wait_for(lambda: _succeeded(harness, "wb.adv.campaigns"), 60, "campaign discovery")
+    dispatch.delay(endpoint="wb.adv.fullstats")
+    harness.wait_for(lambda: _succeeded(harness, "wb.adv.fullstats"), 120, "fullstats")
+
+    with harness.session() as session:
+        levels = session.execute(FULLSTATS_LEVELS, {"account": account}).all()
+    assert {level for level, *_ in levels} == {"campaign = its days", "day = its apps", "app = its products"}
+    # spend is double precision until money is NUMERIC: compared to the kopeck
+    wrong = [row for row in levels if (row[2], round(row[3], 2)) != (row[4], round(row[5], 2))]
+    assert not wrong, wrong
+
+
+YM_STOCKS = text("""
+    SELECT s.shop_sku, w.name, s.count, r.valid
+    FROM ym_stats_sku_stocks s
+    JOIN ym_stats_sku_warehouses w
+      ON w.account_id = s.account_id AND w.campaign_id = s.campaign_id AND w.snapshot_date = s.snapshot_date
+     AND w.shop_sku = s.shop_sku AND w.warehouse_id = s.warehouse_id
+    JOIN ym_report_stocks_on_warehouses r
+      ON r.account_id = s.account_id AND r.stock_date = s.snapshot_date AND r.shop_sku = s.shop_sku
+     AND r.warehouse = w.name
+    WHERE s.account_id = :account AND s.type = 'FIT'
+""")
+
+
+def test_ym_stats_skus_stocks_equal_the_stocks_on_warehouses_report(harness: Harness) -> None:
+    """Per SKU and warehouse on the same day: stats/skus' FIT count is the report's valid stock."""
+    account = "ym-truth"
+    harness.add_ym_account(account, campaigns=2, skus=60)
+    harness.start_worker(concurrency=2)
+    dispatch.delay(account_id=account, endpoint="ym.offer_mappings")
+    harness.wait_for(lambda: _succeeded(harness, "ym.offer_mappings"), 60, "SKU discovery")
+    dispatch.delay(account_id=account, endpoint="ym.stats_skus")
+    dispatch.delay(account_id=account, endpoint="ym.report.stocks_on_warehouses")
+    harness.wait_for(lambda: all(_succeeded(harness, e) for e in ("ym.stats_skus", "ym.report.stocks_on_warehouses")),
+                     120, "stats/skus and the stocks report")
+
+    with harness.session() as session:
+        joined = session.execute(YM_STOCKS, {"account": account}).all()
+        reported = session.execute(text("SELECT COUNT(*) FROM ym_report_stocks_on_warehouses "
+                                        "WHERE account_id = :account"), {"account": account}).scalar_one()
+    assert joined and all(stats == report for _, _, stats, report in joined), [r for r in joined if r[2] != r[3]]
+    assert len(joined) == reported  # every report row has its stats/skus twin
+
+
+def _succeeded(harness: Harness, endpoint: str) -> bool:
+    return any(r.endpoint == endpoint and r.status == "ok" for r in harness.all(HarvestRun))
