@@ -129,6 +129,7 @@ TODAY = dt.date(2026, 12, 5)
     ("wb.stocks_sizes", TODAY, 50),  # one request a product
     ("wb.funnel.products", TODAY - dt.timedelta(days=1), 10),  # a paged list; yesterday is its newest day
     ("wb.funnel.products", TODAY - dt.timedelta(days=5), 110),  # lookback or backfill: after every fresh one
+    ("wb.paid_storage", TODAY - dt.timedelta(days=30), 0),  # a report flow: its report expires if it waits
 ])
 def test_a_windows_rank_puts_fresh_before_catch_up_and_cheap_snapshots_before_tails(
         endpoint: str, window_end: dt.date, expected: int) -> None:

@@ -54,7 +54,11 @@ def priority(endpoint: Endpoint) -> int:
 
 
 def rank(endpoint: Endpoint, window_end: dt.date, on: dt.date) -> int:
-    """A window's place in its bucket's line, lower first: fresh before catch-up, then by priority."""
+    """A window's place in its bucket's line, lower first: a report flow's steps before all (its
+    report, once made, expires at the marketplace, and its quota is spent), then fresh windows
+    before catch-up, each by priority."""
+    if endpoint.flow is not None:
+        return 0
     fresh = window_end >= on - dt.timedelta(days=endpoint.window.lag_days)
     return priority(endpoint) + (0 if fresh else CATCH_UP)
 
