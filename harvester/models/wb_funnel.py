@@ -3,8 +3,8 @@ and per group, filled by the retired v2 `nm-report` and by its v3 `sales-funnel`
 
 Where v2 and v3 carry the same fact they share one table: a column reads `v2 path|v3 path`, so
 an account moving from one generation to the other keeps one series under one key. Fields only
-one generation has are nullable. Money and percentages are floats: the schemas say integer,
-WB's own examples carry kopecks and fractions.
+one generation has are nullable. Money is NUMERIC(18, 2) and percentages floats: the schemas
+say integer, WB's own examples carry kopecks and fractions.
 """
 
 from __future__ import annotations
