@@ -9,6 +9,7 @@ import datetime as dt
 import multiprocessing
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, Table, event, inspect, select, text
+from sqlalchemy import Float, MetaData, Numeric, Table, event, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 from structlog.testing import capture_logs
@@ -71,7 +72,7 @@ def _writes(engine: Engine) -> Iterator[list[str]]:
 def test_the_migrated_schema_is_the_models_schema(bare_engine: Engine) -> None:
     upgrade(bare_engine)
 
-    assert current(bare_engine) == head() == "0008"
+    assert current(bare_engine) == head() == "0009"
     with bare_engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
@@ -108,14 +109,14 @@ def test_ensure_schema_leaves_a_database_at_head_alone(bare_engine: Engine) -> N
 
 
 def test_ensure_schema_refuses_a_database_behind(bare_engine: Engine) -> None:
-    """A release whose head is 0008 meets a database at 0007."""
-    upgrade(bare_engine, "0007")
+    """A release whose head is 0009 meets a database at 0008."""
+    upgrade(bare_engine, "0008")
 
     with _writes(bare_engine) as writes, pytest.raises(SchemaError) as error:
         ensure_schema(bare_engine)
 
     assert str(error.value) == (
-        "database schema is at revision 0007, this harvester expects 0008: run `harvester db upgrade`"
+        "database schema is at revision 0008, this harvester expects 0009: run `harvester db upgrade`"
     )
     assert writes == []
 
@@ -240,3 +241,32 @@ def test_the_vocabulary_migration_renames_in_place_and_keeps_every_value(bare_en
             stored = dict(conn.execute(select(table)).one()._mapping)
             assert {k: v.replace(tzinfo=dt.UTC) if isinstance(v, dt.datetime) and v.tzinfo is None else v
                     for k, v in stored.items() if k in row} == row, name  # later columns (lineage) aside
+
+
+def test_the_exact_types_migration_keeps_every_value(bare_engine: Engine) -> None:
+    """Rows written at 0008 (money with kopecks as double precision, JSON, timestamps) read back
+    exactly at head: money as the Decimal the API sent, JSON and times unchanged."""
+    upgrade(bare_engine, "0008")
+    tables = [SQLModel.metadata.tables[name] for name in ("wb_adv_fullstats_days", "wb_adv_media_stats")]
+    with bare_engine.begin() as conn:
+        at_0008 = {t: Table(t.name, MetaData(), autoload_with=conn) for t in tables}
+        rows = {}
+        for table, old in at_0008.items():
+            row = {c.name: _sample(c, i) for i, c in enumerate(old.columns)}
+            row.update({c.name: 1234567.89 for c in old.columns if c.name in ("sum", "cpc", "expenses")})
+            conn.execute(old.insert().values(row))
+            rows[table] = row
+
+    upgrade(bare_engine)
+
+    with bare_engine.connect() as conn:
+        for table, row in rows.items():
+            stored = dict(conn.execute(select(table)).one()._mapping)
+            for name, value in row.items():
+                got = stored[name]
+                if isinstance(table.c[name].type, Numeric) and not isinstance(table.c[name].type, Float):
+                    assert got == Decimal(repr(value)), name  # 1234567.89 is the Decimal 1234567.89
+                elif isinstance(value, dt.datetime):
+                    assert got.replace(tzinfo=got.tzinfo or dt.UTC) == value, name
+                else:
+                    assert got == value, name

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import yaml
+from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
 from harvester.catalog import endpoints
@@ -41,3 +42,10 @@ def test_schema_dbt_is_a_sources_file_with_not_null_keys() -> None:
     columns = {c["name"]: c for c in tables["wb_funnel_products"]["columns"]}
     assert columns["nm_id"]["data_tests"] == ["not_null"] and "data_tests" not in columns["order_count"]
     assert columns["order_count"]["description"].startswith("Orders placed (count)")
+
+
+def test_every_table_starts_with_its_natural_key_in_key_order() -> None:
+    leading = {table.name: [c.name for c in table.columns][:len(table.primary_key.columns)]
+               for table in SQLModel.metadata.sorted_tables}
+    keys = {table.name: [c.name for c in table.primary_key.columns] for table in SQLModel.metadata.sorted_tables}
+    assert leading == keys

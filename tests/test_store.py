@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -241,3 +243,23 @@ def test_status_rows_counts_rows_per_account_and_shows_only_errors_newer_than_th
                                                 "ids": None, "coverage": None, "never_read": None, "oldest_read": None}
     assert (rows["a2", "wb.paid_storage"]["pending"], rows["a2", "wb.paid_storage"]["failed"]) == (2, 1)
     assert rows["a1", "wb.paid_storage"]["last_success"].startswith("2024-03-01T10:00:00")
+
+
+def test_money_from_a_json_answer_lands_exactly_and_reads_back_as_decimal(engine: Engine) -> None:
+    """0.1 + 0.2 money stays 0.30 (no float on the way); percent-like floats stay floats; a
+    whole JSON decimal in an integer column is an int."""
+    record = {c.info["src"]: 1 for c in STORAGE.columns if "src" in c.info}
+    record.update(date="2024-03-01", originalDate="2024-03-01", barcode="b", calcType="t", warehouse="w", size="0",
+                  subject="s", brand="b", vendorCode="v", tariffFixDate=None, tariffLowerDate=None)
+    body = json.dumps([record]).replace('"warehousePrice": 1', '"warehousePrice": 12345678901.35') \
+        .replace('"warehouseCoef": 1', '"warehouseCoef": 1.7').replace('"barcodesCount": 1', '"barcodesCount": 2.0')
+    response = requests.Response()
+    response.status_code, response._content = 200, body.encode()
+    [row] = to_rows(STORAGE, records_at(decode_json(response, "call"), "", "call"), CTX, "call")
+    assert (row["warehouse_price"], row["warehouse_coef"], row["barcodes_count"]) == (Decimal("12345678901.35"), 1.7, 2)
+    assert isinstance(row["warehouse_coef"], float) and isinstance(row["barcodes_count"], int)
+    with Session(engine) as session:
+        upsert(session, STORAGE, [row])
+        session.commit()
+    [landed] = stored(engine, STORAGE)
+    assert landed["warehouse_price"] == Decimal("12345678901.35") and isinstance(landed["warehouse_price"], Decimal)

@@ -17,6 +17,7 @@ from harvester.models.state import (
     WorkState,
     WorkUnit,
 )
+from harvester.models.tables import keys_first
 from harvester.models.wb import WbAcceptanceReport, WbPaidStorage, WbStocksProduct
 from harvester.models.wb_csv import (
     WbFunnelDetailHistory,
@@ -51,4 +52,5 @@ __all__ = [
 ]
 
 lineage.apply(SQLModel.metadata, state.__name__)
+keys_first(SQLModel.metadata)  # after lineage, which appends its columns
 comments.apply(SQLModel.metadata)  # every table and column says what it is, in the database too

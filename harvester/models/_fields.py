@@ -9,17 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger
+from sqlalchemy import JSON, BigInteger, Numeric
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
+# Money exactly as the APIs give it: roubles with kopecks (the glossary's "RUB" unit).
+MONEY = Numeric(18, 2)
+# JSON documents: `jsonb` on PostgreSQL (indexable, compared by value), JSON text elsewhere.
+JSON_DOC = JSON().with_variant(JSONB(), "postgresql")
 
-def src(path: str, *, key: bool = False, big: bool = False, **kwargs: Any) -> Any:
+
+def src(path: str, *, key: bool = False, big: bool = False, money: bool = False, **kwargs: Any) -> Any:
     """A column filled from `path` in the API record (a CSV header for CSV reports).
 
-    `key` puts it in the natural key; "a|b" reads the first of several spellings WB has used.
+    `key` puts it in the natural key; "a|b" reads the first of several spellings WB has used;
+    `big` for int64 ids and counts; `money` for a RUB amount (`MONEY`, read as `Decimal`).
     """
     if big:
         kwargs["sa_type"] = BigInteger
+    if money:
+        kwargs["sa_type"] = MONEY
     return Field(primary_key=key, sa_column_kwargs={"info": {"src": path}}, **kwargs)
 
 
@@ -31,13 +40,13 @@ def dynamic(pattern: str, role: str, **kwargs: Any) -> Any:
     """
     info = {"pattern": pattern, "role": role}
     if role == "json":
-        kwargs["sa_type"] = JSON
+        kwargs["sa_type"] = JSON_DOC
     return Field(sa_column_kwargs={"info": info}, primary_key=role == "melt_key", **kwargs)
 
 
 def extras() -> Any:
     """CSV columns the model does not know yet, kept as JSON instead of dropped."""
-    return Field(default=None, sa_type=JSON, sa_column_kwargs={"info": {"extras": True}})
+    return Field(default=None, sa_type=JSON_DOC, sa_column_kwargs={"info": {"extras": True}})
 
 
 def ctx(name: str, *, key: bool = True, big: bool = False, **kwargs: Any) -> Any:

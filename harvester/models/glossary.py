@@ -13,6 +13,17 @@ from dataclasses import dataclass
 
 SUFFIXES = ("", "_past", "_percentile")  # a term of the period, of the previous one, its percentile
 
+# The SQL type (PostgreSQL spelling) of a unit, so one concept has one type in every table.
+# RUB: exact, with kopecks as the APIs give them (every other RUB amount, price, cpc, spend,
+# tariff, has this type too). Percents stay double precision: WB computes them (33.3333…),
+# nobody books or sums them, and an exact type would only fix a rounding the API already made.
+SQL_TYPES: dict[str, str] = {
+    "RUB": "NUMERIC(18, 2)",
+    "percent": "FLOAT",
+    "JSON object": "JSONB",
+    "timestamp, UTC": "TIMESTAMP WITH TIME ZONE",
+}
+
 
 @dataclass(frozen=True)
 class Term:
@@ -20,6 +31,11 @@ class Term:
     meaning: str
     unit: str
     spellings: tuple[str, ...] = ()
+
+    @property
+    def sql_type(self) -> str | None:
+        """The column type every table gives this term (None: it varies, as ids do)."""
+        return SQL_TYPES.get(self.unit)
 
 
 TERMS: tuple[Term, ...] = (
@@ -80,8 +96,12 @@ def markdown() -> str:
              "One name per concept in every table of both marketplaces (`harvester/models/glossary.py`).",
              "A column may end in `_past` (the previous period of a search report) or `_percentile`",
              "(the share of competing products below this one).", "",
-             "| column | meaning | unit | never called |", "|---|---|---|---|"]
+             "Every RUB amount is `NUMERIC(18, 2)` (roubles with kopecks, read as `Decimal`), named in the",
+             "glossary or not (prices, cpc, spend, tariffs); percents are double precision (`FLOAT`):",
+             "WB computes them and they are not summed; JSON is `jsonb` on PostgreSQL; timestamps are",
+             "`timestamp with time zone`, in UTC.", "",
+             "| column | meaning | unit | type | never called |", "|---|---|---|---|---|"]
     for term in TERMS:
         never = ", ".join(f"`{s}`" for s in term.spellings)
-        lines.append(f"| `{term.column}` | {term.meaning} | {term.unit} | {never} |")
+        lines.append(f"| `{term.column}` | {term.meaning} | {term.unit} | {term.sql_type or ''} | {never} |")
     return "\n".join(lines) + "\n"

@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from harvester.models._fields import JSON_DOC
 
 
 def utcnow() -> datetime:
@@ -54,7 +56,8 @@ class WorkUnit(SQLModel, table=True):
     lease_owner: str | None = None  # the task id running it
     lease_until: datetime | None = None
     failures: int = 0  # transient failures of the marketplace; outages of our own do not count
-    progress: dict[str, Any] | None = Field(default=None, sa_type=JSON)  # a window's cursor, ids done, rows, booking
+    # a window's cursor, ids done, rows, booking
+    progress: dict[str, Any] | None = Field(default=None, sa_type=JSON_DOC)
     job_id: int | None = None  # the report_job of a report flow
     rows: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))

@@ -7,6 +7,7 @@ harvest); the primary key is the natural key, so an upsert makes every re-run id
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from sqlmodel import SQLModel
 
@@ -34,8 +35,8 @@ class WbStocksProduct(StockMetrics, table=True):
     brand_name: str = src("brandName")
     main_photo: str = src("mainPhoto")
     has_sizes: bool = src("hasSizes")
-    min_price: int = src("metrics.currentPrice.minPrice", big=True)
-    max_price: int = src("metrics.currentPrice.maxPrice", big=True)
+    min_price: Decimal = src("metrics.currentPrice.minPrice", money=True)
+    max_price: Decimal = src("metrics.currentPrice.maxPrice", money=True)
     availability: str = src("metrics.availability")
 
 
@@ -61,11 +62,11 @@ class WbPaidStorage(SQLModel, table=True):
     vendor_code: str = src("vendorCode")
     nm_id: int = src("nmId", big=True)
     volume: float = src("volume")
-    warehouse_price: float = src("warehousePrice")
+    warehouse_price: Decimal = src("warehousePrice", money=True)
     barcodes_count: int = src("barcodesCount")
     pallet_place_code: int = src("palletPlaceCode", big=True)
     pallet_count: float = src("palletCount")
-    loyalty_discount: float | None = src("loyaltyDiscount", default=None)
+    loyalty_discount: Decimal | None = src("loyaltyDiscount", default=None, money=True)
     tariff_fix_date: dt.date | None = src("tariffFixDate", default=None)
     tariff_lower_date: dt.date | None = src("tariffLowerDate", default=None)
 
@@ -86,5 +87,5 @@ class WbAcceptanceReport(SQLModel, table=True):
     gi_create_date: dt.date | None = src("giCreateDate", default=None)
     count: int = src("count")
     subject_name: str | None = src("subjectName", default=None)
-    total: float = src("total")
-    sum: int | None = src("sum", default=None, big=True)  # only in the retired synchronous report
+    total: Decimal = src("total", money=True)
+    sum: Decimal | None = src("sum", default=None, money=True)  # only in the retired synchronous report

@@ -10,12 +10,13 @@ itself, never by the window that happened to fetch it, so overlapping re-reads u
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import DateTime
 from sqlmodel import SQLModel
 
-from harvester.models._fields import ctx, src
+from harvester.models._fields import JSON_DOC, ctx, src
 
 
 def _moment(path: str, **kwargs: Any) -> Any:
@@ -30,7 +31,7 @@ class ShipMetrics(SQLModel):
     """TableShippingOfficeMetrics: what the /offices breakdown reports per region and warehouse."""
 
     stock_count: int = src("metrics.stockCount", big=True)
-    stock_sum: int = src("metrics.stockSum", big=True)
+    stock_sum: Decimal = src("metrics.stockSum", money=True)
     sale_rate_days: int = src("metrics.saleRate.days")
     sale_rate_hours: int = src("metrics.saleRate.hours")  # -1 infinite, -2 zero, -3 not computed
     to_client_count: int = src("metrics.toClientCount", big=True)
@@ -41,20 +42,20 @@ class StockMetrics(ShipMetrics):
     """TableCommonMetrics (§7): order, buyout, stock and lost-sales figures of the period."""
 
     order_count: int = src("metrics.ordersCount", big=True)
-    order_sum: int = src("metrics.ordersSum", big=True)
+    order_sum: Decimal = src("metrics.ordersSum", money=True)
     avg_orders: float = src("metrics.avgOrders")
-    avg_orders_by_month: list[dict[str, Any]] = src("metrics.avgOrdersByMonth", sa_type=JSON)
+    avg_orders_by_month: list[dict[str, Any]] = src("metrics.avgOrdersByMonth", sa_type=JSON_DOC)
     buyout_count: int = src("metrics.buyoutCount", big=True)
-    buyout_sum: int = src("metrics.buyoutSum", big=True)
-    buyout_percent: int = src("metrics.buyoutPercent", big=True)
+    buyout_sum: Decimal = src("metrics.buyoutSum", money=True)
+    buyout_percent: float = src("metrics.buyoutPercent")
     avg_stock_turnover_days: int = src("metrics.avgStockTurnover.days")
     avg_stock_turnover_hours: int = src("metrics.avgStockTurnover.hours")
     office_missing_time_days: int = src("metrics.officeMissingTime.days")
     office_missing_time_hours: int = src("metrics.officeMissingTime.hours")  # -4: absent all period
     lost_orders_count: float = src("metrics.lostOrdersCount")  # -2 zero, other negatives not computed
-    lost_orders_sum: float = src("metrics.lostOrdersSum")
+    lost_orders_sum: Decimal = src("metrics.lostOrdersSum", money=True)
     lost_buyouts_count: float = src("metrics.lostBuyoutsCount")
-    lost_buyouts_sum: float = src("metrics.lostBuyoutsSum")
+    lost_buyouts_sum: Decimal = src("metrics.lostBuyoutsSum", money=True)
 
 
 class _Snapshot(SQLModel):
@@ -107,8 +108,8 @@ class WbStocksSize(StockMetrics, _Snapshot, table=True):
     nm_id: int = ctx("nm_id", big=True)
     chrt_id: int = src("chrtID", key=True, big=True)
     name: str = src("name")
-    min_price: int = src("metrics.currentPrice.minPrice", big=True)
-    max_price: int = src("metrics.currentPrice.maxPrice", big=True)
+    min_price: Decimal = src("metrics.currentPrice.minPrice", money=True)
+    max_price: Decimal = src("metrics.currentPrice.maxPrice", money=True)
 
 
 class _Office(StockMetrics):
@@ -174,7 +175,7 @@ class WbExciseOperation(SQLModel, table=True):
     excise_short: str = src("excise_short", key=True)
     operation_type_id: int = src("operation_type_id", key=True)
     name: str = src("name")  # the buyer's country
-    price: float = src("price")
+    price: Decimal = src("price", money=True)
     currency_name_short: str = src("currency_name_short")
     barcode: str = src("barcode")  # a number in the 2024-2025 examples, a string since 2026
     nm_id: int = src("nm_id", big=True)
@@ -209,7 +210,7 @@ class WbIncorrectAttachment(SQLModel, table=True):
     nm_id: int = src("nmID", key=True, big=True)
     date: dt.date = src("date", key=True)
     shk_id: int = src("shkID", key=True, big=True)
-    amount: float = src("amount")
+    amount: Decimal = src("amount", money=True)
     lost_reason: str | None = src("lostReason", default=None)
     photo_url: str | None = src("photoUrl", default=None)
 
@@ -234,9 +235,9 @@ class WbDeduction(SQLModel, table=True):
     new_size: str | None = src("newSize", default=None)
     new_sku: str | None = src("newSku", default=None)
     new_vendor_code: str | None = src("newVendorCode", default=None)
-    bonus_summ: float = src("bonusSumm")
+    bonus_summ: Decimal = src("bonusSumm", money=True)
     bonus_type: str | None = src("bonusType", default=None)
-    photo_urls: list[str] | None = src("photoUrls", sa_type=JSON, default=None)
+    photo_urls: list[str] | None = src("photoUrls", sa_type=JSON_DOC, default=None)
 
 
 class WbStorageCoefficient(SQLModel, table=True):
@@ -262,7 +263,8 @@ class WbStorageCoefficient(SQLModel, table=True):
     width: float = src("width")
     volume: float = src("volume")
     log_warehouse_coef: float = src("logWarehouseCoef")
-    photo_urls: Any = src("photoUrls", sa_type=JSON, default=None)  # a string in the 2024 schema, a list in its example
+    # a string in the 2024 schema, a list in its example
+    photo_urls: Any = src("photoUrls", sa_type=JSON_DOC, default=None)
     title: str | None = src("title", default=None)
 
 
@@ -290,9 +292,9 @@ class WbMeasurementPenalty(SQLModel, table=True):
     height_sup: int = src("heightSup")
     is_valid: bool = src("isValid")
     is_valid_dt: dt.datetime | None = _moment("isValidDt", default=None)
-    reversal_amount: float = src("reversalAmount")
-    penalty_amount: float = src("penaltyAmount")
-    photo_urls: list[str] | None = src("photoUrls", sa_type=JSON, default=None)
+    reversal_amount: Decimal = src("reversalAmount", money=True)
+    penalty_amount: Decimal = src("penaltyAmount", money=True)
+    photo_urls: list[str] | None = src("photoUrls", sa_type=JSON_DOC, default=None)
 
 
 class WbWarehouseMeasurement(SQLModel, table=True):
@@ -310,7 +312,7 @@ class WbWarehouseMeasurement(SQLModel, table=True):
     width: int = src("width")
     length: int = src("length")
     height: int = src("height")
-    photo_urls: list[str] | None = src("photoUrls", sa_type=JSON, default=None)
+    photo_urls: list[str] | None = src("photoUrls", sa_type=JSON_DOC, default=None)
 
 
 class WbGoodsLabeling(SQLModel, table=True):
@@ -323,8 +325,8 @@ class WbGoodsLabeling(SQLModel, table=True):
     account_id: str = ctx("account_id")
     shk_id: int = src("shkID", key=True, big=True)
     date: dt.datetime = _moment("date", key=True)
-    amount: float = src("amount")
+    amount: Decimal = src("amount", money=True)
     income_id: int | None = src("incomeId", default=None, big=True)
     nm_id: int = src("nmID", big=True)
     sku: str | None = src("sku", default=None)
-    photo_urls: list[str] | None = src("photoUrls", sa_type=JSON, default=None)
+    photo_urls: list[str] | None = src("photoUrls", sa_type=JSON_DOC, default=None)

@@ -3,19 +3,19 @@ and per group, filled by the retired v2 `nm-report` and by its v3 `sales-funnel`
 
 Where v2 and v3 carry the same fact they share one table: a column reads `v2 path|v3 path`, so
 an account moving from one generation to the other keeps one series under one key. Fields only
-one generation has are nullable. Money and percentages are floats: the schemas say integer,
-WB's own examples carry kopecks and fractions.
+one generation has are nullable. Money is NUMERIC(18, 2) and percentages floats: the schemas
+say integer, WB's own examples carry kopecks and fractions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON
 from sqlmodel import SQLModel
 
-from harvester.models._fields import ctx, src
+from harvester.models._fields import JSON_DOC, ctx, src
 
 
 def _selected(v2: str, v3: str, **kwargs: Any) -> Any:
@@ -34,17 +34,17 @@ class _PeriodFigures(SQLModel):
     open_count: int = _selected("openCardCount", "openCount", big=True)
     cart_count: int = _selected("addToCartCount", "cartCount", big=True)
     order_count: int = _selected("ordersCount", "orderCount", big=True)
-    order_sum: float = _selected("ordersSumRub", "orderSum")
+    order_sum: Decimal = _selected("ordersSumRub", "orderSum", money=True)
     buyout_count: int = _selected("buyoutsCount", "buyoutCount", big=True)
-    buyout_sum: float = _selected("buyoutsSumRub", "buyoutSum")
+    buyout_sum: Decimal = _selected("buyoutsSumRub", "buyoutSum", money=True)
     cancel_count: int = _selected("cancelCount", "cancelCount", big=True)
-    cancel_sum: float = _selected("cancelSumRub", "cancelSum")
-    avg_price: float = _selected("avgPriceRub", "avgPrice")
+    cancel_sum: Decimal = _selected("cancelSumRub", "cancelSum", money=True)
+    avg_price: Decimal = _selected("avgPriceRub", "avgPrice", money=True)
     avg_orders_per_day: float = _selected("avgOrdersCountPerDay", "avgOrdersCountPerDay")
     add_to_cart_percent: float = _selected("conversions.addToCartPercent", "conversions.addToCartPercent")
     cart_to_order_percent: float = _selected("conversions.cartToOrderPercent", "conversions.cartToOrderPercent")
     buyout_percent: float = _selected("conversions.buyoutsPercent", "conversions.buyoutPercent")
-    tags: list[dict[str, Any]] = src("tags|product.tags", sa_type=JSON)
+    tags: list[dict[str, Any]] = src("tags|product.tags", sa_type=JSON_DOC)
 
 
 class WbFunnelProduct(_PeriodFigures, table=True):
@@ -72,7 +72,7 @@ class WbFunnelProduct(_PeriodFigures, table=True):
     feedback_rating: float | None = src("product.feedbackRating", default=None)
     stock_wb: int = src("stocks.stocksWb|product.stocks.wb", big=True)
     stock_mp: int = src("stocks.stocksMp|product.stocks.mp", big=True)
-    stock_balance_sum: float | None = src("product.stocks.balanceSum", default=None)
+    stock_balance_sum: Decimal | None = src("product.stocks.balanceSum", default=None, money=True)
     share_order_percent: float | None = _v3("shareOrderPercent")
     wishlist_count: int | None = _v3("addToWishlist", big=True)
     time_to_ready_days: int | None = _v3("timeToReady.days")
@@ -80,12 +80,12 @@ class WbFunnelProduct(_PeriodFigures, table=True):
     time_to_ready_mins: int | None = _v3("timeToReady.mins")
     localization_percent: float | None = _v3("localizationPercent")
     wb_club_order_count: int | None = _v3("wbClub.orderCount", big=True)
-    wb_club_order_sum: float | None = _v3("wbClub.orderSum")
+    wb_club_order_sum: Decimal | None = _v3("wbClub.orderSum", money=True)
     wb_club_buyout_count: int | None = _v3("wbClub.buyoutCount", big=True)
-    wb_club_buyout_sum: float | None = _v3("wbClub.buyoutSum")
+    wb_club_buyout_sum: Decimal | None = _v3("wbClub.buyoutSum", money=True)
     wb_club_cancel_count: int | None = _v3("wbClub.cancelCount", big=True)
-    wb_club_cancel_sum: float | None = _v3("wbClub.cancelSum")
-    wb_club_avg_price: float | None = _v3("wbClub.avgPrice")
+    wb_club_cancel_sum: Decimal | None = _v3("wbClub.cancelSum", money=True)
+    wb_club_avg_price: Decimal | None = _v3("wbClub.avgPrice", money=True)
     wb_club_buyout_percent: float | None = _v3("wbClub.buyoutPercent")
     wb_club_avg_orders_per_day: float | None = _v3("wbClub.avgOrderCountPerDay")
 
@@ -111,9 +111,9 @@ class _HistoryFigures(SQLModel):
     open_count: int = src("openCardCount|openCount", big=True)
     cart_count: int = src("addToCartCount|cartCount", big=True)
     order_count: int = src("ordersCount|orderCount", big=True)
-    order_sum: float = src("ordersSumRub|orderSum")
+    order_sum: Decimal = src("ordersSumRub|orderSum", money=True)
     buyout_count: int = src("buyoutsCount|buyoutCount", big=True)
-    buyout_sum: float = src("buyoutsSumRub|buyoutSum")
+    buyout_sum: Decimal = src("buyoutsSumRub|buyoutSum", money=True)
     buyout_percent: float = src("buyoutPercent")
     add_to_cart_percent: float = src("addToCartConversion")
     cart_to_order_percent: float = src("cartToOrderConversion")

@@ -9,12 +9,12 @@ hold their parent's key, carried down from the parent record (`ctx`).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON
 from sqlmodel import SQLModel
 
-from harvester.models._fields import ctx, src
+from harvester.models._fields import JSON_DOC, ctx, src
 
 
 class WbAdvCampaignGroup(SQLModel, table=True):
@@ -51,14 +51,14 @@ class _AdvFigures(SQLModel):
     views: int = src("views", big=True)
     clicks: int = src("clicks", big=True)
     ctr: float = src("ctr")
-    cpc: float = src("cpc")
+    cpc: Decimal = src("cpc", money=True)
     cr: float = src("cr")
     cart_count: int = src("atbs", big=True)
     order_count: int = src("orders", big=True)
     shks: int = src("shks", big=True)
     cancel_count: int | None = src("canceled", big=True, default=None)  # v3 only
-    sum: float = src("sum")
-    sum_price: float = src("sum_price")
+    sum: Decimal = src("sum", money=True)
+    sum_price: Decimal = src("sum_price", money=True)
 
 
 class WbAdvFullstats(_AdvFigures, table=True):
@@ -128,7 +128,7 @@ class WbAdvStatWordsCluster(SQLModel, table=True):
     date: dt.date = ctx("window_start")
     cluster: str = src("cluster", key=True)
     count: int = src("count", big=True)
-    keywords: list[str] | None = src("keywords", sa_type=JSON, default=None)
+    keywords: list[str] | None = src("keywords", sa_type=JSON_DOC, default=None)
 
 
 class WbAdvStatWords(SQLModel, table=True):
@@ -148,9 +148,9 @@ class WbAdvStatWords(SQLModel, table=True):
     clicks: int = src("clicks", big=True)
     frq: int | None = src("frq", default=None)
     ctr: float = src("ctr")
-    cpc: float = src("cpc")
+    cpc: Decimal = src("cpc", money=True)
     duration: int | None = src("duration", big=True, default=None)
-    sum: float = src("sum")
+    sum: Decimal = src("sum", money=True)
 
 
 class WbAdvKeywordsDay(SQLModel, table=True):
@@ -176,7 +176,7 @@ class WbAdvKeyword(SQLModel, table=True):
     views: int = src("views", big=True)
     clicks: int = src("clicks", big=True)
     ctr: float = src("ctr")
-    sum: float = src("sum")
+    sum: Decimal = src("sum", money=True)
 
 
 class WbAdvNormqueryPair(SQLModel, table=True):
@@ -205,11 +205,11 @@ class WbAdvNormquery(SQLModel, table=True):
     cart_count: int = src("stat.atbs", big=True)
     order_count: int = src("stat.orders", big=True)
     ctr: float | None = src("stat.ctr", default=None)
-    cpc: float = src("stat.cpc")
-    cpm: float | None = src("stat.cpm", default=None)
+    cpc: Decimal = src("stat.cpc", money=True)
+    cpm: Decimal | None = src("stat.cpm", default=None, money=True)
     avg_position: float = src("stat.avgPos")
     shks: int | None = src("stat.shks", big=True, default=None)
-    spend: float | None = src("stat.spend", default=None)
+    spend: Decimal | None = src("stat.spend", default=None, money=True)
     currency: str | None = src("stat.currency", default=None)
 
 
@@ -254,9 +254,9 @@ class WbAdvMediaStat(SQLModel, table=True):
     cr: float = src("cr")
     cr1: float | None = src("cr1", default=None)
     cr2: float | None = src("cr2", default=None)
-    cpc: float = src("cpc")
-    price: float = src("price")
-    expenses: float = src("expenses")
+    cpc: Decimal = src("cpc", money=True)
+    price: Decimal = src("price", money=True)
+    expenses: Decimal = src("expenses", money=True)
     date_from: dt.datetime | None = src("date_from", default=None)
     date_to: dt.datetime | None = src("date_to", default=None)
-    daily_stats: list[dict[str, Any]] | None = src("daily_stats", sa_type=JSON, default=None)
+    daily_stats: list[dict[str, Any]] | None = src("daily_stats", sa_type=JSON_DOC, default=None)

@@ -8,6 +8,7 @@ day before. Card details (name, prices, rating) live in the product table only.
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from sqlmodel import SQLModel
 
@@ -20,10 +21,10 @@ class _Funnel(SQLModel):
     avg_position: int = src("avgPosition.current", big=True)
     open_count: int = src("openCard.current", big=True)
     cart_count: int = src("addToCart.current", big=True)
-    add_to_cart_percent: int = src("openToCart.current", big=True)
+    add_to_cart_percent: float = src("openToCart.current")
     order_count: int = src("orders.current", big=True)
-    cart_to_order_percent: int = src("cartToOrder.current", big=True)
-    visibility: int = src("visibility.current", big=True)
+    cart_to_order_percent: float = src("cartToOrder.current")
+    visibility: float = src("visibility.current")
 
 
 class WbSearchReport(SQLModel, table=True):
@@ -45,7 +46,7 @@ class WbSearchReport(SQLModel, table=True):
     first_hundred: int = src("positionInfo.clusters.firstHundred.current", big=True)
     second_hundred: int = src("positionInfo.clusters.secondHundred.current", big=True)
     below: int = src("positionInfo.clusters.below.current", big=True)
-    visibility: int = src("visibilityInfo.visibility.current", big=True)
+    visibility: float = src("visibilityInfo.visibility.current")
     open_count: int = src("visibilityInfo.openCard.current", big=True)
 
 
@@ -65,10 +66,10 @@ class WbSearchReportGroup(SQLModel, table=True):
     avg_position: int = src("metrics.avgPosition.current", big=True)
     open_count: int = src("metrics.openCard.current", big=True)
     cart_count: int = src("metrics.addToCart.current", big=True)
-    add_to_cart_percent: int = src("metrics.openToCart.current", big=True)
+    add_to_cart_percent: float = src("metrics.openToCart.current")
     order_count: int = src("metrics.orders.current", big=True)
-    cart_to_order_percent: int = src("metrics.cartToOrder.current", big=True)
-    visibility: int = src("metrics.visibility.current", big=True)
+    cart_to_order_percent: float = src("metrics.cartToOrder.current")
+    visibility: float = src("metrics.visibility.current")
 
 
 class WbSearchReportProduct(_Funnel, table=True):
@@ -89,8 +90,8 @@ class WbSearchReportProduct(_Funnel, table=True):
     is_card_rated: bool = src("isCardRated")
     rating: float = src("rating")
     feedback_rating: float = src("feedbackRating")
-    min_price: int = src("price.minPrice", big=True)
-    max_price: int = src("price.maxPrice", big=True)
+    min_price: Decimal = src("price.minPrice", money=True)
+    max_price: Decimal = src("price.maxPrice", money=True)
 
 
 class WbSearchText(_Funnel, table=True):

@@ -10,12 +10,12 @@ several tariffs of one type, and pictures are bare strings): `src("@index")` is 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON
 from sqlmodel import SQLModel
 
-from harvester.models._fields import ctx, extras, src
+from harvester.models._fields import JSON_DOC, ctx, extras, src
 
 
 class YmCampaign(SQLModel, table=True):
@@ -46,7 +46,7 @@ class YmOffer(SQLModel, table=True):
     market_category_id: int | None = src("offer.marketCategoryId", big=True, default=None)
     card_status: str | None = src("offer.cardStatus", default=None)
     archived: bool | None = src("offer.archived", default=None)
-    basic_price: float | None = src("offer.basicPrice.value", default=None)
+    basic_price: Decimal | None = src("offer.basicPrice.value", default=None, money=True)
     currency: str | None = src("offer.basicPrice.currencyId", default=None)
     market_sku: int | None = src("mapping.marketSku", big=True, default=None)
     market_sku_name: str | None = src("mapping.marketSkuName", default=None)
@@ -81,7 +81,7 @@ class YmStatsSku(_SkuSnapshot, table=True):
     shop_sku: str = src("shopSku", key=True)
     market_sku: int | None = src("marketSku", big=True, default=None)
     name: str | None = src("name", default=None)
-    price: float | None = src("price", default=None)
+    price: Decimal | None = src("price", default=None, money=True)
     category_id: int | None = src("categoryId", big=True, default=None)
     category_name: str | None = src("categoryName", default=None)
     length_cm: float | None = src("weightDimensions.length", default=None)
@@ -119,10 +119,10 @@ class YmStatsSkuTariff(_SkuSnapshot, table=True):
     shop_sku: str = ctx("shop_sku")
     type: str = src("type", key=True)
     position: int = src("@index", key=True)
-    amount: float | None = src("amount", default=None)
+    amount: Decimal | None = src("amount", default=None, money=True)
     currency: str | None = src("currency", default=None)
     percent: float | None = src("percent", default=None)  # deprecated, switched off 12.10.2026
-    parameters: list[dict[str, Any]] | None = src("parameters", sa_type=JSON, default=None)
+    parameters: list[dict[str, Any]] | None = src("parameters", sa_type=JSON_DOC, default=None)
 
 
 class YmStatsSkuPicture(_SkuSnapshot, table=True):
@@ -195,12 +195,12 @@ class YmMarketplaceServicePlacement(SQLModel, table=True):
     order_creation_date_time: str | None = src("ORDER_CREATION_DATE_TIME", default=None)
     offer_name: str | None = src("OFFER_NAME", default=None)
     turbo_goods: str | None = src("TURBO_GOODS", default=None)
-    price: float | None = src("PRICE", default=None)
-    decoupling_markup: float | None = src("DECOUPLING_MARKUP", default=None)
+    price: Decimal | None = src("PRICE", default=None, money=True)
+    decoupling_markup: Decimal | None = src("DECOUPLING_MARKUP", default=None, money=True)
     count: int | None = src("COUNT", big=True, default=None)
     batch_size: int | None = src("BATCH_SIZE", big=True, default=None)
     batch_count: int | None = src("BATCH_COUNT", big=True, default=None)
-    batch_price: float | None = src("BATCH_PRICE", default=None)
+    batch_price: Decimal | None = src("BATCH_PRICE", default=None, money=True)
     weight_kg: float | None = src("WEIGHT", default=None)
     length_cm: float | None = src("LENGTH", default=None)
     width_cm: float | None = src("WIDTH", default=None)
@@ -209,25 +209,25 @@ class YmMarketplaceServicePlacement(SQLModel, table=True):
     payment_type: str | None = src("PAYMENT_TYPE", default=None)
     quality_index: str | None = src("QUALITY_INDEX", default=None)
     tariff_terms: str | None = src("TARIFF_TERMS", default=None)
-    tariff: float | None = src("TARIFF", default=None)
+    tariff: Decimal | None = src("TARIFF", default=None, money=True)
     unit: str | None = src("UNIT", default=None)
-    min_tariff: float | None = src("MIN_TARIFF", default=None)
-    max_tariff: float | None = src("MAX_TARIFF", default=None)
-    service_before_tariff: float | None = src("SERVICE_BEFORE_TARIFF", default=None)
+    min_tariff: Decimal | None = src("MIN_TARIFF", default=None, money=True)
+    max_tariff: Decimal | None = src("MAX_TARIFF", default=None, money=True)
+    service_before_tariff: Decimal | None = src("SERVICE_BEFORE_TARIFF", default=None, money=True)
     act_date: dt.date | None = src("ACT_DATE", default=None)
-    amount_without_bonuses: float | None = src("AMOUNT_WITHOUT_BONUSES", default=None)
-    fee_benefit_tariff: float | None = src("FEE_BENEFIT_TARIFF", default=None)
-    fee_benefit_discount: float | None = src("FEE_BENEFIT_DISCOUNT", default=None)
+    amount_without_bonuses: Decimal | None = src("AMOUNT_WITHOUT_BONUSES", default=None, money=True)
+    fee_benefit_tariff: Decimal | None = src("FEE_BENEFIT_TARIFF", default=None, money=True)
+    fee_benefit_discount: Decimal | None = src("FEE_BENEFIT_DISCOUNT", default=None, money=True)
     days_of_delay: int | None = src("DAYS_OF_DELAY", big=True, default=None)
-    late_order_execution_fee_tariff: float | None = src("LATE_ORDER_EXECUTION_FEE_TARIFF", default=None)
-    cancellation_order_fee_tariff: float | None = src("CANCELLATION_ORDER_FEE_TARIFF", default=None)
-    quality_index_min_tariff: float | None = src("QUALITY_INDEX_MIN_TARIFF", default=None)
-    quality_index_max_tariff: float | None = src("QUALITY_INDEX_MAX_TARIFF", default=None)
-    quality_index_amount: float | None = src("QUALITY_INDEX_AMOUNT", default=None)
-    decoupling_tariff: float | None = src("DECOUPLING_TARIFF", default=None)
-    decoupling_price_change: float | None = src("DECOUPLING_PRICE_CHANGE", default=None)
-    individual_discount: float | None = src("INDIVIDUAL_DISCOUNT", default=None)
-    loyalty_discount: float | None = src("LOYALTY_DISCOUNT", default=None)
-    netting: float | None = src("NETTING", default=None)
-    total_amount: float | None = src("TOTAL_AMOUNT", default=None)
+    late_order_execution_fee_tariff: Decimal | None = src("LATE_ORDER_EXECUTION_FEE_TARIFF", default=None, money=True)
+    cancellation_order_fee_tariff: Decimal | None = src("CANCELLATION_ORDER_FEE_TARIFF", default=None, money=True)
+    quality_index_min_tariff: Decimal | None = src("QUALITY_INDEX_MIN_TARIFF", default=None, money=True)
+    quality_index_max_tariff: Decimal | None = src("QUALITY_INDEX_MAX_TARIFF", default=None, money=True)
+    quality_index_amount: Decimal | None = src("QUALITY_INDEX_AMOUNT", default=None, money=True)
+    decoupling_tariff: Decimal | None = src("DECOUPLING_TARIFF", default=None, money=True)
+    decoupling_price_change: Decimal | None = src("DECOUPLING_PRICE_CHANGE", default=None, money=True)
+    individual_discount: Decimal | None = src("INDIVIDUAL_DISCOUNT", default=None, money=True)
+    loyalty_discount: Decimal | None = src("LOYALTY_DISCOUNT", default=None, money=True)
+    netting: Decimal | None = src("NETTING", default=None, money=True)
+    total_amount: Decimal | None = src("TOTAL_AMOUNT", default=None, money=True)
     extras: dict[str, Any] | None = extras()

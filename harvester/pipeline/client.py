@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.request
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -107,11 +108,14 @@ class Client:
 
 
 def decode_json(response: requests.Response, label: str) -> Any:
-    """The JSON body, with a truncated or garbled body reported as a retriable failure."""
+    """The JSON body, with a truncated or garbled body reported as a retriable failure.
+
+    Fractional numbers are `Decimal`, so money reaches its NUMERIC column exactly as sent
+    (the parser turns them into floats for double precision columns)."""
     if response.status_code == 204 or not response.content:
         return None
     try:
-        return response.json()
+        return json.loads(response.content, parse_float=Decimal)
     except (ValueError, json.JSONDecodeError):
         raise Transient(f"{label}: malformed JSON body ({len(response.content)} bytes)") from None
 

@@ -18,12 +18,13 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
 import structlog
-from sqlalchemy import Column, Date, DateTime, Float, Table
+from sqlalchemy import Column, Date, DateTime, Float, Integer, Numeric, Table
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from harvester.core.errors import HarvestError, Transient
@@ -76,6 +77,29 @@ def _coercer(column_type: Any) -> Callable[[str], Any] | None:
     return None
 
 
+def _exact(value: Any) -> Decimal:
+    """A number as the Decimal it was written as (a float by its shortest repr, which is its JSON text)."""
+    return value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
+
+
+def _whole_or_float(value: Any) -> Any:
+    """A JSON decimal in an integer column (`3.0`): an int when whole, a float as before otherwise."""
+    if not isinstance(value, Decimal):
+        return value
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _numeric(column_type: Any) -> Callable[[Any], Any] | None:
+    """What turns a JSON number (int, or Decimal: see `decode_json`) into the column's type."""
+    if isinstance(column_type, Float):
+        return float
+    if isinstance(column_type, Numeric):
+        return _exact
+    if isinstance(column_type, Integer):
+        return _whole_or_float
+    return None
+
+
 @dataclass(frozen=True)
 class _Column:
     """How one column is filled: from the context, or from the first of its source spellings."""
@@ -85,6 +109,7 @@ class _Column:
     ctx: str | None
     spellings: tuple[tuple[str, ...], ...]
     coerce: Callable[[str], Any] | None
+    number: Callable[[Any], Any] | None
     is_key: bool
     default: Any
     lineage: bool  # filled from the context when it has it (a harvest does; a test's parse may not)
@@ -96,7 +121,7 @@ def _plan(table: Table) -> tuple[_Column, ...]:
     return tuple(
         _Column(c.name, c.info.get("src") or "", c.info.get("ctx"),
                 tuple(tuple(p.split(".")) if p else () for p in (c.info.get("src") or "").split("|")),
-                _coercer(c.type), c.primary_key,
+                _coercer(c.type), _numeric(c.type), c.primary_key,
                 c.default.arg if isinstance(c.default, ScalarElementColumnDefault) else None, "lineage" in c.info)
         for c in table.columns)
 
@@ -131,6 +156,8 @@ def to_rows(table: Table, records: list[Mapping[str, Any]], context: Mapping[str
                     value = column.coerce(value)
                 except ValueError:
                     raise Transient(f"{label}: {column.src} = {value!r} is not a date or date-time") from None
+            elif column.number is not None and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+                value = column.number(value)
             if column.is_key and value is None:
                 raise Transient(f"{label}: record without its key field {column.src}")
             row[column.name] = value
@@ -193,10 +220,12 @@ def _csv_value(value: str, column_type: Any) -> Any:
             return int(value) if value.lstrip("-").isdigit() else int(float(value))
         if python_type is float:
             return float(value.replace(",", "."))
+        if python_type is Decimal:
+            return Decimal(value.replace(",", "."))
         if python_type is dt.date:
             return (dt.date.fromisoformat(value[:10]) if value[4:5] == "-"
                     else dt.datetime.strptime(value, "%d.%m.%Y").date())
-    except ValueError:
+    except (ValueError, InvalidOperation):
         return None
     return value
 

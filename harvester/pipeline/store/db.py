@@ -6,8 +6,11 @@ comes from migrations (`harvester.pipeline.store.migrate`), checked once per eng
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -19,10 +22,22 @@ from harvester.core.settings import get_settings
 from harvester.pipeline.store.migrate import check_schema, ensure_schema
 
 
+def _number(value: Any) -> float:
+    """A JSON answer's decimal (`decode_json` keeps them exact) as a JSON number again; the float's
+    shortest repr is the text the API sent, for every figure of up to 15 digits."""
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, default=_number)
+
+
 def make_engine(url: str) -> Engine:
     """An engine with the per-dialect settings the harvester relies on."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": 60}, json_serializer=_json_text)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -33,7 +48,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, json_serializer=_json_text)
 
 
 def get_engine(url: str | None = None, migrate: bool = True) -> Engine:
