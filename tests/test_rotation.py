@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict
+from decimal import Decimal
 from typing import Any
 
 import fakeredis
@@ -39,7 +40,7 @@ def _catalogue(products: int) -> None:
     """The stocks report's products (the ids' source), one of them deleted: it is never read."""
     assert ENDPOINT.ids is not None
     table = source_table(ENDPOINT.ids)
-    blank = {bool: False, int: 0, float: 0.0, dt.date: DAY, dict: [], list: []}  # else a string
+    blank = {bool: False, int: 0, float: 0.0, Decimal: Decimal(0), dt.date: DAY, dict: [], list: []}  # else a string
     base = {c.name: blank.get(c.type.python_type, "") for c in table.columns if not c.nullable}
     rows = [{**base, "account_id": ACCOUNT.id, "nm_id": nm} for nm in range(1, products + 1)]
     rows.append({**base, "account_id": ACCOUNT.id, "nm_id": products + 1, "is_deleted": True})
