@@ -17,7 +17,7 @@ import structlog
 
 from harvester.catalog.model import Call
 from harvester.core.accounts import Account
-from harvester.core.counters import count
+from harvester.core.counters import count, count_all
 from harvester.core.errors import HarvestError, QuotaExhausted, RateLimited
 from harvester.core.request import Request, dig
 from harvester.core.settings import Settings
@@ -160,5 +160,5 @@ class Gate:
         finally:
             self._release(call.limit.name)
             labels = {"marketplace": account.marketplace, "path": call.path, "status": str(status)}
-            count(self._redis, "harvester_requests_total", 1, **labels)
-            count(self._redis, "harvester_request_seconds_total", time.monotonic() - started, **labels)
+            count_all(self._redis, {"harvester_requests_total": 1,
+                                    "harvester_request_seconds_total": time.monotonic() - started}, **labels)

@@ -21,11 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, update
+from sqlalchemy import and_, bindparam, func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from harvester.models import WorkState, WorkUnit
 from harvester.models.state import utcnow
+from harvester.models.tables import table_of
 from harvester.pipeline.store.upsert import insert_rows
 
 Window = tuple[dt.date, dt.date]
@@ -79,6 +80,26 @@ def enqueue_many(session: Session, keys: Sequence[Key], *, queued_by: str | None
     return [found[key] for key in keys if key in found]
 
 
+# The statements a worker runs for every unit, built once with bind parameters: building and
+# keying a statement afresh for each unit was most of their cost. All but the claim are Core
+# updates of the table (no ORM state to keep in step), whose row count says if the lease held.
+_UNITS = table_of(WorkUnit)
+_MINE = and_(_UNITS.c.id == bindparam("unit_id"), _UNITS.c.lease_owner == bindparam("owner"),
+             _UNITS.c.state == WorkState.RUNNING)
+_CLAIM = (update(WorkUnit)
+          .where(col(WorkUnit.id) == bindparam("unit_id"), col(WorkUnit.generation) == bindparam("gen"),
+                 col(WorkUnit.state).in_(ACTIVE),
+                 or_(col(WorkUnit.lease_owner).is_(None), col(WorkUnit.lease_owner) == bindparam("owner"),
+                     col(WorkUnit.lease_until) < bindparam("now")))
+          .values(state=WorkState.RUNNING, lease_owner=bindparam("owner"), lease_until=bindparam("until"),
+                  updated_at=bindparam("now"))
+          .returning(WorkUnit).execution_options(populate_existing=True))
+_RENEW = _UNITS.update().where(_MINE).values(lease_until=bindparam("until"), updated_at=bindparam("now"))
+_FINISH = _UNITS.update().where(_MINE).values(
+    state=bindparam("new_state"), lease_owner=None, lease_until=None, rows=bindparam("n_rows"),
+    last_error=bindparam("error"), finished_at=bindparam("now"), updated_at=bindparam("now"), progress=None)
+
+
 @dataclass(frozen=True)
 class Claim:
     """The unit a task may run now, or why not (`unit` None)."""
@@ -96,14 +117,8 @@ def claim(session: Session, unit_id: int, owner: str, ttl: float, generation: in
     died, takes its own lease back at once. Only a refused claim reads the unit again, to say why.
     """
     now = utcnow()
-    free = or_(col(WorkUnit.lease_owner).is_(None), col(WorkUnit.lease_owner) == owner,
-               col(WorkUnit.lease_until) < now)
-    taken = session.scalars(
-        update(WorkUnit).where(col(WorkUnit.id) == unit_id, col(WorkUnit.generation) == generation,
-                               col(WorkUnit.state).in_(ACTIVE), free)
-        .values(state=WorkState.RUNNING, lease_owner=owner, lease_until=now + dt.timedelta(seconds=ttl),
-                updated_at=now)
-        .returning(WorkUnit).execution_options(populate_existing=True)).first()
+    taken = session.scalars(_CLAIM, {"unit_id": unit_id, "gen": generation, "owner": owner, "now": now,
+                                     "until": now + dt.timedelta(seconds=ttl)}).first()
     if taken is not None:
         return Claim(taken)
     unit = session.get(WorkUnit, unit_id, populate_existing=True)
@@ -116,32 +131,26 @@ def claim(session: Session, unit_id: int, owner: str, ttl: float, generation: in
     return Claim(None, "already running", unit.lease_owner)
 
 
-def _mine(unit_id: int, owner: str) -> Any:
-    return and_(col(WorkUnit.id) == unit_id, col(WorkUnit.lease_owner) == owner,
-                col(WorkUnit.state) == WorkState.RUNNING)
-
-
 def renew(session: Session, unit_id: int, owner: str, ttl: float) -> bool:
     """Extend a lease we still hold; False when it was lost (taken over after it ran out)."""
     now = utcnow()
-    done = session.execute(update(WorkUnit).where(_mine(unit_id, owner))
-                           .values(lease_until=now + dt.timedelta(seconds=ttl), updated_at=now))
+    done = session.execute(_RENEW, {"unit_id": unit_id, "owner": owner, "now": now,
+                                    "until": now + dt.timedelta(seconds=ttl)})
     return done.rowcount == 1  # type: ignore[attr-defined]
 
 
 def park(session: Session, unit_id: int, owner: str, due_at: dt.datetime, **changes: Any) -> bool:
     """Let go of the unit until `due_at` (with its progress, failures or last error in `changes`)."""
-    done = session.execute(update(WorkUnit).where(_mine(unit_id, owner)).values(
-        state=WorkState.PARKED, due_at=due_at, lease_owner=None, lease_until=None, updated_at=utcnow(), **changes))
+    done = session.execute(_UNITS.update().where(_MINE).values(
+        state=WorkState.PARKED, due_at=due_at, lease_owner=None, lease_until=None, updated_at=utcnow(), **changes),
+        {"unit_id": unit_id, "owner": owner})
     return done.rowcount == 1  # type: ignore[attr-defined]
 
 
 def finish(session: Session, unit_id: int, owner: str, ok: bool, *, rows: int = 0, error: str | None = None) -> bool:
     """End the unit; False when another task had taken it over meanwhile."""
-    now = utcnow()
-    done = session.execute(update(WorkUnit).where(_mine(unit_id, owner)).values(
-        state=WorkState.DONE if ok else WorkState.FAILED, lease_owner=None, lease_until=None, rows=rows,
-        last_error=error, finished_at=now, updated_at=now, progress=None))
+    done = session.execute(_FINISH, {"unit_id": unit_id, "owner": owner, "now": utcnow(), "n_rows": rows,
+                                     "error": error, "new_state": WorkState.DONE if ok else WorkState.FAILED})
     return done.rowcount == 1  # type: ignore[attr-defined]
 
 
