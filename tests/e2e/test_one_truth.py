@@ -73,7 +73,7 @@ def test_fullstats_campaign_totals_are_the_sums_of_their_days_apps_and_products(
     with harness.session() as session:
         levels = session.execute(FULLSTATS_LEVELS, {"account": account}).all()
     assert {level for level, *_ in levels} == {"campaign = its days", "day = its apps", "app = its products"}
-    # spend is double precision until money is NUMERIC: compared to the kopeck
+    # spend is NUMERIC, but SQLite keeps it as a binary float and raw SQL reads it so: to the kopeck
     wrong = [row for row in levels if (row[2], round(row[3], 2)) != (row[4], round(row[5], 2))]
     assert not wrong, wrong
 
