@@ -59,6 +59,9 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         with engine.begin() as conn:
             drop_views(conn)  # they hold on to the tables under them
             SQLModel.metadata.drop_all(conn)
+            # tables made by create_all, with no revision: adopted at head, whichever head a
+            # previous run (of an older checkout) left stamped
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         SQLModel.metadata.create_all(engine)
         engine.dispose()
         reset_engines()  # their pooled connections hold plans of the tables just dropped
