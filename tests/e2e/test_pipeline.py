@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from decimal import Decimal
 
 from sqlmodel import select
 
@@ -89,7 +90,7 @@ def test_both_endpoints_land_exactly_what_the_emulator_served_and_reruns_change_
         assert len(stored_storage) == len(served_storage)
         assert sorted((str(r.date), r.office_id, r.gi_id, r.chrt_id, r.barcode, r.warehouse_price)
                       for r in stored_storage) == sorted(
-            (x["date"], x["officeId"], x["giId"], x["chrtId"], x["barcode"], x["warehousePrice"])
+            (x["date"], x["officeId"], x["giId"], x["chrtId"], x["barcode"], Decimal(str(x["warehousePrice"])))
             for x in served_storage)
 
     jobs = harness.all(ReportJob)

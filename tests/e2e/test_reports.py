@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from decimal import Decimal
 
 import pytest
 
@@ -130,5 +131,5 @@ def test_paid_acceptance_lands_the_same_rows_in_either_api_generation(harness: H
     stored = {(r.income_id, r.nm_id, r.shk_create_date.isoformat()): r for r in harness.all(WbAcceptanceReport)}
     for row in served:
         got = stored[(row["incomeId"], row["nmID"], row["shkCreateDate"])]
-        assert (got.count, got.total) == (row["count"], row["total"])
+        assert (got.count, got.total) == (row["count"], Decimal(str(row["total"])))  # money: NUMERIC, exact
         assert (got.sum is not None) == (generation == "seed")
