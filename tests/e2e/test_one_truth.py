@@ -9,6 +9,7 @@ from sqlalchemy import text
 from emulator.wb.data import seller as data
 from harvester.models import HarvestRun, JobStatus
 from harvester.models.wb_funnel import WbFunnelProduct
+from harvester.pipeline.schedule import today
 from harvester.worker.tasks import dispatch
 
 from .conftest import Harness
@@ -75,6 +76,37 @@ def test_fullstats_campaign_totals_are_the_sums_of_their_days_apps_and_products(
     assert {level for level, *_ in levels} == {"campaign = its days", "day = its apps", "app = its products"}
     # spend is NUMERIC, but SQLite keeps it as a binary float and raw SQL reads it so: to the kopeck
     wrong = [row for row in levels if (row[2], round(row[3], 2)) != (row[4], round(row[5], 2))]
+    assert not wrong, wrong
+
+
+STOCKS = text("""
+    SELECT p.nm_id, p.order_count, p.buyout_count, p.stock_count, p.order_sum,
+           SUM(h.order_count), SUM(h.buyout_count), SUM(h.stock_count), SUM(h.order_sum)
+    FROM wb_stocks_products p JOIN wb_csv_stock_history h
+      ON h.account_id = p.account_id AND h.nm_id = p.nm_id AND h.period_start = p.date AND h.period_end = p.date
+    WHERE p.account_id = :account
+    GROUP BY p.nm_id, p.order_count, p.buyout_count, p.stock_count, p.order_sum
+""")
+
+
+def test_stocks_report_products_are_the_sums_of_the_csv_stock_history(harness: Harness) -> None:
+    """Per product on the same day: the stocks report's orders, buyouts, stock and order sum are
+    the sums of the CSV stock history's size × warehouse rows."""
+    account = data.small_sellers(SEED, "stocks", 1)[0]
+    harness.add_wb_account(account)
+    harness.start_worker(concurrency=2)
+    dispatch.delay(account_id=account, endpoint="wb.stocks_products")
+    day = today()
+    harness.start_job(account, "wb.csv.stock_history", (day, day))
+    harness.wait_for(lambda: _succeeded(harness, "wb.stocks_products") and harness.jobs()
+                     and all(j.status.terminal for j in harness.jobs()), 120, "the stocks report and the CSV")
+    (job,) = harness.jobs()
+    assert job.status == JobStatus.DONE, job.last_error
+
+    with harness.session() as session:
+        joined = session.execute(STOCKS, {"account": account}).all()
+    assert joined and sum(row[3] for row in joined) > 0
+    wrong = [row for row in joined if tuple(row[1:4]) != tuple(row[5:8]) or round(row[4], 2) != round(row[8], 2)]
     assert not wrong, wrong
 
 

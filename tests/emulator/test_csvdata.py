@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from emulator import seller_id
+from emulator.wb.data import seller as data
 from emulator.wb.data.csv_files import REPORT_TYPES, csv_bytes, csv_report, zip_report
 from emulator.wb.data.csv_stock import FBS_OFFICE
 
@@ -141,6 +142,30 @@ def test_stock_daily_day_columns_and_fbs():
     at_end = {(r["NmID"], r["ChrtID"], r["OfficeName"]): r[days[-1]] for r in table}
     history = dicts("STOCK_HISTORY_REPORT_CSV", PARAMS["STOCK_HISTORY_REPORT_CSV"] | {"currentPeriod": CURRENT})
     assert history and all(at_end[(r["NmID"], r["ChrtID"], r["OfficeName"])] == r["StockCount"] for r in history)
+
+
+def test_stock_reports_are_the_stocks_reports_cells():
+    """A product's rows add up to its /products/products item of the same period, and each day's
+    stock in the daily report adds up to the item of the one-day period ending that day."""
+    history = dicts("STOCK_HISTORY_REPORT_CSV")
+    start, end = date(2026, 8, 20), date(2026, 10, 4)
+    items = {i["nmID"]: i["metrics"] for i in data.stocks_products(0, SID, start, end)}
+    summed: dict[int, Counter] = {}
+    for r in history:
+        summed.setdefault(int(r["NmID"]), Counter()).update(
+            {k: int(r[k]) for k in ("OrdersCount", "BuyoutCount", "StockCount", "OrdersSum", "StockSum")})
+    assert summed and sum(s["OrdersCount"] for s in summed.values()) > 0
+    for nm_id, sums in summed.items():
+        m = items[nm_id]
+        assert (sums["OrdersCount"], sums["BuyoutCount"], sums["StockCount"], sums["OrdersSum"], sums["StockSum"]) == (
+            m["ordersCount"], m["buyoutCount"], m["stockCount"], m["ordersSum"], m["stockSum"]), nm_id
+    day = date(2026, 9, 25)
+    daily = Counter()
+    for r in dicts("STOCK_HISTORY_DAILY_CSV"):
+        if r[f"{day:%d.%m.%Y}"] != "":  # empty before the product appeared on WB
+            daily[int(r["NmID"])] += int(r[f"{day:%d.%m.%Y}"])
+    that_day = {i["nmID"]: i["metrics"]["stockCount"] for i in data.stocks_products(0, SID, day - timedelta(6), day)}
+    assert any(daily.values()) and all(that_day[nm_id] == stock for nm_id, stock in daily.items())
 
 
 def test_search_texts_and_ratings():

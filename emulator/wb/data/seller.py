@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import calendar
+import math
 import random
 from datetime import date, timedelta
 from functools import lru_cache
@@ -117,6 +118,16 @@ def _availability(rng: random.Random, stock: int, demand: float, rate: dict) -> 
     return rng.choice(["balanced", "nonActual", "nonLiquid"])
 
 
+def stock_on(seed: int, sid: str, product: dict, day: date) -> int:
+    """Units in stock at 23:59 of a day: a slow wave per product that sometimes runs dry. A
+    function of the day alone, so every report and period that ends on a day shows its stock."""
+    if product["isDeleted"]:
+        return 0
+    rng = keyed_rng(seed, sid, "stock-wave", product["nmID"])
+    level, wave, phase = rng.uniform(2, 150), rng.uniform(5, 40), rng.uniform(0, 2 * math.pi)
+    return max(0, round(level * (0.85 + math.sin(day.toordinal() / wave + phase))))
+
+
 def _metrics(seed: int, sid: str, product: dict, start: date, end: date) -> dict:
     rng = keyed_rng(seed, sid, product["nmID"], start, end)
     days = max(1, (end - start).days + 1)
@@ -125,7 +136,7 @@ def _metrics(seed: int, sid: str, product: dict, start: date, end: date) -> dict
     demand = 0.0 if deleted or rng.random() < 0.06 else rng.lognormvariate(0.0, 1.1) * 2
     orders = round(demand * days * rng.uniform(0.8, 1.2))
     buyouts = orders * rng.randint(30, 95) // 100
-    stock = 0 if deleted or rng.random() < 0.12 else int(demand * rng.uniform(5, 90)) + rng.randint(0, 20)
+    stock = stock_on(seed, sid, product, end)
     avg_orders = round(orders / days, 2)
     if stock == 0:
         sale_rate = {"days": 0, "hours": -2}

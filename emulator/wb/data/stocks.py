@@ -33,8 +33,9 @@ SUMS = {"ordersSum": "ordersCount", "buyoutSum": "buyoutCount", "stockSum": "sto
 LOST = ("lostOrdersCount", "lostOrdersSum", "lostBuyoutsCount", "lostBuyoutsSum")
 
 
-def layout(seed: int, sid: str, nm_id: int,
-           has_sizes: bool) -> tuple[list[tuple[str, int]], list[tuple[int, str, str]]]:
+def layout(
+    seed: int, sid: str, nm_id: int, has_sizes: bool
+) -> tuple[list[tuple[str, int]], list[tuple[int, str, str]]]:
     """A product's sizes (name, chrtID) and warehouses (officeID, officeName, regionName).
 
     chrtID = nmID*10 + position in `data.SIZES` (0 for the single "0" size of a non-sized
@@ -144,20 +145,37 @@ def ship_metrics(tally: dict, days: int) -> dict:
     }
 
 
+def pairs(seed: int, sid: str, product: dict) -> list[tuple[tuple[str, int], tuple[int, str, str]]]:
+    """A product's (size, warehouse) cells, in a fixed order."""
+    sizes, offices = layout(seed, sid, product["nmID"], product["hasSizes"])
+    return [(s, o) for s in sizes for o in offices]
+
+
+def _stock_weights(seed: int, sid: str, nm_id: int, count: int) -> list[float]:
+    """How a product's stock lies over its cells: fixed, so each cell follows the product day by day."""
+    rng = keyed_rng(seed, sid, "stock-split", nm_id)
+    return [0.0 if rng.random() < 0.2 else rng.random() for _ in range(count)]
+
+
+def cell_stocks(seed: int, sid: str, product: dict, day: date) -> list[int]:
+    """Stock at 23:59 of a day per cell of `pairs`: the product's `seller.stock_on`, split."""
+    count = len(pairs(seed, sid, product))
+    return _split(seller.stock_on(seed, sid, product, day), _stock_weights(seed, sid, product["nmID"], count))
+
+
 def cells(seed: int, sid: str, item: dict, start: date, end: date) -> list[dict]:
     """The product's metrics split over its (size, warehouse) cells; counts and sums add up
     to the product's exactly. Each cell: {size: (name, chrtID), office: (...), tally}."""
-    sizes, offices = layout(seed, sid, item["nmID"], item["hasSizes"])
-    pairs = [(s, o) for s in sizes for o in offices]
+    cell_pairs = pairs(seed, sid, item)
     rng = keyed_rng(seed, sid, "cells", item["nmID"], start, end)
-    order_w = [rng.random() ** 2 for _ in pairs]
-    stock_w = [0.0 if rng.random() < 0.2 else rng.random() for _ in pairs]
+    order_w = [rng.random() ** 2 for _ in cell_pairs]
+    stock_w = _stock_weights(seed, sid, item["nmID"], len(cell_pairs))
     metrics, price = item["metrics"], item["metrics"]["currentPrice"]["minPrice"]
     counts = {k: _split(metrics[k], stock_w if k == "stockCount" else order_w) for k in COUNTS}
     orders = metrics["ordersCount"]
     out = []
-    for i, (size, office) in enumerate(pairs):
-        share = counts["ordersCount"][i] / orders if orders else 1 / len(pairs)
+    for i, (size, office) in enumerate(cell_pairs):
+        share = counts["ordersCount"][i] / orders if orders else 1 / len(cell_pairs)
         cell: dict[str, Any] = {k: counts[k][i] for k in COUNTS}
         cell.update({s: cell[c] * price for s, c in SUMS.items()})
         cell["months"] = [(m["start"], m["end"], round(m["value"] * share, 2)) for m in metrics["avgOrdersByMonth"]]
@@ -181,8 +199,9 @@ def stocked_in(office: tuple[int, str, str], stock_type: str) -> bool:
     return stock_type == "" or (office == FBS_OFFICE) == (stock_type == "mp")
 
 
-def sizes_answer(seed: int, sid: str, item: dict, start: date, end: date, stock_type: str,
-                 include_office: bool) -> dict:
+def sizes_answer(
+    seed: int, sid: str, item: dict, start: date, end: date, stock_type: str, include_office: bool
+) -> dict:
     """The `data` of /products/sizes for one product (§7.3's four cases), unsorted.
 
     stockType "wb" keeps WB warehouses, "mp" only the seller's; absent lists are left out."""
