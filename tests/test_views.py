@@ -47,7 +47,7 @@ def test_wb_product_day_joins_funnel_stock_and_advertising(migrated: Engine) -> 
         _insert(conn, "wb_stocks_products", **key, stock_count=12)
         for advert, views in ((1, 100), (2, 300)):  # two campaigns show the product
             _insert(conn, "wb_adv_fullstats_nms", account_id="shop", advert_id=advert, date=DAY, app_type=1, nm_id=7,
-                    views=views, clicks=views // 10, order_count=1, sum=views / 2)
+                    views=views, clicks=views // 10, order_count=1, spend=views / 2)
     with migrated.connect() as conn:
         rows = conn.execute(text("SELECT nm_id, open_count, order_count, order_sum, stock_count, ad_views, ad_clicks, "
                                  "ad_order_count, ad_spend FROM wb_product_day ORDER BY nm_id")).all()

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 SUFFIXES = ("", "_past", "_percentile")  # a term of the period, of the previous one, its percentile
 
 # The SQL type (PostgreSQL spelling) of a unit, so one concept has one type in every table.
-# RUB: exact, with kopecks as the APIs give them (every other RUB amount, price, cpc, spend,
-# tariff, has this type too). Percents stay double precision: WB computes them (33.3333…),
+# RUB: exact, with kopecks as the APIs give them (every other RUB amount, a tariff or a
+# discount, has this type too). Percents stay double precision: WB computes them (33.3333…),
 # nobody books or sums them, and an exact type would only fix a rounding the API already made.
 SQL_TYPES: dict[str, str] = {
     "RUB": "NUMERIC(18, 2)",
@@ -52,7 +52,8 @@ TERMS: tuple[Term, ...] = (
     Term("open_count", "product card opens", "count", ("open_card", "open_card_count", "opens")),
     Term("cart_count", "additions to cart", "count", ("add_to_cart", "add_to_cart_count", "atbs")),
     Term("order_count", "orders placed", "count", ("orders", "orders_count")),
-    Term("order_sum", "value of the orders placed", "RUB", ("orders_sum", "orders_sum_rub")),
+    Term("order_sum", "value of the orders placed (of an advert: the orders it brought)", "RUB",
+         ("orders_sum", "orders_sum_rub", "sum_price")),
     Term("buyout_count", "orders bought out (received and kept)", "count", ("buyouts", "buyouts_count")),
     Term("buyout_sum", "value of the orders bought out", "RUB", ("buyouts_sum", "buyouts_sum_rub")),
     Term("cancel_count", "orders cancelled", "count", ("canceled", "cancels")),
@@ -66,9 +67,14 @@ TERMS: tuple[Term, ...] = (
     Term("avg_position", "average position in search results", "position", ("average_position", "avg_pos")),
     Term("median_position", "median position in search results", "position"),
     Term("stock_count", "units in stock", "count"),
-    Term("stock_sum", "value of the units in stock at retail price", "RUB"),
+    Term("stock_sum", "value of the units in stock at retail price", "RUB", ("stock_balance_sum",)),
     Term("views", "impressions of an advert", "count"),
     Term("clicks", "clicks on an advert", "count"),
+    Term("spend", "what the seller paid for advertising", "RUB", ("sum", "expenses", "spent")),
+    Term("cpc", "advertising cost per click", "RUB"),
+    Term("cpm", "advertising cost per thousand impressions", "RUB"),
+    Term("price", "the price of one unit", "RUB"),
+    Term("amount", "the money of a charge, deduction or tariff row (the table says which)", "RUB"),
     Term("visibility", "share of searches the product was seen in", "percent"),
     Term("currency", "currency of the money columns of the row", "ISO 4217 code"),
     Term("extras", "source columns the model does not know yet, kept rather than dropped", "JSON object"),
@@ -97,7 +103,7 @@ def markdown() -> str:
              "A column may end in `_past` (the previous period of a search report) or `_percentile`",
              "(the share of competing products below this one).", "",
              "Every RUB amount is `NUMERIC(18, 2)` (roubles with kopecks, read as `Decimal`), named in the",
-             "glossary or not (prices, cpc, spend, tariffs); percents are double precision (`FLOAT`):",
+             "glossary or not (tariffs, discounts); percents are double precision (`FLOAT`):",
              "WB computes them and they are not summed; JSON is `jsonb` on PostgreSQL; timestamps are",
              "`timestamp with time zone`, in UTC.", "",
              "| column | meaning | unit | type | never called |", "|---|---|---|---|---|"]

@@ -32,7 +32,7 @@ FROM wb_funnel_products f
 LEFT JOIN wb_stocks_products s ON s.account_id = f.account_id AND s.nm_id = f.nm_id AND s.date = f.date
 LEFT JOIN (
     SELECT account_id, nm_id, date, SUM(views) AS ad_views, SUM(clicks) AS ad_clicks,
-           SUM(cart_count) AS ad_cart_count, SUM(order_count) AS ad_order_count, SUM("sum") AS ad_spend
+           SUM(cart_count) AS ad_cart_count, SUM(order_count) AS ad_order_count, SUM(spend) AS ad_spend
     FROM wb_adv_fullstats_nms
     GROUP BY account_id, nm_id, date
 ) a ON a.account_id = f.account_id AND a.nm_id = f.nm_id AND a.date = f.date

@@ -88,4 +88,4 @@ class WbAcceptanceReport(SQLModel, table=True):
     count: int = src("count")
     subject_name: str | None = src("subjectName", default=None)
     total: Decimal = src("total", money=True)
-    sum: Decimal | None = src("sum", default=None, money=True)  # only in the retired synchronous report
+    amount: Decimal | None = src("sum", default=None, money=True)  # only in the retired synchronous report

@@ -195,7 +195,7 @@ class WbAntifraudDetail(SQLModel, table=True):
     nm_id: int = src("nmID", key=True, big=True)
     date_from: dt.date = src("dateFrom", key=True)
     date_to: dt.date = src("dateTo")
-    sum: int = src("sum", big=True)
+    amount: Decimal = src("sum", money=True)
     currency: str = src("currency")
 
 
@@ -235,7 +235,7 @@ class WbDeduction(SQLModel, table=True):
     new_size: str | None = src("newSize", default=None)
     new_sku: str | None = src("newSku", default=None)
     new_vendor_code: str | None = src("newVendorCode", default=None)
-    bonus_summ: Decimal = src("bonusSumm", money=True)
+    bonus_sum: Decimal = src("bonusSumm", money=True)
     bonus_type: str | None = src("bonusType", default=None)
     photo_urls: list[str] | None = src("photoUrls", sa_type=JSON_DOC, default=None)
 

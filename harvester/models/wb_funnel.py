@@ -72,7 +72,7 @@ class WbFunnelProduct(_PeriodFigures, table=True):
     feedback_rating: float | None = src("product.feedbackRating", default=None)
     stock_wb: int = src("stocks.stocksWb|product.stocks.wb", big=True)
     stock_mp: int = src("stocks.stocksMp|product.stocks.mp", big=True)
-    stock_balance_sum: Decimal | None = src("product.stocks.balanceSum", default=None, money=True)
+    stock_sum: Decimal | None = src("product.stocks.balanceSum", default=None, money=True)
     share_order_percent: float | None = _v3("shareOrderPercent")
     wishlist_count: int | None = _v3("addToWishlist", big=True)
     time_to_ready_days: int | None = _v3("timeToReady.days")

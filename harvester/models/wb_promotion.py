@@ -57,8 +57,8 @@ class _AdvFigures(SQLModel):
     order_count: int = src("orders", big=True)
     shks: int = src("shks", big=True)
     cancel_count: int | None = src("canceled", big=True, default=None)  # v3 only
-    sum: Decimal = src("sum", money=True)
-    sum_price: Decimal = src("sum_price", money=True)
+    spend: Decimal = src("sum", money=True)
+    order_sum: Decimal = src("sum_price", money=True)
 
 
 class WbAdvFullstats(_AdvFigures, table=True):
@@ -150,7 +150,7 @@ class WbAdvStatWords(SQLModel, table=True):
     ctr: float = src("ctr")
     cpc: Decimal = src("cpc", money=True)
     duration: int | None = src("duration", big=True, default=None)
-    sum: Decimal = src("sum", money=True)
+    spend: Decimal = src("sum", money=True)
 
 
 class WbAdvKeywordsDay(SQLModel, table=True):
@@ -176,7 +176,7 @@ class WbAdvKeyword(SQLModel, table=True):
     views: int = src("views", big=True)
     clicks: int = src("clicks", big=True)
     ctr: float = src("ctr")
-    sum: Decimal = src("sum", money=True)
+    spend: Decimal = src("sum", money=True)
 
 
 class WbAdvNormqueryPair(SQLModel, table=True):
@@ -256,7 +256,7 @@ class WbAdvMediaStat(SQLModel, table=True):
     cr2: float | None = src("cr2", default=None)
     cpc: Decimal = src("cpc", money=True)
     price: Decimal = src("price", money=True)
-    expenses: Decimal = src("expenses", money=True)
+    spend: Decimal = src("expenses", money=True)
     date_from: dt.datetime | None = src("date_from", default=None)
     date_to: dt.datetime | None = src("date_to", default=None)
     daily_stats: list[dict[str, Any]] | None = src("daily_stats", sa_type=JSON_DOC, default=None)

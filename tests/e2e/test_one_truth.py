@@ -44,20 +44,20 @@ def test_funnel_products_and_csv_detail_history_join_with_equal_orders(harness: 
 
 
 FULLSTATS_LEVELS = text("""
-    SELECT 'campaign = its days', t.advert_id, t.views, t.sum, SUM(d.views), SUM(d.sum)
+    SELECT 'campaign = its days', t.advert_id, t.views, t.spend, SUM(d.views), SUM(d.spend)
     FROM wb_adv_fullstats t JOIN wb_adv_fullstats_days d
       ON d.account_id = t.account_id AND d.advert_id = t.advert_id AND d.date BETWEEN t.window_start AND t.window_end
-    WHERE t.account_id = :account GROUP BY t.advert_id, t.window_start, t.window_end, t.views, t.sum
+    WHERE t.account_id = :account GROUP BY t.advert_id, t.window_start, t.window_end, t.views, t.spend
     UNION ALL
-    SELECT 'day = its apps', d.advert_id, d.views, d.sum, SUM(a.views), SUM(a.sum)
+    SELECT 'day = its apps', d.advert_id, d.views, d.spend, SUM(a.views), SUM(a.spend)
     FROM wb_adv_fullstats_days d JOIN wb_adv_fullstats_apps a
       ON a.account_id = d.account_id AND a.advert_id = d.advert_id AND a.date = d.date
-    WHERE d.account_id = :account GROUP BY d.advert_id, d.date, d.views, d.sum
+    WHERE d.account_id = :account GROUP BY d.advert_id, d.date, d.views, d.spend
     UNION ALL
-    SELECT 'app = its products', a.advert_id, a.views, a.sum, SUM(n.views), SUM(n.sum)
+    SELECT 'app = its products', a.advert_id, a.views, a.spend, SUM(n.views), SUM(n.spend)
     FROM wb_adv_fullstats_apps a JOIN wb_adv_fullstats_nms n
       ON n.account_id = a.account_id AND n.advert_id = a.advert_id AND n.date = a.date AND n.app_type = a.app_type
-    WHERE a.account_id = :account GROUP BY a.advert_id, a.date, a.app_type, a.views, a.sum
+    WHERE a.account_id = :account GROUP BY a.advert_id, a.date, a.app_type, a.views, a.spend
 """)
 
 

@@ -132,4 +132,4 @@ def test_paid_acceptance_lands_the_same_rows_in_either_api_generation(harness: H
     for row in served:
         got = stored[(row["incomeId"], row["nmID"], row["shkCreateDate"])]
         assert (got.count, got.total) == (row["count"], Decimal(str(row["total"])))  # money: NUMERIC, exact
-        assert (got.sum is not None) == (generation == "seed")
+        assert (got.amount is not None) == (generation == "seed")

@@ -24,7 +24,6 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 import harvester.models  # noqa: F401  (registers every table on the metadata)
-from harvester.pipeline.store.views import create_views
 
 log = structlog.get_logger(__name__)
 
@@ -120,8 +119,7 @@ def _adopt(conn: Connection) -> None:
             f"database tables were not made by migrations and differ from the models: {differences}; "
             "make them match, or start from an empty database"
         )
-    create_views(conn)
-    _alembic(conn, command.stamp, "head")
+    _alembic(conn, command.stamp, "head")  # env.py makes the views
     log.info("schema_adopted", revision=head(), detail="tables made by create_all, now stamped")
 
 

@@ -19,7 +19,9 @@ from sqlmodel import SQLModel
 
 import harvester.models  # noqa: F401  (registers every table on the metadata)
 from harvester.core.settings import get_settings
+from harvester.pipeline.store.comments import write_comments
 from harvester.pipeline.store.db import make_engine
+from harvester.pipeline.store.views import create_views
 
 config = context.config
 
@@ -50,9 +52,16 @@ OPTIONS: dict[str, Any] = {
 
 
 def run(connection: Connection) -> None:
+    """Migrate, then make the views and comments afresh if that moved the database to head. They
+    are derived, like Flyway's repeatable migrations: made from this release's models, never a revision's."""
     context.configure(connection=connection, **OPTIONS)
+    before = context.get_context().get_current_heads()
     with context.begin_transaction():  # a no-op inside the caller's transaction
         context.run_migrations()
+    after = context.get_context().get_current_heads()
+    if after != before and after == (context.get_head_revision(),):
+        create_views(connection)
+        write_comments(connection)
 
 
 if context.is_offline_mode():

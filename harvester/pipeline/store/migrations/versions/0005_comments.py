@@ -1,8 +1,9 @@
 """Documented in the database (issue 15): every table and column carries the comment its model
 gives it (`harvester.models.comments`), on PostgreSQL; SQLite keeps no comments.
 
-The comments are read from the models this release ships, so a database migrated later gets
-the text of that release: words, not structure.
+The comments are derived, like the views: `env.py` writes them afresh from the models this
+release ships after every upgrade that reaches head (`harvester.pipeline.store.comments`), so
+a column a later revision renames gets its words too. This revision only clears them going down.
 
 Revision ID: 0005
 Revises: 0004
@@ -22,7 +23,11 @@ branch_labels = None
 depends_on = None
 
 
-def _comment(clear: bool) -> None:
+def upgrade() -> None:
+    """Nothing: `env.py` writes the comments once the database is at head."""
+
+
+def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
@@ -31,20 +36,9 @@ def _comment(clear: bool) -> None:
         if not found.has_table(table.name):
             continue
         if table.comment:
-            if clear:
-                op.drop_table_comment(table.name)
-            else:
-                op.create_table_comment(table.name, table.comment)
-        present = {column["name"] for column in found.get_columns(table.name)}
+            op.drop_table_comment(table.name)
+        present = {column["name"]: column for column in found.get_columns(table.name)}
         for column in table.columns:
             if column.comment and column.name in present:
-                op.alter_column(table.name, column.name, comment=None if clear else column.comment,
-                                existing_type=column.type, existing_nullable=column.nullable)
-
-
-def upgrade() -> None:
-    _comment(clear=False)
-
-
-def downgrade() -> None:
-    _comment(clear=True)
+                op.alter_column(table.name, column.name, comment=None, existing_type=present[column.name]["type"],
+                                existing_nullable=column.nullable)

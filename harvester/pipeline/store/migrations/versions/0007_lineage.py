@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 
 import harvester.models  # noqa: F401  (the tables, with their lineage columns)
 from harvester.models import lineage
-from harvester.pipeline.store.views import create_views, drop_views
+from harvester.pipeline.store.views import drop_views
 
 revision = '0007'
 down_revision = '0006'
@@ -48,4 +48,3 @@ def downgrade() -> None:
     with op.batch_alter_table('harvest_run') as batch:
         batch.drop_index(batch.f('ix_harvest_run_unit_id'))
         batch.drop_column('unit_id')
-    create_views(op.get_bind())

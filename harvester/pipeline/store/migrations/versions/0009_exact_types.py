@@ -3,7 +3,7 @@ precision, JSON `jsonb` on PostgreSQL, in place and without losing a value.
 
 PostgreSQL: each column's type changes with a USING cast (double precision to numeric rounds
 to kopecks, which is what the API sent); the conformed views sit on these columns, so they are
-dropped first and made again. SQLite: the declared types change by `batch_alter_table` (a
+dropped first (`env.py` makes them again at head). SQLite: the declared types change by `batch_alter_table` (a
 table rebuild: copy, drop, rename); the stored values are the same numbers, JSON stays text.
 The list is written out (generated once against revision 0008) so later models do not change it.
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-from harvester.pipeline.store.views import create_views, drop_views
+from harvester.pipeline.store.views import drop_views
 
 revision = '0009'
 down_revision = '0008'
@@ -214,7 +214,6 @@ def _change(to_new: bool) -> None:
             with op.batch_alter_table(table) as batch:
                 for column, target, source in sqlite_moves:
                     batch.alter_column(column, type_=_TYPES[target], existing_type=_TYPES[source])
-    create_views(bind)
 
 
 def upgrade() -> None:
