@@ -47,9 +47,10 @@ class Harness:
     tokens: dict[str, str] = field(default_factory=dict)
 
     def add_wb_account(self, account_id: str, scopes: tuple[str, ...] = ("analytics",), generation: str = "current",
-                       in_file: bool = False, **token: Any) -> str:
-        """Add a WB account, its token in an env var or a file (as in production); returns its seller id."""
-        self.tokens[account_id] = make_wb_token(account_id, list(scopes), **token)
+                       in_file: bool = False, seller: str = "", **token: Any) -> str:
+        """Add a WB account, its token in an env var or a file (as in production); returns its seller id.
+        The seller is the account's namesake unless another is given (two entries, one seller)."""
+        self.tokens[account_id] = make_wb_token(seller or account_id, list(scopes), **token)
         if in_file:
             source = f'token_file = "{self.token_path(account_id)}"'
             self.token_path(account_id).write_text(self.tokens[account_id])
@@ -60,7 +61,7 @@ class Harness:
         with open(self.env["HARVESTER_ACCOUNTS_FILE"], "a") as f:
             f.write(f'[[accounts]]\nid = "{account_id}"\nmarketplace = "wb"\n{source}\n'
                     f'wb_api_generation = "{generation}"\n\n')
-        return seller_id(account_id)
+        return seller_id(seller or account_id)
 
     def add_ym_account(self, account_id: str, campaigns: int = 2, skus: int = 1200, tier: str = "none",
                        scopes: tuple[str, ...] = ("all-methods:read-only",)) -> str:

@@ -1,6 +1,5 @@
-"""One synthetic truth per seller, end to end (issue 15): the funnel's v3 products report and
-the CSV detail-history report, harvested by real workers, join on (account, product, day) with
-equal orders, as they do at WB."""
+"""One synthetic truth per seller, end to end (issue 15): reports that give the same WB figure,
+harvested by real workers, agree on it when an analyst joins them, as they do at WB."""
 
 from __future__ import annotations
 
@@ -21,14 +20,25 @@ JOIN = text("""
       ON c.account_id = f.account_id AND c.nm_id = f.nm_id AND c.date = f.date
     WHERE f.account_id = :account
 """)
+GENERATIONS = text("""
+    SELECT v3.nm_id, v3.date,
+           v3.open_count, v3.cart_count, v3.order_count, v3.order_sum, v3.buyout_count, v3.cancel_count,
+           v2.open_count, v2.cart_count, v2.order_count, v2.order_sum, v2.buyout_count, v2.cancel_count
+    FROM wb_funnel_products v3 JOIN wb_funnel_products v2 ON v2.nm_id = v3.nm_id AND v2.date = v3.date
+    WHERE v3.account_id = :current AND v2.account_id = :seed
+""")
 
 
-def test_funnel_products_and_csv_detail_history_join_with_equal_orders(harness: Harness) -> None:
+def test_funnel_v3_v2_and_csv_detail_history_join_with_equal_figures(harness: Harness) -> None:
+    """One seller in two entries, one on the v3 funnel and one on v2 (both write wb_funnel_products):
+    per product and day, v3 = v2 in every count and sum, and v3's orders = the CSV's."""
     account = data.small_sellers(SEED, "truth", 1)[0]
     harness.add_wb_account(account)
+    harness.add_wb_account(f"{account}-v2", generation="seed", seller=account)
     harness.start_worker(concurrency=2)
-    dispatch.delay(endpoint="wb.csv.detail_history")
-    dispatch.delay(endpoint="wb.funnel.products")
+    dispatch.delay(account_id=account, endpoint="wb.csv.detail_history")
+    dispatch.delay(account_id=account, endpoint="wb.funnel.products")
+    dispatch.delay(account_id=f"{account}-v2", endpoint="wb.funnel.products.seed")
     harness.wait_for(lambda: harness.jobs() and all(j.status.terminal for j in harness.jobs()), 120, "the CSV report")
     (job,) = harness.jobs()
     assert job.status == JobStatus.DONE, job.last_error
@@ -39,8 +49,17 @@ def test_funnel_products_and_csv_detail_history_join_with_equal_orders(harness: 
     with harness.session() as session:
         joined = session.execute(JOIN, {"account": account}).all()
     assert joined and all(funnel == csv for _, _, funnel, csv in joined), [r for r in joined if r[2] != r[3]]
-    in_window = [r for r in harness.all(WbFunnelProduct) if r.date.toordinal() in window]
+    in_window = [r for r in harness.all(WbFunnelProduct) if r.account_id == account and r.date.toordinal() in window]
     assert sum(r.order_count for r in in_window) == sum(r[3] for r in joined) > 0
+
+    def days(entry: str) -> set[tuple[int, str]]:
+        return {(r.nm_id, r.date.isoformat()) for r in harness.all(WbFunnelProduct) if r.account_id == entry}
+
+    harness.wait_for(lambda: days(account) <= days(f"{account}-v2"), 120, "the v2 funnel's days")
+    with harness.session() as session:
+        generations = session.execute(GENERATIONS, {"current": account, "seed": f"{account}-v2"}).all()
+    assert generations and {(r[0], str(r[1])) for r in generations} == days(account)
+    assert all(tuple(r[2:8]) == tuple(r[8:14]) for r in generations), [r for r in generations if r[2:8] != r[8:14]]
 
 
 FULLSTATS_LEVELS = text("""
