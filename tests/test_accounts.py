@@ -236,3 +236,13 @@ def test_a_file_that_never_parsed_stops_everything_with_its_error(accounts_file:
     accounts_file.write_text("[[accounts]\n")
     with pytest.raises(SettingsError, match="is not valid TOML"):
         get_accounts()
+
+
+def test_a_pinned_entry_reads_its_token_once_and_never_shows_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOP_TOKEN", "first-token-value")
+    account = Account(id="shop", marketplace="ym", token_env="SHOP_TOKEN", ym_business_id=7)
+    pinned = account.pinned()
+    monkeypatch.setenv("SHOP_TOKEN", "second-token-value")
+    assert (pinned.token(), account.token()) == ("first-token-value", "second-token-value")
+    assert pinned.budget_owner() == account.budget_owner() == "business:7"
+    assert "token-value" not in repr(pinned)

@@ -140,8 +140,8 @@ def _unit(unit_id: int, job_id: int | None = None) -> WorkUnit:
 
 def test_a_parked_wakeup_is_released_once_when_due_and_never_before(redis_client: redis.Redis) -> None:
     app = Publisher()
-    wakeups.park(redis_client, _unit(1), 0)
-    wakeups.park(redis_client, _unit(2, job_id=7), 3600)
+    wakeups.park(redis_client, [_unit(1)], 0)
+    wakeups.park(redis_client, [_unit(2, job_id=7)], 3600)
     assert wakeups.waiting(redis_client, [_unit(1), _unit(2, job_id=7), _unit(3)], 5) == [True, True, False]
     after = wakeups.release(app, redis_client)  # type: ignore[arg-type]
     assert app.sent == [("harvester.harvest", ["a1", "wb.stocks_products", "2026-11-01", "2026-11-01"],
@@ -153,9 +153,21 @@ def test_a_parked_wakeup_is_released_once_when_due_and_never_before(redis_client
     assert wakeups.waiting(redis_client, [_unit(1)], 5) == [False]
 
 
+def test_a_dispatchs_wakeups_are_parked_in_batches_and_each_released_once(redis_client: redis.Redis,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """More units than a script call takes: every one parked with its own message, sent once."""
+    monkeypatch.setattr(wakeups, "LINE_BATCH", 3)
+    app, units = Publisher(), [_unit(i) for i in range(1, 9)]
+    wakeups.park(redis_client, units, 0)
+    assert wakeups.waiting(redis_client, units, 5) == [True] * 8
+    while wakeups.release(app, redis_client, most=5) is not None:  # type: ignore[arg-type]
+        pass
+    assert sorted(kwargs["unit"] for _, _, kwargs in app.sent) == list(range(1, 9))
+
+
 def test_a_wakeup_reserved_by_a_node_that_went_silent_is_stalled_not_waiting(redis_client: redis.Redis) -> None:
     wakeups.release(Publisher(), redis_client)  # type: ignore[arg-type]
-    wakeups.park(redis_client, _unit(1), 0)
+    wakeups.park(redis_client, [_unit(1)], 0)
     wakeups.release(Publisher(), redis_client)  # type: ignore[arg-type]  # in the broker
     wakeups.received(redis_client, 1, "w1@host")
     wakeups.alive(redis_client, "w1@host")
@@ -166,8 +178,8 @@ def test_a_wakeup_reserved_by_a_node_that_went_silent_is_stalled_not_waiting(red
 
 def test_parking_a_unit_again_moves_its_one_wakeup(redis_client: redis.Redis) -> None:
     app = Publisher()
-    wakeups.park(redis_client, _unit(2, job_id=7), 3600)
-    wakeups.park(redis_client, _unit(2, job_id=7), 0)
+    wakeups.park(redis_client, [_unit(2, job_id=7)], 3600)
+    wakeups.park(redis_client, [_unit(2, job_id=7)], 0)
     wakeups.release(app, redis_client)  # type: ignore[arg-type]
     assert app.sent == [("harvester.flow_step", [7, "a1", "wb.paid_storage"], {"gen": 3, "unit": 2})]
     assert wakeups.release(app, redis_client) is None  # type: ignore[arg-type]
@@ -176,7 +188,7 @@ def test_parking_a_unit_again_moves_its_one_wakeup(redis_client: redis.Redis) ->
 def test_a_note_of_a_wakeup_older_than_the_units_due_time_is_stale(redis_client: redis.Redis) -> None:
     """A worker took the wake-up before its note was written, and the unit parked since: the
     note must not hide a unit that needs waking."""
-    wakeups.park(redis_client, _unit(1), 0)
+    wakeups.park(redis_client, [_unit(1)], 0)
     wakeups.release(Publisher(), redis_client)  # type: ignore[arg-type]
     later = _unit(1)
     later.due_at = utcnow() + dt.timedelta(minutes=1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tomllib
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -70,6 +70,11 @@ class Account:
             raise TokenError(f"account {self.id}: token file {self.token_file} is empty")
         return value
 
+    def pinned(self) -> Account:
+        """This entry with its token read once, now: for one pass over many of its calls (a
+        dispatch cycle reads an account's limits for every limit group), never kept for long."""
+        return _Pinned(**{f.name: getattr(self, f.name) for f in fields(Account)}, pinned_token=self.token())
+
     def settings_fingerprint(self) -> str:
         """A hash of the account's entry (not its token): an edit lifts what its settings caused."""
         return hashlib.sha256(repr(astuple(self)).encode()).hexdigest()[:16]
@@ -97,6 +102,14 @@ class Account:
             return "personal"
         acc = wb_claims(self.token(), self.id).get("acc")
         return _ACC_TYPES.get(acc, "personal") if isinstance(acc, int) else "personal"
+
+
+@dataclass(frozen=True)
+class _Pinned(Account):
+    pinned_token: str = field(default="", repr=False)
+
+    def _read_token(self) -> str:
+        return self.pinned_token
 
 
 def _env_file_values() -> dict[str, str | None]:

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import asdict
-from functools import cache
+from dataclasses import asdict, replace
+from functools import cache, partial
 from typing import Any
 
 import redis
@@ -66,7 +66,7 @@ class UnitFailed(Exception):
 
 
 def _write_units(session: Session, wanted: list[tuple[ledger.Key, dt.datetime | None]], settings: Settings,
-                 queued_by: str | None) -> list[WorkUnit]:
+                 queued_by: str | None) -> list[ledger.Queued]:
     """The ledger units of these windows (each with the time before which a finished one is read
     again), written, and each report flow's job opened, before any message; in `wanted`'s
     order. Set-based: a few statements per thousand units, whatever the number of accounts."""
@@ -79,39 +79,42 @@ def _write_units(session: Session, wanted: list[tuple[ledger.Key, dt.datetime | 
     flows = [unit for unit in units if catalog[unit.endpoint].flow is not None]
     if flows:
         deadline = dt.timedelta(hours=settings.scaled(settings.flow_deadline_hours))
-        jobs = ensure_jobs(session, [_key(unit) for unit in flows], deadline)
-        for unit in flows:
-            unit.job_id = jobs[_key(unit)][0]  # flushed with the commit, one executemany
+        jobs = ensure_jobs(session, [unit.key for unit in flows], deadline)
+        ledger.attach_jobs(session, {unit.id: jobs[unit.key][0] for unit in flows})
+        units = [replace(unit, job_id=jobs[unit.key][0]) if unit.key in jobs else unit for unit in units]
     order = {key: i for i, (key, _) in enumerate(wanted)}
-    return sorted(units, key=lambda unit: order[_key(unit)])
+    return sorted(units, key=lambda unit: order[unit.key])
 
 
-def _key(unit: WorkUnit) -> ledger.Key:
-    return unit.account_id, unit.endpoint, unit.window_start, unit.window_end
-
-
-def _send(rt: Runtime, units: list[WorkUnit], written: bool = False) -> int:
+def _send(rt: Runtime, units: Sequence[ledger.UnitRef], written: bool = False) -> int:
     """Wake-ups for units in the ledger, marked queued first (units this task has just `written`
     were written so): in its bucket's line where the unit's first call has one, else into the
-    broker. One lost is sent again by `reconcile`."""
+    broker. A dispatch's (`written`) go through the parked set, due now, for the releasers to
+    send: one script call per batch here, where a message each was most of a cycle. One lost is
+    sent again by `reconcile`."""
     if not written:
         with session_scope() as session:
             marked = set(ledger.mark_queued(session, [u.id for u in units]))  # type: ignore[misc]
         units = [u for u in units if u.id in marked]
-    lines = _lines(rt, units)
-    wakeups.line(rt.redis, [(u, lines[u.id], _rank(rt, u)) for u in units if u.id in lines])
-    return len(lines) + len(wakeups.send(app, rt.redis, [u for u in units if u.id not in lines]))
+    lines, place = _lines(rt, units), cache(partial(_rank, rt))
+    wakeups.line(rt.redis, [(u, lines[u.id], place(u.endpoint, u.window_end)) for u in units if u.id in lines])
+    rest = [u for u in units if u.id not in lines]
+    if written:
+        wakeups.park(rt.redis, rest, 0)
+        return len(lines) + len(rest)
+    return len(lines) + len(wakeups.send(app, rt.redis, rest))
 
 
-def _rank(rt: Runtime, unit: WorkUnit) -> int:
-    """The unit's place in its bucket's line: fresh windows first, then by the endpoint's priority."""
-    return rank(tuned(endpoints()[unit.endpoint], rt.settings), unit.window_end, today())
+def _rank(rt: Runtime, endpoint: str, window_end: dt.date) -> int:
+    """A window's place in its bucket's line: fresh windows first, then by the endpoint's priority."""
+    return rank(tuned(endpoints()[endpoint], rt.settings), window_end, today())
 
 
-def _lines(rt: Runtime, units: list[WorkUnit]) -> dict[int, Line]:
+def _lines(rt: Runtime, units: Sequence[ledger.UnitRef]) -> dict[int, Line]:
     """The bucket line each synchronous window can wait in before it first runs (by unit id);
-    looked up once per account × limit group (its token decoded each time), not per window."""
+    looked up once per account × limit group, not per window, its token read once per account."""
     accounts, catalog, gate = get_accounts(), endpoints(), rt.gate()
+    pinned: dict[str, Account] = {}
     per_group: dict[tuple[str, str, int], Line | None] = {}
     found = {}
     for unit in units:
@@ -120,7 +123,9 @@ def _lines(rt: Runtime, units: list[WorkUnit]) -> dict[int, Line]:
             continue
         group = (account.id, fetch.limit.name, fetch.parallel)  # what `Gate.budgets` draws on, without a request
         if group not in per_group:
-            per_group[group] = gate.line(account, fetch)
+            if account.id not in pinned:
+                pinned[account.id] = account.pinned()
+            per_group[group] = gate.line(pinned[account.id], fetch)
         if (line := per_group[group]) is not None:
             found[unit.id] = line
     return found  # type: ignore[return-value]
@@ -276,9 +281,9 @@ def _park(task: Task, rt: Runtime, unit: WorkUnit, outcome: Outcome, **changes: 
         log.warning("park_failed", error=str(exc)[:200], countdown=seconds)
         raise task.retry(countdown=seconds) from None
     if kept and outcome.line is not None:
-        wakeups.line(rt.redis, [(unit, outcome.line, _rank(rt, unit))])
+        wakeups.line(rt.redis, [(unit, outcome.line, _rank(rt, unit.endpoint, unit.window_end))])
     elif kept:
-        wakeups.park(rt.redis, unit, seconds)
+        wakeups.park(rt.redis, [unit], seconds)
     else:
         log.warning("lease_lost", unit=unit.id)
     return "parked"

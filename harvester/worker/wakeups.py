@@ -39,6 +39,7 @@ from celery import Celery
 
 from harvester.models import WorkUnit
 from harvester.pipeline.limiter import Limiter, Line
+from harvester.pipeline.store.ledger import UnitRef
 from harvester.worker.routing import TASK_QUEUES
 
 log = structlog.get_logger(__name__)
@@ -61,27 +62,42 @@ BROKER_RESERVED_AT = "unacked_index"
 _CLOCKS_APART = 2.0  # seconds a host's clock (the unit's due time) may run ahead of Redis's
 _NOW_MS = "local t = redis.call('TIME') return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)"
 
-# KEYS: parked zset, wake-ups hash. ARGV: unit, message, delay ms. Due on Redis's own clock.
+# KEYS: parked zset, wake-ups hash. ARGV: delay ms, a JSON array of unit and message of each
+# and one command per key for them all (argument packing, then a command per unit, was most of a
+# dispatch's Redis time). Due on Redis's own clock. At most `LINE_BATCH` units: Lua's unpack limit.
 _PARK = """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+local due = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
+local units, scored = cjson.decode(ARGV[2]), {}
+for i = 1, #units, 2 do
+  table.insert(scored, due)
+  table.insert(scored, units[i])
+end
+redis.call('HSET', KEYS[2], unpack(units))
+redis.call('ZADD', KEYS[1], unpack(scored))
 return 1
 """
 
 # KEYS: wake-ups hash, the line, lined hash, index of lines, line rates. ARGV: line name, its
-# rate (JSON), then unit, message and rank of each unit. A unit keeps its place if it is in the
-# line already. The place is rank × 10^13 + now (ms): by rank, then first come first served (an
-# exact integer below 2^53 for ranks below 900, written out whole so no digit is rounded away).
+# rate (JSON), a JSON array of unit, message and rank of each unit. A unit keeps its place if it
+# is in the line already. The place is rank × 10^13 + now (ms): by rank, then first come first
+# served (an exact integer below 2^53 for ranks below 900, written out whole so no digit is
+# rounded away).
 _LINE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-for i = 3, #ARGV, 3 do
-  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-  redis.call('ZADD', KEYS[2], 'NX', string.format('%.0f', tonumber(ARGV[i + 2]) * 1e13 + now), ARGV[i])
-  redis.call('HSET', KEYS[3], ARGV[i], ARGV[1])
+local units, messages, places, lined = cjson.decode(ARGV[3]), {}, {'NX'}, {}
+for i = 1, #units, 3 do
+  table.insert(messages, units[i])
+  table.insert(messages, units[i + 1])
+  table.insert(places, string.format('%.0f', units[i + 2] * 1e13 + now))
+  table.insert(places, units[i])
+  table.insert(lined, units[i])
+  table.insert(lined, ARGV[1])
 end
+redis.call('HSET', KEYS[1], unpack(messages))
+redis.call('ZADD', KEYS[2], unpack(places))
+redis.call('HSET', KEYS[3], unpack(lined))
 redis.call('HSET', KEYS[5], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[4], 'NX', now, ARGV[1])
 return 1
@@ -123,7 +139,7 @@ return out
 """
 
 
-def message(unit: WorkUnit) -> dict[str, Any]:
+def message(unit: UnitRef) -> dict[str, Any]:
     """The wake-up of a unit: a flow step for a report flow, a harvest for a window."""
     if unit.job_id is not None:
         return {"unit": unit.id, "task": "harvester.flow_step", "args": [unit.job_id, unit.account_id, unit.endpoint],
@@ -163,7 +179,7 @@ def _publish(app: Celery, client: redis.Redis, wakeups: Iterable[dict[str, Any]]
     return sent
 
 
-def send(app: Celery, client: redis.Redis, units: Iterable[WorkUnit]) -> list[int]:
+def send(app: Celery, client: redis.Redis, units: Iterable[UnitRef]) -> list[int]:
     """Send each unit's wake-up now; the ids sent."""
     return _publish(app, client, (message(unit) for unit in units))
 
@@ -186,12 +202,18 @@ def taken(client: redis.Redis, unit_id: int) -> None:
     pipe.execute()
 
 
-def park(client: redis.Redis, unit: WorkUnit, seconds: float) -> None:
-    """Hold the unit's wake-up until `seconds` from now."""
-    client.eval(_PARK, 2, PARKED, WAKEUPS, str(unit.id), json.dumps(message(unit)), max(0, int(seconds * 1000)))
+def park(client: redis.Redis, units: Iterable[UnitRef], seconds: float) -> None:
+    """Hold the units' wake-ups until `seconds` from now: one script call per `LINE_BATCH` units,
+    pipelined, so a dispatch cycle hands its thousands of wake-ups to the releasers at once."""
+    args = [arg for unit in units for arg in (str(unit.id), json.dumps(message(unit)))]
+    pipe, script = client.pipeline(transaction=False), client.register_script(_PARK)
+    for i in range(0, len(args), 2 * LINE_BATCH):
+        script(keys=[PARKED, WAKEUPS], args=[max(0, int(seconds * 1000)), json.dumps(args[i:i + 2 * LINE_BATCH])],
+               client=pipe)
+    pipe.execute()
 
 
-def line(client: redis.Redis, waiting: Iterable[tuple[WorkUnit, Line, int]]) -> None:
+def line(client: redis.Redis, waiting: Iterable[tuple[UnitRef, Line, int]]) -> None:
     """Put each unit's wake-up in its bucket's line at its rank (`schedule.rank`: lower goes
     first, and first come first served within a rank), to be admitted when a token is in sight.
 
@@ -204,8 +226,8 @@ def line(client: redis.Redis, waiting: Iterable[tuple[WorkUnit, Line, int]]) -> 
     for at, args in by_line.values():
         rate = json.dumps({"name": at.name, "group": at.group, "burst": at.burst, "interval_ms": at.interval_ms})
         for i in range(0, len(args), 3 * LINE_BATCH):
-            script(keys=[WAKEUPS, at.key, LINED, LINES, LINE_RATES], args=[at.name, rate, *args[i:i + 3 * LINE_BATCH]],
-                   client=pipe)
+            script(keys=[WAKEUPS, at.key, LINED, LINES, LINE_RATES],
+                   args=[at.name, rate, json.dumps(args[i:i + 3 * LINE_BATCH])], client=pipe)
     pipe.execute()
 
 

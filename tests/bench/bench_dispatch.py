@@ -18,7 +18,7 @@ the whole run log or ledger.
         [--cycles fresh,again,steady] [--no-explain]
 
 Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust) and Redis at 127.0.0.1:6379; creates
-and drops the database `hv_bench_dispatch` and flushes Redis database 9.
+and drops the database `hv_bench_dispatch` and flushes Redis database 12.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ from harvester.worker.runtime import get_runtime  # noqa: E402
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 DATABASE = "hv_bench_dispatch"
-BROKER = "redis://127.0.0.1:6379/9"
+BROKER = "redis://127.0.0.1:6379/12"
 SCANNED = ("harvest_run", "work_unit", "watermark", "report_job")  # a Seq Scan of these grows with history
 
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, func, literal, or_, update
 from sqlmodel import Session, col, select
@@ -27,13 +27,51 @@ from sqlmodel import Session, col, select
 from harvester.models import WorkState, WorkUnit
 from harvester.models.state import utcnow
 from harvester.models.tables import table_of
-from harvester.pipeline.store.upsert import insert_rows
+from harvester.pipeline.store.upsert import insert_rows, rows_select
 
 Window = tuple[dt.date, dt.date]
 Key = tuple[str, str, dt.date, dt.date]  # account, endpoint, window start and end: a unit's natural key
 ACTIVE = (WorkState.QUEUED, WorkState.PARKED, WorkState.RUNNING)
 FINAL = (WorkState.DONE, WorkState.FAILED)
 NATURAL_KEY = ("account_id", "endpoint", "window_start", "window_end")
+_UNITS = table_of(WorkUnit)
+
+
+class UnitRef(Protocol):
+    """What a wake-up needs of a unit: a `WorkUnit`, or the plain `Queued` a dispatch writes."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def endpoint(self) -> str: ...
+    @property
+    def window_start(self) -> dt.date: ...
+    @property
+    def window_end(self) -> dt.date: ...
+    @property
+    def generation(self) -> int: ...
+    @property
+    def job_id(self) -> int | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A unit just written, as plain values: a dispatch cycle writes a hundred thousand, and ORM
+    objects for them cost more than the statement that wrote them."""
+
+    id: int
+    account_id: str
+    endpoint: str
+    window_start: dt.date
+    window_end: dt.date
+    generation: int
+    job_id: int | None = None
+
+    @property
+    def key(self) -> Key:
+        return self.account_id, self.endpoint, self.window_start, self.window_end
 
 
 def find(session: Session, account_id: str, endpoint: str, window: Window) -> WorkUnit | None:
@@ -47,11 +85,11 @@ def enqueue(session: Session, account_id: str, endpoint: str, window: Window, *,
     """The unit to send a wake-up for, written first; None when it needs none (see `enqueue_many`)."""
     units = enqueue_many(session, [(account_id, endpoint, *window)], queued_by=queued_by,
                          refresh_done_before=refresh_done_before, retry_failed=retry_failed)
-    return units[0] if units else None
+    return session.get(WorkUnit, units[0].id, populate_existing=True) if units else None
 
 
 def enqueue_many(session: Session, keys: Sequence[Key], *, queued_by: str | None = None,
-                 refresh_done_before: dt.datetime | None = None, retry_failed: bool = True) -> list[WorkUnit]:
+                 refresh_done_before: dt.datetime | None = None, retry_failed: bool = True) -> list[Queued]:
     """The units to send wake-ups for, written first, in `keys`' order: one upsert of every key
     (see `insert_rows`), so a dispatch cycle costs a statement, not a statement per unit.
 
@@ -74,16 +112,24 @@ def enqueue_many(session: Session, keys: Sequence[Key], *, queued_by: str | None
     insert = insert_rows(session, WorkUnit, NATURAL_KEY, keys, {**fresh, "generation": 1, "created_at": now})
     upsert = insert.on_conflict_do_update(
         index_elements=list(NATURAL_KEY), set_={**fresh, "generation": col(WorkUnit.generation) + 1},
-        where=and_(col(WorkUnit.state).in_(FINAL), again)).returning(WorkUnit)
-    found = {(unit.account_id, unit.endpoint, unit.window_start, unit.window_end): unit
-             for unit in session.scalars(upsert, execution_options={"populate_existing": True})}
+        where=and_(col(WorkUnit.state).in_(FINAL), again)).returning(*_QUEUED)
+    found = {unit.key: unit for unit in (Queued(*row) for row in session.execute(upsert))}
     return [found[key] for key in keys if key in found]
+
+
+_QUEUED = [_UNITS.c[field.name] for field in fields(Queued)]
+
+
+def attach_jobs(session: Session, jobs: dict[int, int]) -> None:
+    """Name each unit's report job (unit id → job id): one UPDATE … FROM the pairs."""
+    if jobs:
+        pairs = rows_select(session, _UNITS, ("id", "job_id"), list(jobs.items())).subquery()
+        session.execute(_UNITS.update().where(_UNITS.c.id == pairs.c.id).values(job_id=pairs.c.job_id))
 
 
 # The statements a worker runs for every unit, built once with bind parameters: building and
 # keying a statement afresh for each unit was most of their cost. All but the claim are Core
 # updates of the table (no ORM state to keep in step), whose row count says if the lease held.
-_UNITS = table_of(WorkUnit)
 _MINE = and_(_UNITS.c.id == bindparam("unit_id"), _UNITS.c.lease_owner == bindparam("owner"),
              _UNITS.c.state == WorkState.RUNNING)
 _CLAIM = (update(WorkUnit)

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, literal, literal_column, select, true
+from sqlalchemy import Select, Table, bindparam, func, literal, literal_column, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
@@ -50,17 +50,23 @@ def insert_rows(session: Session, target: type[SQLModel], names: Sequence[str], 
     array per column on PostgreSQL (`unnest`), from one JSON array on SQLite (`json_each`). So it
     is compiled once and sent as one statement, where a VALUES list costs compile time per row
     and an upsert with RETURNING cannot be batched by the driver."""
-    table = table_of(target)
-    fixed = [literal(value, type_=table.c[name].type).label(name) for name, value in constants.items()]
-    if session.get_bind().dialect.name == "postgresql":
-        source = select(*(func.unnest(bindparam(f"rows_{name}", [row[i] for row in rows],
-                                                type_=postgresql.ARRAY(table.c[name].type))).label(name)
-                          for i, name in enumerate(names)), *fixed)
-    else:  # `WHERE true`: SQLite reads ON CONFLICT after a bare SELECT … FROM as a join's ON
-        source = select(*(func.json_extract(literal_column("value"), f"$[{i}]").label(name)
-                          for i, name in enumerate(names)), *fixed
-                        ).select_from(func.json_each(json.dumps(rows, default=str))).where(true())
+    source = rows_select(session, table_of(target), names, rows, constants)
     return dialect_insert(session, target).from_select([*names, *constants], source)
+
+
+def rows_select(session: Session, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]],
+                constants: dict[str, Any] | None = None) -> Select[Any]:
+    """The rows as a SELECT of one statement shape whatever their number (see `insert_rows`),
+    each column typed as `table`'s of the same name; `constants` added to every row."""
+    fixed = [literal(value, type_=table.c[name].type).label(name) for name, value in (constants or {}).items()]
+    if session.get_bind().dialect.name == "postgresql":
+        return select(*(func.unnest(bindparam(f"rows_{name}", [row[i] for row in rows],
+                                              type_=postgresql.ARRAY(table.c[name].type))).label(name)
+                        for i, name in enumerate(names)), *fixed)
+    # `WHERE true`: SQLite reads ON CONFLICT after a bare SELECT … FROM as a join's ON
+    return select(*(func.json_extract(literal_column("value"), f"$[{i}]").label(name)
+                    for i, name in enumerate(names)), *fixed
+                  ).select_from(func.json_each(json.dumps(rows, default=str))).where(true())
 
 
 def insert_missing(session: Session, table: Table, rows: dict[str, Any] | Sequence[dict[str, Any]],
