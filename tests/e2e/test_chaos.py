@@ -1,9 +1,10 @@
 """Chaos: real worker processes, Redis and PostgreSQL under faults, and nothing lost.
 
 Each test runs one scenario (2 WB sellers: a paged snapshot, ten daily funnel windows, paid
-storage in two tasks, a CSV report) through a fault, then checks the store against the
-emulator: every unit of work finished DONE, every table holds exactly what the emulator
-served, no report was created twice, no quota was overspent. Servers that a test restarts
+storage in two tasks, a CSV report; 1 YM cabinet: SKU discovery, stats/skus, the stocks
+report) through a fault, then checks the store against the emulator: every unit of work
+finished DONE, every table holds exactly what the emulator served, no report was created
+twice, no quota was overspent, not one 429 or 420. Servers that a test restarts
 are private instances on free ports; the machine's shared Redis and PostgreSQL are never
 touched. Every wait is bounded.
 """
@@ -23,13 +24,17 @@ import pytest
 import redis
 from sqlmodel import select
 
+from emulator import ym_business_id, ym_campaign_ids
 from emulator.wb.data import seller as data
 from emulator.wb.data.csv_files import csv_report
+from emulator.ym.data import catalogue as ymdata
+from emulator.ym.data import report_files as ym_files
 from harvester.catalog import get_endpoint
 from harvester.core.accounts import get_accounts
 from harvester.core.request import fill_template
 from harvester.models import HarvestRun, JobStatus, WbFunnelDetailHistory, WbPaidStorage, WorkState, WorkUnit
 from harvester.models.state import utcnow
+from harvester.models.ym import YmStocksOnWarehouses
 from harvester.pipeline.schedule import today
 from harvester.pipeline.store import ledger
 from harvester.pipeline.store.db import session_scope
@@ -45,17 +50,24 @@ from .conftest import Harness, open_harness
 
 SEED = 7
 SYNC = ("wb.stocks_products", "wb.funnel.products")
-ENDPOINTS = (*SYNC, "wb.paid_storage", "wb.csv.detail_history")
+YM_SYNC = ("ym.offer_mappings", "ym.stats_skus")  # stats/skus reads the SKUs discovery found
+YM = (*YM_SYNC, "ym.report.stocks_on_warehouses")
+ENDPOINTS = (*SYNC, "wb.paid_storage", "wb.csv.detail_history", *YM)
 UNITS_PER_SELLER = 1 + 10 + 2 + 1  # a snapshot, ten days, 8 + 2 days of paid storage, one report
+YM_UNITS = 1 + 1 + 1  # two snapshots, one report
+CABINET, SKUS = "chaos-ym", 60
 
 
 def _sellers(h: Harness) -> dict[str, str]:
+    """The WB sellers by account (their emulator ids as values); the YM cabinet is added too."""
     h.emulator.record = True
+    h.add_ym_account(CABINET, campaigns=1, skus=SKUS)
     return {account: h.add_wb_account(account) for account in ("chaos-1", "chaos-2")}
 
 
 def _dispatch(h: Harness) -> None:
-    """As ops would: the CLI, against the harness's broker (which may be a private one)."""
+    """As ops would: the CLI, against the harness's broker (which may be a private one). Beat
+    dispatches stats/skus once discovery has succeeded."""
     for endpoint in ENDPOINTS:
         subprocess.run([sys.executable, "-c", "from harvester.ops.cli import main; main()", "dispatch",
                         "--endpoint", endpoint], env=h.env, check=True, capture_output=True, timeout=60)
@@ -68,7 +80,7 @@ def _units(h: Harness) -> list[WorkUnit]:
 
 def _converged(h: Harness, sellers: int) -> bool:
     units = _units(h)
-    return len(units) >= sellers * UNITS_PER_SELLER and all(u.state.final for u in units)
+    return len(units) >= sellers * UNITS_PER_SELLER + YM_UNITS and all(u.state.final for u in units)
 
 
 def _supervise(h: Harness, nodes: list[subprocess.Popen], until: float, sellers: int) -> None:
@@ -144,6 +156,30 @@ def _assert_truth(h: Harness, sids: dict[str, str]) -> None:
         storage_jobs = [j for j in jobs if j.endpoint == "wb.paid_storage"]
         assert stats["tasks_created"] <= sum(j.attempts for j in storage_jobs) + len(unconfirmed)
         assert stats["reports_created"] <= 20 and stats["429"] == 0
+    _assert_ym_truth(h)
+
+
+def _assert_ym_truth(h: Harness) -> None:
+    """The cabinet's discovery and stats/skus hold what was served (as the WB snapshots above),
+    its stocks report what the emulator generated, made once per attempt, and no 420."""
+    sid, account = f"ym:{ym_business_id(CABINET)}", get_accounts()[CABINET]
+    candidates = [get_endpoint(name) for name in YM_SYNC]
+    served = rows.served(_exchanges_that_parse(h), {sid: account}, candidates)
+    stored = rows.stored(h, candidates)
+    for endpoint in candidates:
+        for table in endpoint.tables:
+            key = [i for i, column in enumerate(table.columns) if column.primary_key]
+            mine, theirs = stored.get((CABINET, table.name), set()), served.get((CABINET, table.name), set())
+            assert mine and mine <= theirs, table.name
+            assert {tuple(r[i] for i in key) for r in mine} == {tuple(r[i] for i in key) for r in theirs}
+    (report,) = [j for j in h.jobs() if j.account_id == CABINET]
+    business = ym_business_id(CABINET)
+    stores = [c for c in ym_campaign_ids(business, 1) if ymdata.placement(business, c) not in ("FBY", "LAAS")]
+    expected = ym_files.stocks_rows(SEED, business, stores, SKUS, report.window_end)
+    landed = [r for r in h.all(YmStocksOnWarehouses) if r.account_id == CABINET]
+    assert report.status == JobStatus.DONE and len(landed) == report.rows == len(expected)
+    stats = h.stats(sid)
+    assert stats["reports_created"] == report.attempts and stats["429"] == 0  # the emulator counts 420s as 429s
 
 
 @pytest.fixture
