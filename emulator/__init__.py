@@ -12,8 +12,10 @@ of the harvester."""
 from emulator.common.faults import Faults
 from emulator.server import Emulator, serve
 from emulator.wb.auth import make_wb_token, seller_id
+from emulator.wb.data.seller import big_seller
 from emulator.ym.auth import make_ym_key, ym_business_id, ym_campaign_ids
 
 __all__ = [
-    "Emulator", "Faults", "make_wb_token", "make_ym_key", "seller_id", "serve", "ym_business_id", "ym_campaign_ids",
+    "Emulator", "Faults", "big_seller", "make_wb_token", "make_ym_key", "seller_id", "serve", "ym_business_id",
+    "ym_campaign_ids",
 ]

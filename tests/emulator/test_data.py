@@ -1,5 +1,9 @@
+import tracemalloc
+import uuid
 from collections import Counter
 from datetime import date, timedelta
+
+import pytest
 
 from emulator import seller_id
 from emulator.wb.data import seller as data
@@ -11,8 +15,40 @@ def test_catalogue_sizes_are_deterministic_and_in_range():
     sizes = [len(data.products(0, seller_id(f"seller-{i}"))) for i in range(60)]
     assert all(40 <= n <= 2600 for n in sizes)
     assert any(n > 1000 for n in sizes) and any(n < 1000 for n in sizes)
-    assert data.products(0, seller_id("acme")) == data.products(0, seller_id("acme"))
-    assert data.products(0, seller_id("acme")) != data.products(1, seller_id("acme"))
+    assert list(data.products(0, seller_id("acme"))) == list(data.products(0, seller_id("acme")))
+    assert list(data.products(0, seller_id("acme"))) != list(data.products(1, seller_id("acme")))
+
+
+def test_a_big_sellers_sid_says_its_size_and_any_product_is_found_by_nmid():
+    sid = data.big_seller("agency-giant", 100_000)
+    catalogue = data.products(0, sid)
+    assert len(catalogue) == 100_000 and uuid.UUID(sid)
+    last = catalogue[-1]
+    assert catalogue[99_999] == last and last["vendorCode"].endswith("-100000")
+    assert catalogue[0]["nmID"] < catalogue[1]["nmID"] < catalogue[50_000]["nmID"] < last["nmID"] < 2**31
+    assert catalogue.position(last["nmID"]) == 99_999 and catalogue.by_nm(last["nmID"]) == last
+    assert catalogue.get(last["nmID"] + 1) is None and catalogue.get(1) is None
+    with pytest.raises(KeyError):
+        catalogue.position(last["nmID"] + 1)
+    with pytest.raises(IndexError):
+        catalogue[100_000]
+    with pytest.raises(ValueError, match="1 to 100,000 products"):
+        data.big_seller("too-big", 100_001)
+
+
+def test_a_big_catalogue_is_made_product_by_product_not_held():
+    """Walking 100,000 products leaves no more memory held than walking 20,000: what stays is the
+    bounded product cache (warmed first), not the catalogue."""
+    held = []
+    sum(1 for _ in data.products(0, data.big_seller("walk-warm", 20_000)))
+    for size in (20_000, 100_000):
+        catalogue = data.products(0, data.big_seller(f"walk-{size}", size))
+        tracemalloc.start()
+        assert sum(1 for _ in catalogue) == size
+        held.append(tracemalloc.get_traced_memory())
+        tracemalloc.stop()
+    (some_now, some_peak), (all_now, all_peak) = held
+    assert all_now < some_now + 100_000 and all_peak < some_peak + 100_000
 
 
 def test_products_look_like_a_catalogue():

@@ -45,8 +45,10 @@ def barcode(seed: int, sid: str, nm_id: int) -> str:
     return str(2_000_000_000_000 + keyed_hash(seed, sid, "barcode", nm_id) % 10**12)
 
 
-def _labelled(seed: int, sid: str) -> list[dict]:
-    return [p for p in seller.products(seed, sid) if p["subjectID"] in LABELLED_SUBJECTS and not p["isDeleted"]]
+@lru_cache(maxsize=64)
+def _labelled(seed: int, sid: str) -> seller.Products:
+    """The live products of labelled subjects: positions, so a big catalogue is read once, not held."""
+    return seller.products(seed, sid).where(lambda p: p["subjectID"] in LABELLED_SUBJECTS and not p["isDeleted"])
 
 
 def _excise_sales(seed: int, sid: str, day: date) -> list[dict]:

@@ -10,6 +10,7 @@ down, so the search report never shows more orders than the funnel."""
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -87,22 +88,23 @@ def period(params: dict, name: str = "currentPeriod") -> tuple[date, date]:
     return date.fromisoformat(params[name]["start"]), date.fromisoformat(params[name]["end"])
 
 
-def select_products(seed: int, sid: str, params: dict) -> list[dict]:
-    """The seller's catalogue after the report's filters; emulated sellers have no tags."""
+def select_products(seed: int, sid: str, params: dict) -> Sequence[dict]:
+    """The seller's catalogue after the report's filters, made product by product when read;
+    emulated sellers have no tags."""
+    catalogue = seller.products(seed, sid)
     if pick(params, "tagIDs", "tagIds") or params.get("tagId"):
-        return []
-    items = seller.products(seed, sid)
+        return catalogue.having(())
+    nm_ids = pick(params, "nmIDs", "nmIds")
+    items: seller.Products = catalogue.having(nm_ids) if nm_ids else catalogue
     for wanted, key in (
-        (pick(params, "nmIDs", "nmIds"), "nmID"),
         (pick(params, "subjectIDs", "subjectIds"), "subjectID"),
         (params.get("brandNames"), "brandName"),
         ([params["subjectId"]] if params.get("subjectId") else None, "subjectID"),
         ([params["brandName"]] if params.get("brandName") else None, "brandName"),
     ):
         if wanted:
-            allowed = set(wanted)
-            items = [p for p in items if p[key] in allowed]
-    return [p for p in items if not p["isDeleted"]] if params.get("skipDeletedNm") else items
+            items = items.among(key, wanted)
+    return items.where(lambda p: not p["isDeleted"]) if params.get("skipDeletedNm") else items
 
 
 def sort_column(field: str) -> str:
@@ -128,7 +130,7 @@ def bucket(day: date, level: str, start: date) -> date:
 
 def funnel_rows(seed: int, sid: str, params: dict, by_product: bool) -> list[dict]:
     """DETAIL_HISTORY_REPORT rows (nmID, dt) with any activity, or GROUPED_HISTORY_REPORT rows:
-    every dt of the period, summed over the filtered products. Both sum `funnel.day_funnel`, so a
+    every dt of the period, summed over the filtered products. Both sum `funnel.product_day`, so a
     (product, day) row equals the v2/v3 history rows of that product and day."""
     start, end = date.fromisoformat(params["startDate"]), date.fromisoformat(params["endDate"])
     level = params.get("aggregationLevel") or "day"
@@ -137,9 +139,8 @@ def funnel_rows(seed: int, sid: str, params: dict, by_product: bool) -> list[dic
     if products and not by_product:
         members = {(bucket(d, level, start),): [] for d in days(start, end)}
     for day in days(start, end) if products else ():
-        funnels = fd.day_funnel(seed, sid, day)
         for p in products:
-            f = funnels[p["nmID"]]
+            f = fd.product_day(seed, sid, p, day)
             if f != fd.ZERO:
                 key = (p["nmID"], bucket(day, level, start)) if by_product else (bucket(day, level, start),)
                 members.setdefault(key, []).append(f)
@@ -179,7 +180,7 @@ def _metrics(seed: int, sid: str, p: dict, span: tuple[date, date], text: str = 
     """A product's (or one of its texts') search metrics, and the RNG for any further columns."""
     rng = keyed_rng(seed, sid, "search", p["nmID"], text, *span)
     share = 0.4 if not text else rng.uniform(0.01, 0.2)
-    return _search(rng, fd.period_funnel(seed, sid, *span)[p["nmID"]], share), rng
+    return _search(rng, fd.product_period(seed, sid, p, *span), share), rng
 
 
 def _past(current: dict, past: dict | None) -> dict:

@@ -42,22 +42,20 @@ FBS_OFFICE = stocks.MARKETPLACE  # how the seller's own (FBS) stock appears
 LAUNCH, HORIZON = date(2024, 1, 1), date(2027, 1, 1)
 
 
-def _launched(seed: int, sid: str) -> dict[int, date]:
-    """The day each product appeared on WB; the reports leave it out before that day."""
-    products = seller.products(seed, sid)
-    span = (HORIZON - LAUNCH).days
-    return {p["nmID"]: LAUNCH + timedelta(days=span * i // len(products)) for i, p in enumerate(products)}
+def launched(catalogue: seller.Catalogue, product: dict) -> date:
+    """The day a product appeared on WB; the reports leave it out before that day."""
+    return LAUNCH + timedelta(days=(HORIZON - LAUNCH).days * catalogue.position(product["nmID"]) // len(catalogue))
 
 
 def _selected(seed: int, sid: str, params: dict, start: date, end: date) -> list[tuple[dict, date]]:
     """The stocks report's items of the filtered products that existed in the period, with their launch day."""
-    wanted = {p["nmID"] for p in select_products(seed, sid, params)}
-    launched = _launched(seed, sid)
-    return [
-        (item, launched[item["nmID"]])
-        for item in seller.stocks_products(seed, sid, start, end)
-        if item["nmID"] in wanted and launched[item["nmID"]] <= end
-    ]
+    catalogue = seller.products(seed, sid)
+    found = []
+    for p in select_products(seed, sid, params):
+        day = launched(catalogue, p)
+        if day <= end:
+            found.append((seller.stock_item(seed, sid, p, start, end), day))
+    return found
 
 
 def _info(item: dict, size: tuple[str, int], office: tuple[int, str, str]) -> dict:

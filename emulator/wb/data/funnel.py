@@ -20,7 +20,7 @@ seller takes a few seconds; the harvester asks one day at a time.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -97,11 +97,6 @@ def _profile(seed: int, sid: str, product: dict) -> _Profile:
     )
 
 
-@lru_cache(maxsize=64)
-def _profiles(seed: int, sid: str) -> tuple[tuple[int, _Profile], ...]:
-    return tuple((p["nmID"], _profile(seed, sid, p)) for p in seller.products(seed, sid))
-
-
 def _day(rng: random.Random, prof: _Profile, weekday: float) -> Funnel:
     """One product's day; counts are rounded at random, so small products still sell now and then."""
     if not prof.views:
@@ -121,19 +116,32 @@ def _day(rng: random.Random, prof: _Profile, weekday: float) -> Funnel:
     )
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=1 << 15)
+def _funnel_on(seed: int, sid: str, nm_id: int, day: date) -> Funnel:
+    """Cached per product and day, so its memory is bounded whatever the catalogues."""
+    rng = random.Random(keyed_hash(seed, sid, nm_id, "funnel-day", day))
+    product = seller.products(seed, sid).by_nm(nm_id)
+    return _day(rng, _profile(seed, sid, product), _WEEKDAY[day.weekday()])
+
+
+def product_day(seed: int, sid: str, product: dict, day: date) -> Funnel:
+    """One product's funnel on one day, from its own key (deleted products sell nothing)."""
+    return _funnel_on(seed, sid, product["nmID"], day)
+
+
+def product_period(seed: int, sid: str, product: dict, start: date, end: date) -> Funnel:
+    """One product's funnel summed over [start, end]."""
+    return total(_funnel_on(seed, sid, product["nmID"], day) for day in days(start, end))
+
+
 def day_funnel(seed: int, sid: str, day: date) -> dict[int, Funnel]:
-    """Every product's funnel on one day, by nmID (deleted products sell nothing)."""
-    rng = random.Random(keyed_hash(seed, sid, "funnel-day", day))
-    weekday = _WEEKDAY[day.weekday()]
-    return {nm: _day(rng, prof, weekday) for nm, prof in _profiles(seed, sid)}
+    """Every product's funnel on one day, by nmID."""
+    return {p["nmID"]: product_day(seed, sid, p, day) for p in seller.products(seed, sid)}
 
 
-@lru_cache(maxsize=16)
 def period_funnel(seed: int, sid: str, start: date, end: date) -> dict[int, Funnel]:
     """Every product's funnel summed over [start, end], by nmID."""
-    per_day = [day_funnel(seed, sid, day) for day in days(start, end)]
-    return {nm: total(d[nm] for d in per_day) for nm in per_day[0]}
+    return {p["nmID"]: product_period(seed, sid, p, start, end) for p in seller.products(seed, sid)}
 
 
 def group_key(product: dict) -> tuple[int, str]:
@@ -141,7 +149,7 @@ def group_key(product: dict) -> tuple[int, str]:
     return product["subjectID"], product["brandName"]
 
 
-def group_funnel(funnels: dict[int, Funnel], products: list[dict]) -> dict[tuple[int, str], Funnel]:
+def group_funnel(funnels: dict[int, Funnel], products: Sequence[dict]) -> dict[tuple[int, str], Funnel]:
     """Sum per-product funnels into (subjectID, brandName) groups, in first-seen order."""
     members: dict[tuple[int, str], list[Funnel]] = {}
     for p in products:
@@ -169,16 +177,12 @@ def card_facts(seed: int, sid: str, nm_id: int) -> CardFacts:
     )
 
 
-@lru_cache(maxsize=64)
-def stocks(seed: int, sid: str, day: date) -> dict[int, tuple[int, int]]:
-    """(stock at WB warehouses, stock at the seller's own) per nmID: WB's figure is the stocks
-    report's of that day, the seller's a small fixed share of sellers who also ship FBS."""
-    own = {}
-    for p in seller.products(seed, sid):
-        rng = random.Random(keyed_hash(seed, sid, p["nmID"], "fbs-stock"))
-        own[p["nmID"]] = 0 if p["isDeleted"] or rng.random() < 0.7 else rng.randint(1, 300)
-    return {i["nmID"]: (i["metrics"]["stockCount"], own[i["nmID"]])
-            for i in seller.stocks_products(seed, sid, day, day)}
+def stock_pair(seed: int, sid: str, product: dict, day: date) -> tuple[int, int]:
+    """(stock at WB warehouses, stock at the seller's own) of a product: WB's figure is the
+    stocks report's of that day, the seller's a small fixed share of sellers who also ship FBS."""
+    rng = random.Random(keyed_hash(seed, sid, product["nmID"], "fbs-stock"))
+    own = 0 if product["isDeleted"] or rng.random() < 0.7 else rng.randint(1, 300)
+    return seller.stock_on(seed, sid, product, day), own
 
 
 # --- the answers' blocks, in each generation's field names -----------------------------------

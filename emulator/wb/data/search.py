@@ -60,18 +60,14 @@ def _card(row: dict) -> dict:
     }
 
 
-def _photos(seed: int, sid: str) -> dict[int, str]:
-    return {p["nmID"]: p["mainPhoto"] for p in seller.products(seed, sid)}
-
-
 def products(seed: int, sid: str, body: dict) -> list[dict]:
     """TableProductItem of every product found in search, filtered and sorted as the body asks
     (/table/details before paging). isSubstitutedSKU only when the body has an include flag."""
     flagged = "includeSubstitutedSKUs" in body or "includeSearchTexts" in body
-    photos = _photos(seed, sid)
+    catalogue = seller.products(seed, sid)
     items = []
     for row in csv_rows.product_rows(seed, sid, body):
-        item = {"nmId": row["NmID"], **_card(row), "mainPhoto": photos[row["NmID"]]}
+        item = {"nmId": row["NmID"], **_card(row), "mainPhoto": catalogue.by_nm(row["NmID"])["mainPhoto"]}
         item["isAdvertised"] = row["IsAdvertised"]
         if flagged:
             item["isSubstitutedSKU"] = row["IsSubstitutedSKU"]

@@ -6,8 +6,11 @@ from __future__ import annotations
 import calendar
 import math
 import random
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import overload
 
 from emulator.common.seeded import keyed_hash, keyed_rng
 from emulator.wb.auth import seller_id
@@ -44,39 +47,128 @@ WAREHOUSES = [
 CALC_TYPES = ["короба: без габаритов", "короба: по обмерам", "монопаллеты: по количеству паллет"]
 
 
+# A sid that starts with this mark names a big seller: its last 12 digits are its catalogue size.
+BIG_MARK = "b16ca7a1"
+MOST_PRODUCTS = 100_000
+_NM_STRIDE = 4_000  # nmIDs ascend by 1..4,000 and stay below 2**31 for the biggest catalogue
+
+
+def big_seller(name: str, size: int) -> str:
+    """The sid of a seller with exactly `size` products (at most 100,000): a UUID, as every sid
+    is, so an account with this sid for its seller gets the catalogue it asks for."""
+    if not 1 <= size <= MOST_PRODUCTS:
+        raise ValueError(f"a catalogue has 1 to {MOST_PRODUCTS:,} products, not {size:,}")
+    base = seller_id(name)
+    return f"{BIG_MARK}-{base[9:23]}-{size:012d}"
+
+
 def catalogue_size(seed: int, sid: str) -> int:
-    """How many products the seller has: 40 to 2,600."""
+    """How many products the seller has: 40 to 2,600, or what a big seller's sid says."""
+    if sid.startswith(BIG_MARK + "-"):
+        return int(sid[-12:])
     return 40 + keyed_hash(seed, sid, "catalogue-size") % 2561
 
 
-@lru_cache(maxsize=256)
-def _catalogue(seed: int, sid: str) -> tuple[dict, ...]:
+@lru_cache(maxsize=1024)
+def _house(seed: int, sid: str) -> tuple[tuple[str, ...], str, int]:
+    """What all of a seller's cards share: its brands, vendor-code prefix and first nmID."""
     rng = keyed_rng(seed, sid, "catalogue")
-    size = catalogue_size(seed, sid)
-    brands = rng.sample(BRANDS, rng.randint(1, 3))
+    brands = tuple(rng.sample(BRANDS, rng.randint(1, 3)))
     prefix = "".join(rng.choice("ABCDEFGHKMNPRSTVWXZ") for _ in range(3))
-    nm = rng.randrange(10_000_000, 400_000_000)
-    items = []
-    for i in range(size):
-        nm += rng.randint(1, 50_000)
-        subject_id, subject, noun, sized, (low, high) = rng.choice(SUBJECTS)
-        vol, part = nm // 100_000, nm // 1_000
-        items.append(
-            {
-                "nmID": nm,
-                "vendorCode": f"{prefix}-{i + 1:05d}",
-                "name": f"{noun} «{rng.choice(MODELS)}» {rng.choice(DETAILS)}",
-                "subjectID": subject_id,
-                "subjectName": subject,
-                "brandName": rng.choice(brands),
-                "mainPhoto": f"https://basket-{1 + vol % 30:02d}.wbbasket.ru/vol{vol}/part{part}/{nm}"
-                "/images/c246x328/1.webp",
-                "hasSizes": sized,
-                "isDeleted": rng.random() < 0.03,
-                "price": rng.randrange(low, high, 10),
-            }
-        )
-    return tuple(items)
+    return brands, prefix, rng.randrange(10_000_000, 400_000_000)
+
+
+@lru_cache(maxsize=1 << 13)
+def _product(seed: int, sid: str, i: int) -> dict:
+    """The seller's i-th product, made from its own key: any product costs the same to make.
+    The cache holds products, not catalogues, so its memory is bounded whatever the sellers."""
+    brands, prefix, first = _house(seed, sid)
+    rng = random.Random(keyed_hash(seed, sid, "product", i))
+    nm = first + i * _NM_STRIDE + rng.randrange(_NM_STRIDE)
+    subject_id, subject, noun, sized, (low, high) = rng.choice(SUBJECTS)
+    vol, part = nm // 100_000, nm // 1_000
+    return {
+        "nmID": nm,
+        "vendorCode": f"{prefix}-{i + 1:05d}",
+        "name": f"{noun} «{rng.choice(MODELS)}» {rng.choice(DETAILS)}",
+        "subjectID": subject_id,
+        "subjectName": subject,
+        "brandName": rng.choice(brands),
+        "mainPhoto": f"https://basket-{1 + vol % 30:02d}.wbbasket.ru/vol{vol}/part{part}/{nm}/images/c246x328/1.webp",
+        "hasSizes": sized,
+        "isDeleted": rng.random() < 0.03,
+        "price": rng.randrange(low, high, 10),
+    }
+
+
+class Products(Sequence[dict]):
+    """Some of a seller's products, in nmID order, held as catalogue positions (4 bytes a product
+    when filtered) and made when asked for."""
+
+    def __init__(self, catalogue: Catalogue, positions: Sequence[int]) -> None:
+        self.catalogue, self.positions = catalogue, positions
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    @overload
+    def __getitem__(self, i: int) -> dict: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[dict]: ...
+    def __getitem__(self, i: int | slice) -> dict | list[dict]:
+        if isinstance(i, slice):
+            return [self.catalogue.at(j) for j in self.positions[i]]
+        return self.catalogue.at(self.positions[i])
+
+    def __iter__(self) -> Iterator[dict]:
+        return (self.catalogue.at(j) for j in self.positions)
+
+    def where(self, keep: Callable[[dict], bool]) -> Products:
+        """The products that pass `keep`."""
+        return Products(self.catalogue, array("i", (j for j in self.positions if keep(self.catalogue.at(j)))))
+
+    def among(self, key: str, values: Iterable[object]) -> Products:
+        """The products whose `key` is one of `values`."""
+        allowed = set(values)
+        return self.where(lambda p: p[key] in allowed)
+
+
+class Catalogue(Products):
+    """A seller's products, each made from its own key when it is asked for: a 100,000-product
+    seller holds no more memory than a small one, and a product is found by nmID in O(1)."""
+
+    def __init__(self, seed: int, sid: str) -> None:
+        super().__init__(self, range(catalogue_size(seed, sid)))
+        self.seed, self.sid = seed, sid
+        self._first = _house(seed, sid)[2]
+
+    def at(self, j: int) -> dict:
+        """The product at position j (a copy: callers may change it)."""
+        return dict(_product(self.seed, self.sid, j))
+
+    def _find(self, nm_id: int) -> int | None:
+        j = (nm_id - self._first) // _NM_STRIDE
+        return j if 0 <= j < len(self) and _product(self.seed, self.sid, j)["nmID"] == nm_id else None
+
+    def position(self, nm_id: int) -> int:
+        """Where the product with this nmID stands; KeyError if the seller has none such."""
+        j = self._find(nm_id)
+        if j is None:
+            raise KeyError(nm_id)
+        return j
+
+    def get(self, nm_id: int) -> dict | None:
+        j = self._find(nm_id)
+        return None if j is None else self.at(j)
+
+    def by_nm(self, nm_id: int) -> dict:
+        """The product with this nmID; KeyError if the seller has none such."""
+        return self.at(self.position(nm_id))
+
+    def having(self, nm_ids: Iterable[int]) -> Products:
+        """The products with these nmIDs, in nmID order; unknown ids are left out."""
+        found = (self._find(n) for n in sorted(set(nm_ids)))
+        return Products(self, array("i", (j for j in found if j is not None)))
 
 
 def small_sellers(seed: int, prefix: str, count: int, most: int = 60) -> list[str]:
@@ -86,9 +178,9 @@ def small_sellers(seed: int, prefix: str, count: int, most: int = 60) -> list[st
     return [n for n in names if catalogue_size(seed, seller_id(n)) <= most][:count]
 
 
-def products(seed: int, sid: str) -> list[dict]:
-    """The seller's catalogue (40..2,600 products, nmID ascending)."""
-    return [dict(p) for p in _catalogue(seed, sid)]
+def products(seed: int, sid: str) -> Catalogue:
+    """The seller's catalogue (40..2,600 products, or a big seller's size; nmID ascending)."""
+    return Catalogue(seed, sid)
 
 
 def month_spans(start: date, end: date) -> list[tuple[date, date]]:
@@ -197,12 +289,19 @@ def _metrics(seed: int, sid: str, product: dict, start: date, end: date) -> dict
 _ITEM_FIELDS = ("nmID", "isDeleted", "subjectName", "name", "vendorCode", "brandName", "mainPhoto", "hasSizes")
 
 
+def stock_item(seed: int, sid: str, product: dict, start: date, end: date) -> dict:
+    """One TableProductItemSt: the product's card fields and its metrics for the period."""
+    return {**{k: product[k] for k in _ITEM_FIELDS}, "metrics": _metrics(seed, sid, product, start, end)}
+
+
+def stock_items(seed: int, sid: str, start: date, end: date) -> Iterator[dict]:
+    """Every product's item for the period, nmID ascending, made one at a time."""
+    return (stock_item(seed, sid, p, start, end) for p in products(seed, sid))
+
+
 def stocks_products(seed: int, sid: str, start: date, end: date) -> list[dict]:
     """One TableProductItemSt per product for the period, nmID ascending."""
-    return [
-        {**{k: p[k] for k in _ITEM_FIELDS}, "metrics": _metrics(seed, sid, p, start, end)}
-        for p in _catalogue(seed, sid)
-    ]
+    return list(stock_items(seed, sid, start, end))
 
 
 @lru_cache(maxsize=256)
@@ -211,7 +310,7 @@ def _placements(seed: int, sid: str) -> tuple[dict, ...]:
     rng = keyed_rng(seed, sid, "storage")
     if rng.random() < 0.04:  # FBS-only sellers store nothing at WB
         return ()
-    catalogue = _catalogue(seed, sid)
+    catalogue = products(seed, sid)
     chosen = sorted(rng.sample(catalogue, min(len(catalogue), rng.randint(8, 30))), key=lambda p: p["nmID"])
     gi_id = rng.randint(10_000_000, 29_000_000)
     placements = []

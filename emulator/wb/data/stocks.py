@@ -232,10 +232,10 @@ def groups(seed: int, sid: str, items: list[dict], start: date, end: date) -> li
     """Product items grouped by (subjectID, brandName, tagID) with summed metrics; emulated
     sellers have no tags (tagID 0, tagName ""). Items keep their order."""
     days = (end - start).days + 1
-    subject = {p["nmID"]: p["subjectID"] for p in seller.products(seed, sid)}
+    catalogue = seller.products(seed, sid)
     found: dict = {}
     for item in items:
-        _by(found, (subject[item["nmID"]], item["subjectName"], item["brandName"]), item)
+        _by(found, (catalogue.by_nm(item["nmID"])["subjectID"], item["subjectName"], item["brandName"]), item)
     return [
         {
             "subjectID": subject_id,

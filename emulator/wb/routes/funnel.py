@@ -8,9 +8,12 @@ differently. Periods are Moscow dates; days after today have no data.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from array import array
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from functools import partial
+from functools import lru_cache, partial
+from operator import itemgetter
 from typing import Any
 
 from emulator.common.clock import msk_day
@@ -65,12 +68,16 @@ def past_period(start: date, end: date, today: date) -> tuple[date, date]:
     return max(past_end - (end - start), today - timedelta(days=DEPTH_DAYS)), past_end
 
 
+def figure(seed: int, sid: str, product: dict, start: date, end: date, today: date) -> fd.Funnel:
+    """A product's funnel of a period; days after today have none yet."""
+    end = min(end, today)
+    return fd.product_period(seed, sid, product, start, end) if start <= end else fd.ZERO
+
+
 def figures(emu: WbHost, sid: str, start: date, end: date) -> dict[int, fd.Funnel]:
-    """Per-product funnels of a period; days after today have none yet."""
-    end = min(end, _today(emu))
-    if start > end:
-        return dict.fromkeys((p["nmID"] for p in seller.products(emu.seed, sid)), fd.ZERO)
-    return fd.period_funnel(emu.seed, sid, start, end)
+    """Per-product funnels of a period, by nmID."""
+    today = _today(emu)
+    return {p["nmID"]: figure(emu.seed, sid, p, start, end, today) for p in seller.products(emu.seed, sid)}
 
 
 def history(emu: WbHost, sid: str, period: tuple[date, date], level: str) -> list[tuple[date, dict[int, fd.Funnel]]]:
@@ -81,21 +88,23 @@ def history(emu: WbHost, sid: str, period: tuple[date, date], level: str) -> lis
     return [(label, fd.period_funnel(emu.seed, sid, group[0], group[-1])) for label, group in rows.items()]
 
 
-def matching(emu: WbHost, sid: str, body: dict, filters: dict[str, str]) -> list[dict]:
+def matching(seed: int, sid: str, body: dict, filters: dict[str, str]) -> seller.Products:
     """The seller's products (nmID order) that pass every non-empty filter of the request."""
-    products = seller.products(emu.seed, sid)
-    for kind, column in (("nm", "nmID"), ("subject", "subjectID"), ("brand", "brandName")):
-        wanted = set(body.get(filters.get(kind, "")) or [])
-        if wanted:
-            products = [p for p in products if p[column] in wanted]
+    catalogue = seller.products(seed, sid)
     if body.get(filters["tag"]):
-        products = []  # emulated sellers put no tags on their cards
+        return catalogue.having(())  # emulated sellers put no tags on their cards
+    nm_ids = body.get(filters.get("nm", ""))
+    products: seller.Products = catalogue.having(nm_ids) if nm_ids else catalogue
+    for kind, column in (("subject", "subjectID"), ("brand", "brandName")):
+        wanted = body.get(filters.get(kind, ""))
+        if wanted:
+            products = products.among(column, wanted)
     if body.get(filters.get("skip", "")):
-        products = [p for p in products if not p["isDeleted"]]
+        products = products.where(lambda p: not p["isDeleted"])
     return products
 
 
-def groups_of(products: list[dict]) -> list[tuple[int, str, str]]:
+def groups_of(products: Sequence[dict]) -> list[tuple[int, str, str]]:
     """(subjectID, brandName, subjectName) of every funnel group the products fall into."""
     return sorted({(*fd.group_key(p), p["subjectName"]) for p in products})
 
@@ -163,16 +172,16 @@ def v2_detail(emu: WbHost, req: Request) -> Response:
         return body
     selected, previous = v2_periods(emu, body)
     now, past = figures(emu, req.sid, *selected), figures(emu, req.sid, *previous)
-    stock = fd.stocks(emu.seed, req.sid, _today(emu))
-    cards = [
-        {
+    today = _today(emu)
+    cards = []
+    for p in matching(emu.seed, req.sid, body, V2_FILTERS):
+        wb, mp = fd.stock_pair(emu.seed, req.sid, p, today)
+        cards.append({
             "nmID": p["nmID"], "vendorCode": p["vendorCode"], "brandName": p["brandName"], "tags": [],
             "object": {"id": p["subjectID"], "name": p["subjectName"]},
             "statistics": fd.v2_statistics(now[p["nmID"]], past[p["nmID"]], selected, previous),
-            "stocks": {"stocksMp": stock[p["nmID"]][1], "stocksWb": stock[p["nmID"]][0]},
-        }
-        for p in matching(emu, req.sid, body, V2_FILTERS)
-    ]
+            "stocks": {"stocksMp": mp, "stocksWb": wb},
+        })
     return v2_page(ordered(cards, body.get("orderBy"), V2_ORDER), body["page"], "cards")
 
 
@@ -182,7 +191,7 @@ def v2_grouped(emu: WbHost, req: Request) -> Response:
     if isinstance(body, Response):
         return body
     selected, previous = v2_periods(emu, body)
-    products = matching(emu, req.sid, body, V2_FILTERS)
+    products = matching(emu.seed, req.sid, body, V2_FILTERS)
     now = fd.group_funnel(figures(emu, req.sid, *selected), products)
     past = fd.group_funnel(figures(emu, req.sid, *previous), products)
     groups = [
@@ -215,7 +224,7 @@ def v2_detail_history(emu: WbHost, req: Request) -> Response:
     return v2_envelope([
         {"nmID": p["nmID"], "imtName": p["name"], "vendorCode": p["vendorCode"],
          "history": [fd.v2_history_row(label, per_nm[p["nmID"]], True) for label, per_nm in rows]}
-        for p in matching(emu, req.sid, body, V2_FILTERS)
+        for p in matching(emu.seed, req.sid, body, V2_FILTERS)
     ])
 
 
@@ -225,7 +234,7 @@ def v2_grouped_history(emu: WbHost, req: Request) -> Response:
     body = checked_body(req, v2_history_check(emu, partial(groups_problems, filters=V2_FILTERS)), v2_error)
     if isinstance(body, Response):
         return body
-    products = matching(emu, req.sid, body, V2_FILTERS)
+    products = matching(emu.seed, req.sid, body, V2_FILTERS)
     rows = [(label, fd.group_funnel(per_nm, products))
             for label, per_nm in history(emu, req.sid, _period(body, "period", ("begin", "end")), _level(body))]
     return v2_envelope([
@@ -268,6 +277,39 @@ def v3_products_check(emu: WbHost) -> Callable[[dict], list[Problem]]:
     return check
 
 
+def _v3_item(seed: int, sid: str, p: dict, periods: tuple[tuple[date, date], tuple[date, date]],
+             all_orders: tuple[int, int], today: date) -> dict:
+    (selected, past), nm = periods, p["nmID"]
+    facts = fd.card_facts(seed, sid, nm)
+    wb, mp = fd.stock_pair(seed, sid, p, today)
+    now, before = (figure(seed, sid, p, *span, today) for span in periods)
+    return {
+        "product": {"nmId": nm, "title": p["name"], "vendorCode": p["vendorCode"], "brandName": p["brandName"],
+                    "subjectId": p["subjectID"], "subjectName": p["subjectName"], "tags": [],
+                    "productRating": facts.product_rating, "feedbackRating": facts.feedback_rating,
+                    "stocks": {"wb": wb, "mp": mp, "balanceSum": (wb + mp) * p["price"]}},
+        "statistic": fd.v3_statistics(fd.v3_statistic(now, *selected, facts, all_orders[0]),
+                                      fd.v3_statistic(before, *past, facts, all_orders[1])),
+    }
+
+
+@lru_cache(maxsize=32)
+def _v3_listing(seed: int, sid: str, today: date, listing: str) -> tuple[array, tuple[int, int]]:
+    """The catalogue positions a products request lists, in its order, and the seller's orders
+    in both periods: 4 bytes a product, so a big catalogue is paged without holding its items."""
+    body = json.loads(listing)
+    selected, past = ((date.fromisoformat(a), date.fromisoformat(b)) for a, b in body.pop("periods"))
+    catalogue = seller.products(seed, sid)
+    all_orders = (sum(figure(seed, sid, p, *selected, today).orders for p in catalogue),
+                  sum(figure(seed, sid, p, *past, today).orders for p in catalogue))
+    order = body.get("orderBy") or {}
+    key, products = V3_ORDER[order.get("field") or "openCard"], matching(seed, sid, body, V3_FILTERS)
+    found = [(key(_v3_item(seed, sid, p, (selected, past), all_orders, today)), j)
+             for j, p in zip(products.positions, products, strict=True)]
+    found.sort(key=itemgetter(0), reverse=(order.get("mode") or "desc") == "desc")  # stable: ties by nmID
+    return array("i", (j for _, j in found)), all_orders
+
+
 @router.route("POST", f"{V3}/products", group="wb.funnel", scope="analytics")
 def v3_products(emu: WbHost, req: Request) -> Response:
     body = checked_body(req, v3_products_check(emu), v3_error)
@@ -277,24 +319,14 @@ def v3_products(emu: WbHost, req: Request) -> Response:
     selected = _period(body, "selectedPeriod", ("start", "end"))
     past = _period(body, "pastPeriod", ("start", "end")) if body.get("pastPeriod") else past_period(*selected, today)
     past = (max(past[0], today - timedelta(days=DEPTH_DAYS)), past[1])
-    now, before = figures(emu, req.sid, *selected), figures(emu, req.sid, *past)
-    all_now, all_before = fd.total(now.values()).orders, fd.total(before.values()).orders
-    stock = fd.stocks(emu.seed, req.sid, today)
-    items = []
-    for p in matching(emu, req.sid, body, V3_FILTERS):
-        nm, facts = p["nmID"], fd.card_facts(emu.seed, req.sid, p["nmID"])
-        wb, mp = stock[nm]
-        items.append({
-            "product": {"nmId": nm, "title": p["name"], "vendorCode": p["vendorCode"], "brandName": p["brandName"],
-                        "subjectId": p["subjectID"], "subjectName": p["subjectName"], "tags": [],
-                        "productRating": facts.product_rating, "feedbackRating": facts.feedback_rating,
-                        "stocks": {"wb": wb, "mp": mp, "balanceSum": (wb + mp) * p["price"]}},
-            "statistic": fd.v3_statistics(fd.v3_statistic(now[nm], *selected, facts, all_now),
-                                          fd.v3_statistic(before[nm], *past, facts, all_before)),
-        })
+    listing = {k: v for k, v in body.items() if k not in ("offset", "limit", "selectedPeriod", "pastPeriod")}
+    listing["periods"] = [[d.isoformat() for d in span] for span in (selected, past)]
+    positions, all_orders = _v3_listing(emu.seed, req.sid, today, json.dumps(listing, sort_keys=True))
     offset, limit = body.get("offset") or 0, body.get("limit")
     limit = V3_DEFAULT_LIMIT if limit is None else limit
-    page = ordered(items, body.get("orderBy"), V3_ORDER)[offset:offset + limit]
+    catalogue = seller.products(emu.seed, req.sid)
+    page = [_v3_item(emu.seed, req.sid, catalogue[j], (selected, past), all_orders, today)
+            for j in positions[offset:offset + limit]]
     return json_response(200, {"data": {"products": page}})
 
 
@@ -321,7 +353,7 @@ def v3_products_history(emu: WbHost, req: Request) -> Response:
         {"product": {"nmId": p["nmID"], "title": p["name"], "vendorCode": p["vendorCode"],
                      "brandName": p["brandName"], "subjectId": p["subjectID"], "subjectName": p["subjectName"]},
          "history": [fd.v3_history_row(label, per_nm[p["nmID"]]) for label, per_nm in rows]}
-        for p in matching(emu, req.sid, body, V3_FILTERS)
+        for p in matching(emu.seed, req.sid, body, V3_FILTERS)
     ])
 
 
@@ -332,7 +364,7 @@ def v3_grouped_history(emu: WbHost, req: Request) -> Response:
     body = checked_body(req, v3_history_check(emu, partial(groups_problems, filters=V3_FILTERS)), v3_error)
     if isinstance(body, Response):
         return body
-    products = matching(emu, req.sid, body, V3_FILTERS)
+    products = matching(emu.seed, req.sid, body, V3_FILTERS)
     rows = [(label, fd.group_funnel(per_nm, products)) for label, per_nm in v3_rows(emu, req.sid, body)]
     return json_response(200, {"data": [
         {"product": {"nmId": 0, "title": "", "vendorCode": "", "brandName": brand, "subjectId": subject,

@@ -4,9 +4,12 @@ and the breakdowns from `data.stocks`, so the four answers agree."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from array import array
+from collections.abc import Callable, Iterator
 from datetime import date
 from functools import lru_cache
+from operator import itemgetter
 
 from emulator.common.clock import msk_day
 from emulator.common.params import is_int, months_before, period_errors
@@ -88,41 +91,39 @@ def _today(emu: WbHost) -> date:
     return msk_day(emu.clock.now())
 
 
-@lru_cache(maxsize=64)
-def _stock_rows(seed: int, sid: str, start: date, end: date) -> tuple[dict, ...]:
-    """Cached because a full catalogue is paged through in several calls; rows are never mutated."""
-    return tuple(seller.stocks_products(seed, sid, start, end))
-
-
 def _sort_value(item: dict, field: str) -> float:
     metrics = item["metrics"]
     value = metrics["currentPrice"][field] if field in ("minPrice", "maxPrice") else metrics[field]
     return value["days"] * 24 + value["hours"] if isinstance(value, dict) else value
 
 
+@lru_cache(maxsize=64)
+def _positions(seed: int, sid: str, listing: str) -> array:
+    """The catalogue positions a /products/products request lists, in its order: 4 bytes a
+    product, so a whole catalogue is paged through in several calls without holding its rows."""
+    body = json.loads(listing)
+    field = body["orderBy"]["field"]
+    found = [(_sort_value(item, field), j) for j, item in listed(seed, sid, body)]
+    found.sort(key=itemgetter(0), reverse=body["orderBy"]["mode"] == "desc")  # stable: ties by nmID
+    return array("i", (j for _, j in found))
+
+
 def select_products(seed: int, sid: str, body: dict) -> list[dict]:
-    """Filter, sort and page the report rows as a validated request asks."""
-    start, end = date.fromisoformat(body["currentPeriod"]["start"]), date.fromisoformat(body["currentPeriod"]["end"])
-    items: list[dict] = list(_stock_rows(seed, sid, start, end))
-    if body.get("nmIDs"):
-        wanted = set(body["nmIDs"])
-        items = [i for i in items if i["nmID"] in wanted]
-    if body.get("subjectID") is not None:
-        subject = {p["nmID"]: p["subjectID"] for p in seller.products(seed, sid)}
-        items = [i for i in items if subject[i["nmID"]] == body["subjectID"]]
-    if body.get("brandName"):
-        items = [i for i in items if i["brandName"] == body["brandName"]]
-    if body.get("tagID") is not None:
-        items = []  # emulated sellers have no tags
-    if body["skipDeletedNm"]:
-        items = [i for i in items if not i["isDeleted"]]
-    if body["availabilityFilters"]:
-        allowed = set(body["availabilityFilters"])
-        items = [i for i in items if i["metrics"]["availability"] in allowed]
-    order = body["orderBy"]
-    items.sort(key=lambda i: _sort_value(i, order["field"]), reverse=order["mode"] == "desc")  # stable: ties by nmID
+    """Filter, sort and page the report rows as a validated request asks. Its one-value filters
+    (subjectID, brandName, tagID) are the list filters of the other stocks calls with one value."""
+    one = {
+        "subjectIDs": body.get("subjectID"), "brandNames": body.get("brandName") or None, "tagIDs": body.get("tagID"),
+    }
+    listing = {
+        "currentPeriod": body["currentPeriod"], "orderBy": body["orderBy"], "nmIDs": body.get("nmIDs"),
+        "skipDeletedNm": body["skipDeletedNm"], "availabilityFilters": body["availabilityFilters"],
+        **{k: None if v is None else [v] for k, v in one.items()},
+    }
+    positions = _positions(seed, sid, json.dumps(listing, sort_keys=True))
     offset, limit = body["offset"], body.get("limit") or DEFAULT_LIMIT
-    return items[offset : offset + limit]
+    start, end = period(body)
+    catalogue = seller.products(seed, sid)
+    return [seller.stock_item(seed, sid, catalogue[j], start, end) for j in positions[offset : offset + limit]]
 
 
 @router.route("POST", "/api/v2/stocks-report/products/products", group="wb.stocks_report", scope="analytics")
@@ -187,29 +188,33 @@ def stock_body(req: Request, today: date, required: tuple[str, ...]) -> dict | R
     return body
 
 
-def matching_items(seed: int, sid: str, body: dict) -> list[dict]:
-    """The product items the list filters (nmIDs, subjectIDs, brandNames, tagIDs,
-    skipDeletedNm, availabilityFilters) keep; emulated sellers have no tags."""
-    subject = {p["nmID"]: p["subjectID"] for p in seller.products(seed, sid)}
-    items = list(_stock_rows(seed, sid, *period(body)))
-    keep: list[Callable[[dict], bool]] = []
-    if body.get("nmIDs"):
-        nm_ids = set(body["nmIDs"])
-        keep.append(lambda i: i["nmID"] in nm_ids)
-    if body.get("subjectIDs"):
-        subjects = set(body["subjectIDs"])
-        keep.append(lambda i: subject[i["nmID"]] in subjects)
-    if body.get("brandNames"):
-        brands = set(body["brandNames"])
-        keep.append(lambda i: i["brandName"] in brands)
+def listed(seed: int, sid: str, body: dict) -> Iterator[tuple[int, dict]]:
+    """(catalogue position, item) of every product the list filters (nmIDs, subjectIDs,
+    brandNames, tagIDs, skipDeletedNm, availabilityFilters) keep, in nmID order, one at a time;
+    emulated sellers have no tags. A product is filtered on its card before its metrics are made."""
     if body.get("tagIDs"):
-        keep.append(lambda i: False)
-    if body.get("skipDeletedNm"):
-        keep.append(lambda i: not i["isDeleted"])
-    if body.get("availabilityFilters"):
-        allowed = set(body["availabilityFilters"])
-        keep.append(lambda i: i["metrics"]["availability"] in allowed)
-    return [i for i in items if all(k(i) for k in keep)]
+        return
+    start, end = period(body)
+    catalogue = seller.products(seed, sid)
+    subjects, brands = set(body.get("subjectIDs") or ()), set(body.get("brandNames") or ())
+    allowed = set(body.get("availabilityFilters") or ())
+    wanted = (catalogue.position(n) for n in sorted(set(body["nmIDs"]))) if body.get("nmIDs") else range(len(catalogue))
+    for j in wanted:
+        if j is None:
+            continue
+        product = catalogue[j]
+        if (subjects and product["subjectID"] not in subjects) or (brands and product["brandName"] not in brands):
+            continue
+        if body.get("skipDeletedNm") and product["isDeleted"]:
+            continue
+        item = seller.stock_item(seed, sid, product, start, end)
+        if not allowed or item["metrics"]["availability"] in allowed:
+            yield j, item
+
+
+def matching_items(seed: int, sid: str, body: dict) -> list[dict]:
+    """The product items the list filters keep (see `listed`)."""
+    return [item for _, item in listed(seed, sid, body)]
 
 
 def order_value(metrics: dict, field: str) -> float:
@@ -240,9 +245,10 @@ def stocks_sizes(emu: WbHost, req: Request) -> Response:
     if isinstance(body, Response):
         return body
     start, end = period(body)
-    item = next((i for i in _stock_rows(emu.seed, req.sid, start, end) if i["nmID"] == body["nmID"]), None)
-    if item is None:
+    product = seller.products(emu.seed, req.sid).get(body["nmID"])
+    if product is None:
         return json_response(200, {"data": {}})
+    item = seller.stock_item(emu.seed, req.sid, product, start, end)
     found = stock_data.sizes_answer(emu.seed, req.sid, item, start, end, body["stockType"], body["includeOffice"])
     order = body["orderBy"]
     for size in found.get("sizes", []):
