@@ -75,6 +75,27 @@ def test_emulator_token_carries_the_asked_scopes_type_and_expiry() -> None:
     assert 1.9 * 86400 < claims["exp"] - dt.datetime.now().timestamp() <= 2 * 86400
 
 
+def test_emulator_token_names_a_big_seller_whose_catalogue_the_emulator_serves() -> None:
+    from emulator import Emulator
+
+    token = runner.invoke(app, ["emulator", "token", "--seller", "giant", "--products", "20000"])
+    assert token.exit_code == 0, token.output
+    assert wb_claims(token.output.strip(), "giant")["sid"].endswith("-000000020000")
+    emulator = Emulator(port=0).start()
+    try:
+        day = emulator.clock.today().isoformat()
+        body = {"currentPeriod": {"start": day, "end": day}, "stockType": "", "skipDeletedNm": False,
+                "orderBy": {"field": "ordersCount", "mode": "asc"}, "availabilityFilters": [],
+                "limit": 1000, "offset": 19_990}
+        answer = requests.post(f"{emulator.url}/api/v2/stocks-report/products/products", json=body,
+                               headers={"Authorization": token.output.strip()}, timeout=60)
+    finally:
+        emulator.stop()
+    assert answer.status_code == 200 and len(answer.json()["data"]["items"]) == 10
+    refused = runner.invoke(app, ["emulator", "token", "--seller", "giant", "--products", "100001"])
+    assert refused.exit_code == 2 and "1 to 100,000 products" in refused.output
+
+
 def test_emulator_token_mints_a_yandex_market_key_the_emulator_accepts() -> None:
     from emulator import Emulator
 

@@ -72,9 +72,11 @@ def emulator_token(
     expires: float = typer.Option(180, help="WB: days until the token expires (negative: already expired)."),
     campaigns: int = typer.Option(2, help="YM: stores of the cabinet."),
     skus: int = typer.Option(1200, help="YM: SKUs per store."),
+    products: int | None = typer.Option(None, help="WB: a big seller with exactly this many products "
+                                                   "(up to 100,000); by default 40 to 2,600 by its name."),
 ) -> None:
     """Print a test token for the emulator: a WB-shaped JWT, or a Yandex Market Api-Key."""
-    from emulator import make_wb_token, make_ym_key
+    from emulator import big_seller, make_wb_token, make_ym_key
 
     chosen = [s.strip() for s in scopes.split(",") if s.strip()]
     if marketplace == "ym":
@@ -83,7 +85,11 @@ def emulator_token(
         except ValueError as exc:
             _fail(str(exc))
     elif marketplace == "wb":
-        typer.echo(make_wb_token(seller, chosen or ["analytics"], type_, expires))
+        try:
+            sid = seller if products is None else big_seller(seller, products)
+        except ValueError as exc:
+            _fail(str(exc))
+        typer.echo(make_wb_token(sid, chosen or ["analytics"], type_, expires))
     else:
         _fail(f"--marketplace must be wb or ym, not {marketplace!r}")
 
