@@ -230,6 +230,29 @@ def test_a_line_serves_lower_ranks_first_and_first_come_first_within_a_rank(redi
 
 
 
+def test_units_of_many_lines_share_their_script_calls(redis_client: redis.Redis,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dispatch cycle lines a few units in each of tens of thousands of lines (an account ×
+    limit group each): a call per line cost most of the cycle."""
+    monkeypatch.setattr(wakeups, "LINE_BATCH", 4)
+    limiter = Limiter(redis_client, Settings(_env_file=None, time_scale=1))  # type: ignore[call-arg]
+    group = get_endpoint("wb.stocks_products").first_call.limit
+    lines = [limiter.line("wb", f"a{i}", group, "personal") for i in range(10)]
+    calls, pipeline = [], redis_client.pipeline
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        pipe = pipeline(*args, **kwargs)
+        execute = pipe.execute
+        pipe.execute = lambda: calls.append(len(pipe.command_stack)) or execute()  # type: ignore[method-assign]
+        return pipe
+
+    monkeypatch.setattr(redis_client, "pipeline", counted)
+    wakeups.line(redis_client, [(_unit(i), line, 10) for i, line in enumerate(lines, start=1)])
+    assert calls == [3]  # 10 units, 4 a call
+    assert [[int(u) for u in redis_client.zrange(line.key, 0, -1)] for line in lines] == [[i] for i in range(1, 11)]
+    assert wakeups.waiting(redis_client, [_unit(i) for i in range(1, 11)], 5) == [True] * 10
+
+
 def test_units_lined_together_are_lined_in_batches_per_line(redis_client: redis.Redis,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(wakeups, "LINE_BATCH", 2)

@@ -78,28 +78,30 @@ redis.call('ZADD', KEYS[1], unpack(scored))
 return 1
 """
 
-# KEYS: wake-ups hash, the line, lined hash, index of lines, line rates. ARGV: line name, its
-# rate (JSON), a JSON array of unit, message and rank of each unit. A unit keeps its place if it
-# is in the line already. The place is rank × 10^13 + now (ms): by rank, then first come first
-# served (an exact integer below 2^53 for ranks below 900, written out whole so no digit is
-# rounded away).
+# KEYS: wake-ups hash, lined hash, index of lines, line rates, then one key per line. ARGV: a
+# JSON array with, per line, its name, its rate (JSON) and the unit, message and rank of each
+# of its units. A unit keeps its place if it is in its line already. The place is rank × 10^13 +
+# now (ms): by rank, then first come first served (an exact integer below 2^53 for ranks below
+# 900, written out whole so no digit is rounded away).
 _LINE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local units, messages, places, lined = cjson.decode(ARGV[3]), {}, {'NX'}, {}
-for i = 1, #units, 3 do
-  table.insert(messages, units[i])
-  table.insert(messages, units[i + 1])
-  table.insert(places, string.format('%.0f', units[i + 2] * 1e13 + now))
-  table.insert(places, units[i])
-  table.insert(lined, units[i])
-  table.insert(lined, ARGV[1])
+for k, at in ipairs(cjson.decode(ARGV[1])) do
+  local name, units, messages, places, lined = at[1], at[3], {}, {'NX'}, {}
+  for i = 1, #units, 3 do
+    table.insert(messages, units[i])
+    table.insert(messages, units[i + 1])
+    table.insert(places, string.format('%.0f', units[i + 2] * 1e13 + now))
+    table.insert(places, units[i])
+    table.insert(lined, units[i])
+    table.insert(lined, name)
+  end
+  redis.call('HSET', KEYS[1], unpack(messages))
+  redis.call('ZADD', KEYS[4 + k], unpack(places))
+  redis.call('HSET', KEYS[2], unpack(lined))
+  redis.call('HSET', KEYS[4], name, at[2])
+  redis.call('ZADD', KEYS[3], 'NX', now, name)
 end
-redis.call('HSET', KEYS[1], unpack(messages))
-redis.call('ZADD', KEYS[2], unpack(places))
-redis.call('HSET', KEYS[3], unpack(lined))
-redis.call('HSET', KEYS[5], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[4], 'NX', now, ARGV[1])
 return 1
 """
 
@@ -217,18 +219,32 @@ def line(client: redis.Redis, waiting: Iterable[tuple[UnitRef, Line, int]]) -> N
     """Put each unit's wake-up in its bucket's line at its rank (`schedule.rank`: lower goes
     first, and first come first served within a rank), to be admitted when a token is in sight.
 
-    One script call per line and `LINE_BATCH` units, pipelined: a dispatch cycle lines tens of
-    thousands of units, and a call each cost most of its time."""
+    One script call per `LINE_BATCH` units, whatever lines they wait in, pipelined: a dispatch
+    cycle lines tens of thousands of units in as many lines (an account × limit group each), and
+    a call per line, let alone per unit, cost most of its time."""
     by_line: dict[str, tuple[Line, list[Any]]] = {}
     for unit, at, rank in waiting:
         by_line.setdefault(at.key, (at, []))[1].extend((str(unit.id), json.dumps(message(unit)), rank))
-    pipe, script = client.pipeline(transaction=False), client.register_script(_LINE)  # EVALSHA: the script once
+    batches: list[list[tuple[Line, list[Any]]]] = [[]]
+    size = 0
     for at, args in by_line.values():
-        rate = json.dumps({"name": at.name, "group": at.group, "burst": at.burst, "interval_ms": at.interval_ms})
         for i in range(0, len(args), 3 * LINE_BATCH):
-            script(keys=[WAKEUPS, at.key, LINED, LINES, LINE_RATES],
-                   args=[at.name, rate, json.dumps(args[i:i + 3 * LINE_BATCH])], client=pipe)
+            chunk = args[i:i + 3 * LINE_BATCH]
+            if size + len(chunk) > 3 * LINE_BATCH:
+                batches.append([])
+                size = 0
+            batches[-1].append((at, chunk))
+            size += len(chunk)
+    pipe, script = client.pipeline(transaction=False), client.register_script(_LINE)  # EVALSHA: the script once
+    for batch in filter(None, batches):
+        keys = [WAKEUPS, LINED, LINES, LINE_RATES, *(at.key for at, _ in batch)]
+        script(keys=keys, args=[json.dumps([[at.name, _rate(at), units] for at, units in batch])], client=pipe)
     pipe.execute()
+
+
+def _rate(at: Line) -> str:
+    """What the admitter needs of a line's bucket, kept beside the line."""
+    return json.dumps({"name": at.name, "group": at.group, "burst": at.burst, "interval_ms": at.interval_ms})
 
 
 def admit(client: redis.Redis, limiter: Limiter, most: int = 200) -> int:

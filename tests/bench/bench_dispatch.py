@@ -15,7 +15,7 @@ Goal: the steady cycle of 5,000 accounts in ≤ 10 s on a 2-core machine, and no
 the whole run log or ledger.
 
     python tests/bench/bench_dispatch.py [--accounts 5000] [--ym-share 0.2] [--runs 1000000]
-        [--cycles fresh,again,steady] [--no-explain]
+        [--cycles fresh,again,steady] [--no-explain] [--profile PATH]
 
 Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust) and Redis at 127.0.0.1:6379; creates
 and drops the database `hv_bench_dispatch` and flushes Redis database 12.
@@ -24,13 +24,14 @@ and drops the database `hv_bench_dispatch` and flushes Redis database 12.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,9 @@ from harvester.worker.runtime import get_runtime  # noqa: E402
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 DATABASE = "hv_bench_dispatch"
 BROKER = "redis://127.0.0.1:6379/12"
-SCANNED = ("harvest_run", "work_unit", "watermark", "report_job")  # a Seq Scan of these grows with history
+# A Seq Scan of these grows with history. `watermark` holds a row per account × endpoint, which a
+# cycle of every account reads whole: it grows with the accounts, not with history.
+SCANNED = ("harvest_run", "work_unit", "report_job")
 
 
 @dataclass
@@ -170,6 +173,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1_000_000, help="run-log rows seeded before the first cycle")
     parser.add_argument("--cycles", default="fresh,again,steady")
     parser.add_argument("--no-explain", action="store_true")
+    parser.add_argument("--profile", metavar="PATH", help="write each timed cycle's cProfile to PATH.<cycle>")
     args = parser.parse_args()
     cycles = args.cycles.split(",")
 
@@ -202,9 +206,13 @@ def main() -> None:
                 continue
             broker_before, units_before, counted = _in_broker(broker), _units(engine), statements.count
             event.listen(engine, "before_cursor_execute", statements)
+            profile = cProfile.Profile() if args.profile else None
             started = time.perf_counter()
-            sent = dispatch.apply(args=(None,)).get()
+            with profile or nullcontext():
+                sent = dispatch.apply(args=(None,)).get()
             seconds = time.perf_counter() - started
+            if profile:
+                profile.dump_stats(f"{args.profile}.{cycle}")
             event.remove(engine, "before_cursor_execute", statements)
             print(f"{cycle:<8}{seconds:>9.2f}{_units(engine) - units_before:>9,}{sent:>10,}"
                   f"{_in_broker(broker) - broker_before:>9,}{statements.count - counted:>6,}", flush=True)
