@@ -48,7 +48,7 @@ def test_a_big_catalogue_is_made_product_by_product_not_held():
         held.append(tracemalloc.get_traced_memory())
         tracemalloc.stop()
     (some_now, some_peak), (all_now, all_peak) = held
-    assert all_now < some_now + 100_000 and all_peak < some_peak + 100_000
+    assert all_now < some_now + 1_000_000 and all_peak < some_peak + 1_000_000  # 80,000 more products held: 70 MB
 
 
 def test_products_look_like_a_catalogue():
