@@ -88,6 +88,17 @@ def test_group_filters(fast):
     assert wb.patient("POST", GROUPS, json=groups_body(fast, day, tagIDs=[1])).json() == {"data": {"groups": []}}
 
 
+def test_an_nmid_the_seller_does_not_have_is_left_out(fast):
+    wb = WB(fast)
+    day = today(fast)
+    known = next(iter(truth(day)))
+    body = groups_body(fast, day, nmIDs=[known, 1])
+    found = [i["nmID"] for g in wb.patient("POST", GROUPS, json=body).json()["data"]["groups"] for i in g["items"]]
+    assert found == [known]
+    items = wb.patient("POST", STOCKS, json=stocks_body(fast, nmIDs=[1, known])).json()["data"]["items"]
+    assert [i["nmID"] for i in items] == [known]
+
+
 def _products(day: dict) -> tuple[dict, dict]:
     """A sized and a non-sized product with stock."""
     items = [i for i in truth(day).values() if i["metrics"]["stockCount"] > 0]

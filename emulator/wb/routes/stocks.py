@@ -91,19 +91,13 @@ def _today(emu: WbHost) -> date:
     return msk_day(emu.clock.now())
 
 
-def _sort_value(item: dict, field: str) -> float:
-    metrics = item["metrics"]
-    value = metrics["currentPrice"][field] if field in ("minPrice", "maxPrice") else metrics[field]
-    return value["days"] * 24 + value["hours"] if isinstance(value, dict) else value
-
-
 @lru_cache(maxsize=64)
 def _positions(seed: int, sid: str, listing: str) -> array:
     """The catalogue positions a /products/products request lists, in its order: 4 bytes a
     product, so a whole catalogue is paged through in several calls without holding its rows."""
     body = json.loads(listing)
     field = body["orderBy"]["field"]
-    found = [(_sort_value(item, field), j) for j, item in listed(seed, sid, body)]
+    found = [(order_value(item["metrics"], field), j) for j, item in listed(seed, sid, body)]
     found.sort(key=itemgetter(0), reverse=body["orderBy"]["mode"] == "desc")  # stable: ties by nmID
     return array("i", (j for _, j in found))
 
@@ -198,11 +192,8 @@ def listed(seed: int, sid: str, body: dict) -> Iterator[tuple[int, dict]]:
     catalogue = seller.products(seed, sid)
     subjects, brands = set(body.get("subjectIDs") or ()), set(body.get("brandNames") or ())
     allowed = set(body.get("availabilityFilters") or ())
-    wanted = (catalogue.position(n) for n in sorted(set(body["nmIDs"]))) if body.get("nmIDs") else range(len(catalogue))
-    for j in wanted:
-        if j is None:
-            continue
-        product = catalogue[j]
+    wanted = catalogue.having(body["nmIDs"]) if body.get("nmIDs") else catalogue
+    for j, product in zip(wanted.positions, wanted, strict=True):
         if (subjects and product["subjectID"] not in subjects) or (brands and product["brandName"] not in brands):
             continue
         if body.get("skipDeletedNm") and product["isDeleted"]:
