@@ -72,14 +72,21 @@ def to_moscow_morning(emu: Emulator) -> None:
     emu.clock.advance(datetime.combine(msk_day(now) + timedelta(days=1), clock_time(10), tzinfo=MSK).timestamp() - now)
 
 
+def moscow_noon() -> float:
+    """Today's 12:00 in Moscow: a clock started there reaches no Moscow midnight within a test,
+    so what a test asks before and after its `advance` calls is of one day."""
+    return datetime.combine(msk_day(time.time()), clock_time(12), tzinfo=MSK).timestamp()
+
+
 def period(body: dict) -> tuple[date, date]:
     return date.fromisoformat(body["currentPeriod"]["start"]), date.fromisoformat(body["currentPeriod"]["end"])
 
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    """Real-time emulator: limits behave exactly as documented."""
-    with Emulator(time_scale=1.0) as e:
+    """Real-time emulator: limits behave exactly as documented; started at a Moscow noon, far from
+    the day boundaries of both marketplaces' quotas and snapshots."""
+    with Emulator(time_scale=1.0, start=moscow_noon()) as e:
         yield e
 
 

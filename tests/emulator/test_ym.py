@@ -23,6 +23,8 @@ from emulator.ym.data import report_files as ym_files
 from emulator.ym.host import today as msk_today
 from tests.openapi import check_exchange
 
+from .conftest import moscow_noon
+
 STATS = "/v2/campaigns/{}/stats/skus"
 STOCKS = "/v2/reports/stocks-on-warehouses/generate"
 SERVICES = "/v2/reports/united-marketplace-services/generate"
@@ -74,8 +76,9 @@ def error(resp: requests.Response) -> tuple[int, str, str]:
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    """Real-time clock (limits are reached with clock.advance) with exchanges recorded."""
-    with Emulator(record=True, report_wait_s=10, report_ready_s=30) as e:
+    """Real-time clock (limits are reached with clock.advance) with exchanges recorded, started at a
+    Moscow noon so that a test's reports and its truth are of one day."""
+    with Emulator(record=True, report_wait_s=10, report_ready_s=30, start=moscow_noon()) as e:
         yield e
 
 
