@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, Table, bindparam, func, literal, literal_column, select, true
@@ -30,12 +31,19 @@ def upsert(session: Session, table: Table, rows: Iterable[dict[str, Any]]) -> in
     unique = list({tuple(row[k] for k in key): row for row in rows}.values())
     if not unique:
         return 0
-    stmt = dialect_insert(session, table)
-    updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in key}
-    on_conflict = (stmt.on_conflict_do_update(index_elements=key, set_=updates) if updates
-                   else stmt.on_conflict_do_nothing(index_elements=key))  # a key-only table
-    session.execute(on_conflict, unique)
+    session.execute(_upsert_statement(session.get_bind().dialect.name, table), unique)
     return len(unique)
+
+
+@lru_cache(maxsize=256)
+def _upsert_statement(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """Built once per table and dialect (statements are immutable): making `excluded` and its
+    column proxies for every page showed in each request's profile."""
+    key = [c.name for c in table.primary_key.columns]
+    stmt = _INSERTS[dialect](table)
+    updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in key}
+    return (stmt.on_conflict_do_update(index_elements=key, set_=updates) if updates
+            else stmt.on_conflict_do_nothing(index_elements=key))  # a key-only table
 
 
 def dialect_insert(session: Session, target: Table | type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
