@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from types import SimpleNamespace
@@ -20,6 +21,7 @@ from harvester.models.state import utcnow
 from harvester.pipeline.limiter import Limiter
 from harvester.pipeline.store import ledger
 from harvester.worker import wakeups
+from harvester.worker.runner import Leases
 
 WINDOW = (dt.date(2026, 11, 1), dt.date(2026, 11, 1))
 
@@ -84,6 +86,31 @@ def test_one_lease_at_a_time_and_a_dead_owners_lease_is_taken_over(engine: Engin
         assert not ledger.finish(session, unit.id, "t1", True)  # type: ignore[arg-type]  # the old owner lost it
         assert ledger.finish(session, unit.id, "t2", True)  # type: ignore[arg-type]
         session.commit()
+
+
+def test_a_running_units_lease_is_renewed_until_let_go_then_runs_out(engine: Engine, store: None) -> None:
+    ttl, leases = 0.6, Leases()
+    with Session(engine, expire_on_commit=False) as session:
+        unit = _enqueue(session)
+        assert unit is not None and ledger.claim(session, unit.id, "t1", ttl, unit.generation).unit is not None
+        session.commit()
+
+    def lease_until() -> dt.datetime:
+        with Session(engine) as session:
+            until = session.get(WorkUnit, unit.id).lease_until  # type: ignore[union-attr]
+            assert until is not None
+            return until.replace(tzinfo=dt.UTC)
+
+    with leases.held(unit.id, "t1", ttl):
+        first, deadline = lease_until(), time.monotonic() + 30
+        while lease_until() < first + dt.timedelta(seconds=4 * ttl):  # renewed again and again, never run out
+            assert lease_until() > utcnow() and time.monotonic() < deadline
+            time.sleep(ttl / 10)
+    let_go = lease_until()
+    while utcnow() < let_go:
+        time.sleep(ttl / 10)
+    with Session(engine) as session:  # not renewed once let go: another wake-up takes the unit over
+        assert ledger.claim(session, unit.id, "t2", 60, unit.generation).unit is not None
 
 
 def test_a_wakeup_of_an_older_generation_or_a_finished_unit_runs_nothing(engine: Engine) -> None:

@@ -9,14 +9,16 @@ The one place that turns what a harvest or a flow step raised into what the task
     HarvestError, TokenError     a final failure, recorded once; a refusal also blocks what it refused
     anything else (a bug)        a final failure, logged with its traceback
 
-`leased` keeps the unit's lease alive while the work runs, from a thread, so a long download
+`leased` keeps the unit's lease alive while the work runs, from the process's lease thread, so a long download
 or load is never taken for a dead worker's.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -131,25 +133,60 @@ def note_refusal(exc: Exception, account: Account, endpoint: Endpoint, error: st
         block_feature(session, account.id, feature, account_print(account, account.token()), error)
 
 
-@contextmanager
-def leased(unit_id: int, owner: str, ttl: float) -> Iterator[None]:
-    """Renew the unit's lease every third of `ttl` while the block runs."""
-    stop = threading.Event()
+class Leases:
+    """The leases this process holds, renewed by one thread that outlives them: a thread per
+    unit cost a start and a join on every attempt, where most attempts end long before their
+    first renewal is due. Each lease is renewed once a third of its `ttl` has passed, so it
+    never comes within half its `ttl` of running out."""
 
-    def renew() -> None:
-        while not stop.wait(ttl / 3):
+    def __init__(self) -> None:
+        self._forked()
+        os.register_at_fork(after_in_child=self._forked)
+
+    def _forked(self) -> None:
+        """A fresh start: a forked child holds none of its parent's leases, nor its thread."""
+        self._held: dict[tuple[int, str], tuple[float, float]] = {}  # (unit, owner) -> ttl, renewed at
+        self._lock = threading.Lock()  # held while renewing: a lease let go is never renewed after
+        self._thread: threading.Thread | None = None
+        self._pause = float("inf")  # a sixth of the shortest ttl held so far
+
+    @contextmanager
+    def held(self, unit_id: int, owner: str, ttl: float) -> Iterator[None]:
+        """Keep the lease alive while the block runs."""
+        with self._lock:
+            self._held[(unit_id, owner)] = (ttl, time.monotonic())
+            self._pause = min(self._pause, ttl / 6)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="leases", daemon=True)
+                self._thread.start()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held.pop((unit_id, owner), None)  # gone already if it was lost
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self._pause)
+            with self._lock:
+                self._renew_due()
+
+    def _renew_due(self) -> None:
+        now = time.monotonic()
+        for (unit_id, owner), (ttl, renewed) in list(self._held.items()):
+            if now - renewed < ttl / 3:
+                continue
             try:
                 with session_scope() as session:
-                    if not ledger.renew(session, unit_id, owner, ttl):
-                        log.warning("lease_lost", unit=unit_id)
-                        return
+                    kept = ledger.renew(session, unit_id, owner, ttl)
             except OUTAGE as exc:  # the lease may run out; a take-over then repeats idempotent work
                 log.warning("lease_renew_failed", unit=unit_id, error=str(exc)[:200])
+                continue
+            if kept:
+                self._held[(unit_id, owner)] = (ttl, now)
+            else:
+                log.warning("lease_lost", unit=unit_id)
+                del self._held[(unit_id, owner)]
 
-    thread = threading.Thread(target=renew, name=f"lease-{unit_id}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
+
+leased = Leases().held
