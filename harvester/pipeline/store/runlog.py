@@ -5,12 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlmodel import Session, col, select
+from sqlalchemy import and_, bindparam, select
+from sqlmodel import Session
 
 from harvester.models import HarvestRun, Watermark
 from harvester.models.state import utcnow
 from harvester.models.tables import table_of
-from harvester.pipeline.store.upsert import get_or_insert, insert_missing
+from harvester.pipeline.store.upsert import insert_missing
+
+# Built once with bind parameters, Core not ORM: every harvest runs them (see `ledger`).
+_RUNS, _MARKS = table_of(HarvestRun), table_of(Watermark)
+_RECORD = _RUNS.insert()
+_THIS_MARK = and_(_MARKS.c.account_id == bindparam("account"), _MARKS.c.endpoint == bindparam("endpoint_name"))
+_READ_MARK = select(_MARKS.c.complete_until, _MARKS.c.last_success_at).where(_THIS_MARK)
+_MOVE_MARK = _MARKS.update().where(_THIS_MARK).values(complete_until=bindparam("new_until"),
+                                                      last_success_at=bindparam("now"))
+_DONE_PAST = (select(_RUNS.c.window_start, _RUNS.c.window_end)
+              .where(_RUNS.c.account_id == bindparam("account"), _RUNS.c.endpoint == bindparam("endpoint_name"),
+                     _RUNS.c.status == "ok", _RUNS.c.window_end > bindparam("until"))
+              .order_by(_RUNS.c.window_start))
 
 
 def record_run(
@@ -26,26 +39,14 @@ def record_run(
     task_id: str | None = None,
     job_id: int | None = None,
     unit_id: int | None = None,
-) -> HarvestRun:
+) -> None:
     """Append one row to `harvest_run`."""
     finished = utcnow()
-    run = HarvestRun(
-        account_id=account_id,
-        endpoint=endpoint,
-        window_start=window[0],
-        window_end=window[1],
-        status=status,
-        rows=rows,
-        error=error,
-        started_at=started_at,
-        finished_at=finished,
-        duration_ms=int((finished - started_at).total_seconds() * 1000),
-        task_id=task_id,
-        job_id=job_id,
-        unit_id=unit_id,
-    )
-    session.add(run)
-    return run
+    session.execute(_RECORD, {
+        "account_id": account_id, "endpoint": endpoint, "window_start": window[0], "window_end": window[1],
+        "status": status, "rows": rows, "error": error, "started_at": started_at, "finished_at": finished,
+        "duration_ms": int((finished - started_at).total_seconds() * 1000), "task_id": task_id,
+        "job_id": job_id, "unit_id": unit_id})
 
 
 def anchor_watermark(session: Session, account_id: str, endpoint: str, first_day: dt.date) -> None:
@@ -72,22 +73,18 @@ def advance_watermark(session: Session, account_id: str, endpoint: str, window: 
     order; a newer one waits in the run log until the older ones before it are done. True when
     this is the endpoint's first success for the account.
     """
-    mark = get_or_insert(session, Watermark, {"account_id": account_id, "endpoint": endpoint})
-    first = mark.last_success_at is None
-    mark.last_success_at = utcnow()
-    if mark.complete_until is None:  # a harvest queued without dispatch's anchor
-        mark.complete_until = window[1]
+    key = {"account": account_id, "endpoint_name": endpoint}
+    mark = session.execute(_READ_MARK, key).first()
+    if mark is None:
+        insert_missing(session, _MARKS, {"account_id": account_id, "endpoint": endpoint})
+        mark = session.execute(_READ_MARK, key).one()
+    until, last_success = mark
+    if until is None:  # a harvest queued without dispatch's anchor
+        until = window[1]
     else:
-        session.flush()
-        done = session.exec(
-            select(col(HarvestRun.window_start), col(HarvestRun.window_end))
-            .where(HarvestRun.account_id == account_id, HarvestRun.endpoint == endpoint,
-                   HarvestRun.status == "ok", HarvestRun.window_end > mark.complete_until)
-            .order_by(col(HarvestRun.window_start))
-        )
-        for start, end in done:
-            if start > mark.complete_until + dt.timedelta(days=1):
+        for start, end in session.execute(_DONE_PAST, {**key, "until": until}):
+            if start > until + dt.timedelta(days=1):
                 break
-            mark.complete_until = max(mark.complete_until, end)
-    session.add(mark)
-    return first
+            until = max(until, end)
+    session.execute(_MOVE_MARK, {**key, "new_until": until, "now": utcnow()})
+    return last_success is None
