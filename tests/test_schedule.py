@@ -13,7 +13,10 @@ from hypothesis import strategies as st
 from harvester.catalog import check_overrides, get_endpoint, tuned
 from harvester.catalog.model import Window
 from harvester.core.accounts import Account
+from harvester.core.errors import HarvestError
 from harvester.core.settings import Settings, SettingsError
+from harvester.pipeline import harvest
+from harvester.pipeline.harvest import Progress, harvest_window
 from harvester.pipeline.schedule import backfill_windows, due_windows, rank
 
 ON = dt.date(2024, 3, 31)
@@ -112,6 +115,21 @@ def test_a_backfill_the_api_must_refuse_is_refused_before_anything_is_queued(
     with pytest.raises(SettingsError, match=re.escape(message)):
         backfill_windows(account, get_endpoint(endpoint), dt.date.fromisoformat(since), dt.date.fromisoformat(until),
                          ASKED_ON)
+
+
+class NoCalls:
+    def call(self, *args: object) -> None:
+        raise AssertionError("a request was sent")
+
+
+def test_a_window_that_aged_out_of_the_apis_history_while_waiting_fails_before_a_request(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    endpoint = get_endpoint("wb.excise_report")  # 365 days of history
+    window = (ON - dt.timedelta(days=365), ON - dt.timedelta(days=360))  # legal when it was queued, on ON
+    monkeypatch.setattr(harvest, "today", lambda: ON + dt.timedelta(days=1))
+    with pytest.raises(HarvestError, match=r"serves 365 days of history .* its oldest day is now 2023-04-02"):
+        harvest_window(NoCalls(), Account(id="a1", marketplace="wb", token_env="T"), endpoint, window,  # type: ignore[arg-type]
+                       Progress())
 
 
 def test_a_legal_backfill_is_split_into_the_endpoints_windows() -> None:

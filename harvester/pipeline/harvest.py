@@ -16,6 +16,7 @@ from typing import Any
 from harvester.catalog import source_table
 from harvester.catalog.model import Endpoint, Ids
 from harvester.core.accounts import Account
+from harvester.core.errors import HarvestError
 from harvester.core.request import Request, fill_template
 from harvester.models.state import utcnow
 from harvester.models.tables import table_of
@@ -102,6 +103,16 @@ def _chunks(account: Account, endpoint: Endpoint, window: tuple[dt.date, dt.date
         yield chunks(rows, ids.per_call, group)[0]
 
 
+def _check_served(endpoint: Endpoint, window: tuple[dt.date, dt.date]) -> None:
+    """A window that fell out of the API's history while it waited in its line is a failure of
+    its own, recorded before a request the API must refuse spends a token."""
+    history = endpoint.window.history_days
+    oldest = today() - dt.timedelta(days=history)
+    if history and window[0] < oldest:
+        raise HarvestError(f"{endpoint.name} serves {history} days of history and the window {window[0]}.."
+                           f"{window[1]} fell out of it while it waited: its oldest day is now {oldest}")
+
+
 def harvest_window(gate: Gate, account: Account, endpoint: Endpoint, window: tuple[dt.date, dt.date],
                    progress: Progress, unit_id: int | None = None) -> int:
     """Fetch and store every id chunk and page of `window` (its rows marked with `unit_id`, the
@@ -109,6 +120,7 @@ def harvest_window(gate: Gate, account: Account, endpoint: Endpoint, window: tup
     current."""
     call = endpoint.fetch
     assert call is not None, f"{endpoint.name} is a {endpoint.flow_kind} flow, not a sync fetch"
+    _check_served(endpoint, window)
     table = table_of(endpoint.model)
     known = account.context()
     for chunk in _chunks(account, endpoint, window, progress):
