@@ -89,22 +89,16 @@ def period(params: dict, name: str = "currentPeriod") -> tuple[date, date]:
 
 
 def select_products(seed: int, sid: str, params: dict) -> Sequence[dict]:
-    """The seller's catalogue after the report's filters, made product by product when read;
-    emulated sellers have no tags."""
-    catalogue = seller.products(seed, sid)
-    if pick(params, "tagIDs", "tagIds") or params.get("tagId"):
-        return catalogue.having(())
-    nm_ids = pick(params, "nmIDs", "nmIds")
-    items: seller.Products = catalogue.having(nm_ids) if nm_ids else catalogue
-    for wanted, key in (
-        (pick(params, "subjectIDs", "subjectIds"), "subjectID"),
-        (params.get("brandNames"), "brandName"),
-        ([params["subjectId"]] if params.get("subjectId") else None, "subjectID"),
-        ([params["brandName"]] if params.get("brandName") else None, "brandName"),
-    ):
-        if wanted:
-            items = items.among(key, wanted)
-    return items.where(lambda p: not p["isDeleted"]) if params.get("skipDeletedNm") else items
+    """The seller's catalogue after the report's filters, made product by product when read."""
+    return seller.filtered(
+        seed, sid, nm_ids=pick(params, "nmIDs", "nmIds"),
+        tagged=bool(pick(params, "tagIDs", "tagIds") or params.get("tagId")),
+        among=((key, values) for values, key in (
+            (pick(params, "subjectIDs", "subjectIds"), "subjectID"),
+            (params.get("brandNames"), "brandName"),
+            ([params["subjectId"]] if params.get("subjectId") else None, "subjectID"),
+            ([params["brandName"]] if params.get("brandName") else None, "brandName"))),
+        skip_deleted=bool(params.get("skipDeletedNm")))
 
 
 def sort_column(field: str) -> str:

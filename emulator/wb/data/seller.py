@@ -183,6 +183,22 @@ def products(seed: int, sid: str) -> Catalogue:
     return Catalogue(seed, sid)
 
 
+def filtered(seed: int, sid: str, *, nm_ids: Iterable[int] | None = None,
+             among: Iterable[tuple[str, Iterable[object] | None]] = (), tagged: bool = False,
+             skip_deleted: bool = False) -> Products:
+    """The seller's products (nmID order) that a request's card filters keep: its nmIDs, every
+    (column, values) of `among` that names values, and skipDeletedNm. Emulated sellers put no
+    tags on their cards, so a tag filter keeps none. Every list, report and CSV filters here."""
+    catalogue = products(seed, sid)
+    if tagged:
+        return catalogue.having(())
+    kept: Products = catalogue.having(nm_ids) if nm_ids else catalogue
+    for column, values in among:
+        if values:
+            kept = kept.among(column, values)
+    return kept.where(lambda p: not p["isDeleted"]) if skip_deleted else kept
+
+
 def month_spans(start: date, end: date) -> list[tuple[date, date]]:
     """(first day, last day) of every calendar month the period touches."""
     months, day = [], start.replace(day=1)

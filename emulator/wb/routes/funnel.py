@@ -90,18 +90,12 @@ def history(emu: WbHost, sid: str, period: tuple[date, date], level: str) -> lis
 
 def matching(seed: int, sid: str, body: dict, filters: dict[str, str]) -> seller.Products:
     """The seller's products (nmID order) that pass every non-empty filter of the request."""
-    catalogue = seller.products(seed, sid)
-    if body.get(filters["tag"]):
-        return catalogue.having(())  # emulated sellers put no tags on their cards
-    nm_ids = body.get(filters.get("nm", ""))
-    products: seller.Products = catalogue.having(nm_ids) if nm_ids else catalogue
-    for kind, column in (("subject", "subjectID"), ("brand", "brandName")):
-        wanted = body.get(filters.get(kind, ""))
-        if wanted:
-            products = products.among(column, wanted)
-    if body.get(filters.get("skip", "")):
-        products = products.where(lambda p: not p["isDeleted"])
-    return products
+    def given(kind: str) -> Any:
+        return body.get(filters.get(kind, ""))
+
+    return seller.filtered(seed, sid, nm_ids=given("nm"), tagged=bool(given("tag")),
+                           among=(("subjectID", given("subject")), ("brandName", given("brand"))),
+                           skip_deleted=bool(given("skip")))
 
 
 def groups_of(products: Sequence[dict]) -> list[tuple[int, str, str]]:

@@ -186,18 +186,12 @@ def listed(seed: int, sid: str, body: dict) -> Iterator[tuple[int, dict]]:
     """(catalogue position, item) of every product the list filters (nmIDs, subjectIDs,
     brandNames, tagIDs, skipDeletedNm, availabilityFilters) keep, in nmID order, one at a time;
     emulated sellers have no tags. A product is filtered on its card before its metrics are made."""
-    if body.get("tagIDs"):
-        return
     start, end = period(body)
-    catalogue = seller.products(seed, sid)
-    subjects, brands = set(body.get("subjectIDs") or ()), set(body.get("brandNames") or ())
     allowed = set(body.get("availabilityFilters") or ())
-    wanted = catalogue.having(body["nmIDs"]) if body.get("nmIDs") else catalogue
+    wanted = seller.filtered(seed, sid, nm_ids=body.get("nmIDs"), tagged=bool(body.get("tagIDs")),
+                             among=(("subjectID", body.get("subjectIDs")), ("brandName", body.get("brandNames"))),
+                             skip_deleted=bool(body.get("skipDeletedNm")))
     for j, product in zip(wanted.positions, wanted, strict=True):
-        if (subjects and product["subjectID"] not in subjects) or (brands and product["brandName"] not in brands):
-            continue
-        if body.get("skipDeletedNm") and product["isDeleted"]:
-            continue
         item = seller.stock_item(seed, sid, product, start, end)
         if not allowed or item["metrics"]["availability"] in allowed:
             yield j, item
