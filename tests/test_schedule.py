@@ -117,6 +117,14 @@ def test_a_backfill_the_api_must_refuse_is_refused_before_anything_is_queued(
                          ASKED_ON)
 
 
+def test_the_next_cycle_before_a_first_success_asks_the_first_cycles_windows_not_a_lookback_before_them() -> None:
+    window = Window(max_days=1, lookback_days=7)
+    first = due_windows(window, None, ON, 3)
+    anchor = first[0][0] - dt.timedelta(days=1)  # what dispatch pins the watermark to
+    assert due_windows(window, anchor, ON, 3, read=False) == first  # all queued already: nothing new
+    assert due_windows(window, anchor, ON, 3)[0][0] == anchor - dt.timedelta(days=6)  # once read, looked back on
+
+
 class NoCalls:
     def call(self, *args: object) -> None:
         raise AssertionError("a request was sent")

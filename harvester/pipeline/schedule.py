@@ -64,8 +64,10 @@ def rank(endpoint: Endpoint, window_end: dt.date, on: dt.date) -> int:
 
 
 def due_windows(window: Window, complete_until: dt.date | None, on: dt.date,
-                initial_days: int) -> list[tuple[dt.date, dt.date]]:
-    """Legal windows from the watermark (less the lookback) to the newest complete day."""
+                initial_days: int, read: bool = True) -> list[tuple[dt.date, dt.date]]:
+    """Legal windows from the watermark (less the lookback) to the newest complete day. Not
+    `read`: the watermark is only the anchor of a first harvest that has not succeeded yet, whose
+    day nothing read, so there is nothing to read again before it."""
     newest = on - dt.timedelta(days=window.lag_days)
     if window.history_days == 0:
         return [(newest, newest)]
@@ -73,7 +75,7 @@ def due_windows(window: Window, complete_until: dt.date | None, on: dt.date,
     if complete_until is None:
         start = newest - dt.timedelta(days=max(initial_days, 1) - 1)
     else:
-        start = complete_until + dt.timedelta(days=1 - window.lookback_days)
+        start = complete_until + dt.timedelta(days=1 - (window.lookback_days if read else 0))
     return split(max(start, oldest), newest, window.max_days)
 
 

@@ -168,7 +168,8 @@ def _due(session: Session, pairs: list[tuple[Account, Endpoint]], refresh: bool,
                                                              col(Watermark.endpoint).in_(names))
         marks.update({(a, e): (until, success) for a, e, until, success in session.exec(query)})
     now, on = utcnow(), today()
-    windows_after = cache(lambda rule, until: due_windows(rule, until, on, initial_days))  # accounts share dates
+    # accounts share dates: one computation per rule, watermark and whether anything was read
+    windows_after = cache(lambda rule, until, read: due_windows(rule, until, on, initial_days, read))
     due: list[tuple[ledger.Key, dt.datetime | None]] = []
     anchors: list[tuple[str, str, dt.date]] = []
     waiting: Counter[str] = Counter()  # dependents by endpoint whose source has not succeeded yet
@@ -179,7 +180,8 @@ def _due(session: Session, pairs: list[tuple[Account, Endpoint]], refresh: bool,
                 waiting[f"{endpoint.name}<-{source}"] += 1
                 continue
             mark = marks.get((account.id, endpoint.name))
-            windows = windows_after(endpoint.window, mark[0] if mark else None)
+            until, success = mark if mark else (None, None)
+            windows = windows_after(endpoint.window, until, success is not None)
             if windows and mark is None:
                 anchors.append((account.id, endpoint.name, windows[0][0]))
             # A finished window is read again (the lookback) at most once per half cadence, unless asked.
