@@ -280,8 +280,8 @@ def test_units_of_many_lines_share_their_script_calls(redis_client: redis.Redis,
     assert wakeups.waiting(redis_client, [_unit(i) for i in range(1, 11)], 5) == [True] * 10
 
 
-def test_units_lined_together_are_lined_in_batches_per_line(redis_client: redis.Redis,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_units_lined_in_batches_across_lines_land_in_their_own_line_by_rank(
+        redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(wakeups, "LINE_BATCH", 2)
     limiter = Limiter(redis_client, Settings(_env_file=None, time_scale=1))  # type: ignore[call-arg]
     stocks = limiter.line("wb", "a1", get_endpoint("wb.stocks_products").first_call.limit, "personal")
