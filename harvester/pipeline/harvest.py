@@ -22,7 +22,7 @@ from harvester.models.state import utcnow
 from harvester.models.tables import table_of
 from harvester.pipeline.gate import Gate
 from harvester.pipeline.parse import records_at, tree_rows
-from harvester.pipeline.schedule import chunks, today
+from harvester.pipeline.schedule import chunks, oldest_served, today
 from harvester.pipeline.store.db import session_scope
 from harvester.pipeline.store.ids import id_rows, last_read
 from harvester.pipeline.store.upsert import upsert
@@ -107,8 +107,7 @@ def _check_served(endpoint: Endpoint, window: tuple[dt.date, dt.date]) -> None:
     """A window that fell out of the API's history while it waited in its line is a failure of
     its own, recorded before a request the API must refuse spends a token."""
     history = endpoint.window.history_days
-    oldest = today() - dt.timedelta(days=history)
-    if history and window[0] < oldest:
+    if history and window[0] < (oldest := oldest_served(endpoint.window, today())):
         raise HarvestError(f"{endpoint.name} serves {history} days of history and the window {window[0]}.."
                            f"{window[1]} fell out of it while it waited: its oldest day is now {oldest}")
 

@@ -63,6 +63,11 @@ def rank(endpoint: Endpoint, window_end: dt.date, on: dt.date) -> int:
     return priority(endpoint) + (0 if fresh else CATCH_UP)
 
 
+def oldest_served(window: Window, on: dt.date) -> dt.date:
+    """The oldest day the API serves on `on` (of an endpoint with history)."""
+    return on - dt.timedelta(days=window.history_days)
+
+
 def due_windows(window: Window, complete_until: dt.date | None, on: dt.date,
                 initial_days: int, read: bool = True) -> list[tuple[dt.date, dt.date]]:
     """Legal windows from the watermark (less the lookback) to the newest complete day. Not
@@ -71,7 +76,7 @@ def due_windows(window: Window, complete_until: dt.date | None, on: dt.date,
     newest = on - dt.timedelta(days=window.lag_days)
     if window.history_days == 0:
         return [(newest, newest)]
-    oldest = on - dt.timedelta(days=window.history_days)
+    oldest = oldest_served(window, on)
     if complete_until is None:
         start = newest - dt.timedelta(days=max(initial_days, 1) - 1)
     else:
@@ -115,8 +120,7 @@ def backfill_windows(account: Account, endpoint: Endpoint, since: dt.date, until
         if since < on:
             raise SettingsError(f"{name} is a snapshot of the present: it has no past to backfill "
                                 f"(`harvester dispatch --endpoint {name}` reads it now)")
-    elif since < on - dt.timedelta(days=endpoint.window.history_days):
-        earliest = on - dt.timedelta(days=endpoint.window.history_days)
+    elif since < (earliest := oldest_served(endpoint.window, on)):
         raise SettingsError(f"{name} serves {endpoint.window.history_days} days of history: start on {earliest} "
                             "or later")
     return split(since, until, endpoint.window.max_days)

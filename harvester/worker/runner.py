@@ -9,8 +9,8 @@ The one place that turns what a harvest or a flow step raised into what the task
     HarvestError, TokenError     a final failure, recorded once; a refusal also blocks what it refused
     anything else (a bug)        a final failure, logged with its traceback
 
-`leased` keeps the unit's lease alive while the work runs, from the process's lease thread, so a long download
-or load is never taken for a dead worker's.
+`leased` keeps the unit's lease alive while the work runs, from the process's lease thread,
+so a long download or load is never taken for a dead worker's.
 """
 
 from __future__ import annotations

@@ -93,11 +93,10 @@ def select_products(seed: int, sid: str, params: dict) -> Sequence[dict]:
     return seller.filtered(
         seed, sid, nm_ids=pick(params, "nmIDs", "nmIds"),
         tagged=bool(pick(params, "tagIDs", "tagIds") or params.get("tagId")),
-        among=((key, values) for values, key in (
-            (pick(params, "subjectIDs", "subjectIds"), "subjectID"),
-            (params.get("brandNames"), "brandName"),
-            ([params["subjectId"]] if params.get("subjectId") else None, "subjectID"),
-            ([params["brandName"]] if params.get("brandName") else None, "brandName"))),
+        among=(("subjectID", pick(params, "subjectIDs", "subjectIds")),
+               ("brandName", params.get("brandNames")),
+               ("subjectID", [params["subjectId"]] if params.get("subjectId") else None),
+               ("brandName", [params["brandName"]] if params.get("brandName") else None)),
         skip_deleted=bool(params.get("skipDeletedNm")))
 
 
