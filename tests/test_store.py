@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -172,6 +174,43 @@ def test_advance_watermark_moves_over_every_contiguous_completed_window(
         mark = session.get(Watermark, ("a1", "wb.paid_storage"))
         assert mark is not None and mark.complete_until == first + dt.timedelta(days=expected - 1)
         assert mark.last_success_at is not None
+
+
+def test_two_windows_finishing_at_once_both_move_the_watermark(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the two finishes cannot overlap")
+    older, newer = (DAY, DAY), (DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=1))
+    with Session(engine) as session:
+        anchor_watermark(session, "a1", "wb.paid_storage", DAY)
+        session.commit()
+
+    def finish(session: Session, window: tuple[dt.date, dt.date]) -> None:
+        record_run(session, account_id="a1", endpoint="wb.paid_storage", window=window, status="ok",
+                   started_at=dt.datetime.now(dt.UTC))
+        advance_watermark(session, "a1", "wb.paid_storage", window)
+
+    def finish_newer() -> None:
+        with Session(engine) as session:
+            finish(session, newer)
+            session.commit()
+
+    with Session(engine) as first:
+        finish(first, older)  # not committed yet: the newer window's finish must wait for it
+        other = threading.Thread(target=finish_newer)
+        other.start()
+        with engine.connect() as look:
+            waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+            for _ in range(3000):
+                if look.exec_driver_sql(waiting).scalar():
+                    break
+                time.sleep(0.01)
+            else:
+                pytest.fail("the newer window's finish never waited for the older one")
+        first.commit()
+    other.join(timeout=30)
+    with Session(engine) as session:
+        mark = session.get(Watermark, ("a1", "wb.paid_storage"))
+        assert mark is not None and mark.complete_until == newer[1]
 
 
 def test_a_failed_first_run_window_is_due_again_when_a_later_one_succeeded(engine: Engine) -> None:

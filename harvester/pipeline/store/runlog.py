@@ -17,7 +17,9 @@ from harvester.pipeline.store.upsert import insert_missing
 _RUNS, _MARKS = table_of(HarvestRun), table_of(Watermark)
 _RECORD = _RUNS.insert()
 _THIS_MARK = and_(_MARKS.c.account_id == bindparam("account"), _MARKS.c.endpoint == bindparam("endpoint_name"))
-_READ_MARK = select(_MARKS.c.complete_until, _MARKS.c.last_success_at).where(_THIS_MARK)
+# FOR UPDATE: two windows finishing at once take turns. Without the lock, each would read
+# the run log without the other's window, see a gap and write back the old watermark.
+_READ_MARK = select(_MARKS.c.complete_until, _MARKS.c.last_success_at).where(_THIS_MARK).with_for_update()
 _MOVE_MARK = _MARKS.update().where(_THIS_MARK).values(complete_until=bindparam("new_until"),
                                                       last_success_at=bindparam("now"))
 _DONE_PAST = (select(_RUNS.c.window_start, _RUNS.c.window_end)
