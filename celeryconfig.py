@@ -37,5 +37,7 @@ worker_send_task_events = True
 
 worker_hijack_root_logger = False
 beat_schedule = beat_schedule(_settings)
+# Beat's longest sleep (Celery's default 300 s), scaled: a simulated calendar's crontabs fire on time.
+beat_max_loop_interval = max(1.0, _settings.scaled(300))
 timezone = "Europe/Moscow"
 enable_utc = True

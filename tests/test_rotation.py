@@ -15,13 +15,13 @@ from sqlalchemy import insert
 
 from harvester.catalog import get_endpoint, source_table
 from harvester.core.accounts import Account
+from harvester.core.clock import MOSCOW
 from harvester.models.tables import table_of
 from harvester.ops.metrics import render
 from harvester.ops.status import status_rows
 from harvester.pipeline import harvest
 from harvester.pipeline.gate import Wait
 from harvester.pipeline.harvest import Progress, harvest_window
-from harvester.pipeline.schedule import MOSCOW
 from harvester.pipeline.store.db import get_engine, session_scope
 from harvester.pipeline.store.ids import Coverage, coverage
 

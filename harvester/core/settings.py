@@ -13,7 +13,7 @@ import textwrap
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import AwareDatetime, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Divide every rate-limit interval and poll delay by this factor. Only for "
         "running against an emulator started with the same --time-scale.",
+    )
+    clock_origin: tuple[AwareDatetime, AwareDatetime] | None = Field(
+        None,
+        description="For simulations only: a [wall time, API time] pair as JSON; the calendar "
+        "(today's windows, beat's crontabs, the report quota's day) then runs time_scale times "
+        "faster from that API time, as the emulator's clock does.",
     )
     initial_days: int = Field(
         30, ge=0, description="How many days back a first harvest of an account goes."

@@ -276,7 +276,8 @@ def backfill(
     left alone unless --refresh, failed ones are tried again."""
     from harvester.catalog import get_endpoint
     from harvester.core.accounts import get_account
-    from harvester.pipeline.schedule import backfill_windows, today
+    from harvester.core.clock import today
+    from harvester.pipeline.schedule import backfill_windows
     from harvester.worker.tasks import backfill as backfill_task
 
     last = until.date() if until else today() - timedelta(days=1)

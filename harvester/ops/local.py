@@ -20,10 +20,11 @@ from sqlmodel import Session, select
 
 from harvester.catalog import endpoints_for
 from harvester.core.accounts import get_accounts
+from harvester.core.clock import today
 from harvester.core.settings import get_settings
 from harvester.models import HarvestRun, Watermark
 from harvester.ops.embedded import embedded_redis
-from harvester.pipeline.schedule import due_windows, today
+from harvester.pipeline.schedule import due_windows
 from harvester.pipeline.store.db import get_engine
 from harvester.worker.routing import QUEUES
 

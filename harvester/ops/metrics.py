@@ -29,13 +29,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from harvester.catalog import endpoints
+from harvester.core import clock
 from harvester.core.accounts import Account
 from harvester.core.counters import COUNTERS, PREFIX
 from harvester.models import ReportJob, ReportQuota, Watermark, WorkUnit
 from harvester.models.state import utcnow
 from harvester.ops.status import rotation
 from harvester.pipeline.flows.quota import quota_day
-from harvester.pipeline.schedule import MOSCOW
 from harvester.pipeline.store.accounts_state import blocks
 from harvester.worker import wakeups
 from harvester.worker.routing import QUEUES
@@ -134,7 +134,7 @@ class HarvesterCollector(Collector):
                                     "of an id among the accounts (from the start of its day)", labels=["endpoint"])
         never = GaugeMetricFamily("harvester_rotation_never_read", "Ids not read yet, over the accounts",
                                   labels=["endpoint"])
-        now = utcnow()
+        now = clock.now()  # the days read are the calendar's
         for endpoint in endpoints().values():
             if endpoint.ids is None or not endpoint.ids.rotate:
                 continue
@@ -145,7 +145,7 @@ class HarvesterCollector(Collector):
             if shares:
                 lowest.add_metric([endpoint.name], min(shares))
             if days:
-                start = dt.datetime.combine(min(days), dt.time(), MOSCOW)
+                start = dt.datetime.combine(min(days), dt.time(), clock.MOSCOW)
                 stalest.add_metric([endpoint.name], (now - start).total_seconds())
             never.add_metric([endpoint.name], sum(row["never_read"] or 0 for row in found))
         yield from (lowest, stalest, never)

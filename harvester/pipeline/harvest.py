@@ -16,13 +16,14 @@ from typing import Any
 from harvester.catalog import source_table
 from harvester.catalog.model import Endpoint, Ids
 from harvester.core.accounts import Account
+from harvester.core.clock import today
 from harvester.core.errors import HarvestError
 from harvester.core.request import Request, fill_template
 from harvester.models.state import utcnow
 from harvester.models.tables import table_of
 from harvester.pipeline.gate import Gate
 from harvester.pipeline.parse import records_at, tree_rows
-from harvester.pipeline.schedule import chunks, oldest_served, today
+from harvester.pipeline.schedule import chunks, oldest_served
 from harvester.pipeline.store.db import session_scope
 from harvester.pipeline.store.ids import id_rows, last_read
 from harvester.pipeline.store.upsert import upsert

@@ -14,29 +14,24 @@ from celery.schedules import crontab, schedule
 
 from harvester.catalog import endpoints_for
 from harvester.catalog.model import PRIORITIES, Endpoint, Window
+from harvester.core import clock
 from harvester.core.accounts import Account
 from harvester.core.settings import Settings, SettingsError
 
-MOSCOW = dt.timezone(dt.timedelta(hours=3), "MSK")
-
 # Odd minutes keep our fan-out off the top of the hour, when every other client calls too.
 # Keys are `catalog.model.CADENCE_NAMES`; a test keeps the two in step.
-CADENCES: dict[str, crontab] = {
-    "15min": crontab(minute="2,17,32,47"),
-    "30min": crontab(minute="4,34"),
-    "hourly": crontab(minute=7),
-    "daily": crontab(hour=4, minute=17),
+CADENCES: dict[str, dict[str, str | int]] = {  # crontab fields, Moscow time
+    "15min": {"minute": "2,17,32,47"},
+    "30min": {"minute": "4,34"},
+    "hourly": {"minute": 7},
+    "daily": {"hour": 4, "minute": 17},
     # WB builds the weekly self-purchase report on Wednesdays before 07:00 MSK
-    "weekly": crontab(day_of_week="wed", hour=9, minute=27),
+    "weekly": {"day_of_week": "wed", "hour": 9, "minute": 27},
 }
 
 
 # The period of each cadence: a finished window is read again at most once per half period.
 CADENCE_SECONDS: dict[str, float] = {"15min": 900, "30min": 1800, "hourly": 3600, "daily": 86400, "weekly": 604800}
-
-
-def today() -> dt.date:
-    return dt.datetime.now(MOSCOW).date()
 
 
 # When a bucket's demand exceeds its budget, its line serves fresh windows (the newest day)
@@ -141,9 +136,12 @@ def chunks(rows: list[tuple[Any, ...]], per_call: int, group: int | None = None)
 
 def beat_schedule(settings: Settings) -> dict[str, dict]:
     """Celery beat entries: a dispatch per cadence and the reconciler of the ledger."""
+    # a simulation's crontabs fire on its calendar (beat then looks every scaled 5 minutes)
+    nowfun = clock.now if settings.clock_origin is not None else None
     entries = {
-        f"dispatch-{name}": {"task": "harvester.dispatch", "schedule": when, "args": (name,)}
-        for name, when in CADENCES.items()
+        f"dispatch-{name}": {"task": "harvester.dispatch", "schedule": crontab(**fields, nowfun=nowfun),
+                             "args": (name,)}
+        for name, fields in CADENCES.items()
     }
     entries["reconcile"] = {"task": "harvester.reconcile", "schedule": schedule(settings.sweep_interval)}
     return entries

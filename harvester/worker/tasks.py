@@ -35,6 +35,7 @@ from sqlmodel import Session, col, select
 from harvester.catalog import check_overrides, endpoints, endpoints_for, get_endpoint, tuned
 from harvester.catalog.model import Endpoint
 from harvester.core.accounts import Account, TokenError, get_account, get_accounts
+from harvester.core.clock import calendar_seconds, today
 from harvester.core.counters import count
 from harvester.core.settings import Settings
 from harvester.models import AccountState, EndpointBlock, JobStatus, ReportJob, Watermark, WorkState, WorkUnit
@@ -45,7 +46,7 @@ from harvester.pipeline.flows.steps import StepContext, finish
 from harvester.pipeline.gate import Gate
 from harvester.pipeline.harvest import Progress, harvest_window
 from harvester.pipeline.limiter import Line
-from harvester.pipeline.schedule import CADENCE_SECONDS, backfill_windows, due_windows, rank, today
+from harvester.pipeline.schedule import CADENCE_SECONDS, backfill_windows, due_windows, rank
 from harvester.pipeline.store import ledger
 from harvester.pipeline.store.accounts_state import blocked_features, token_blocked
 from harvester.pipeline.store.db import session_scope
@@ -155,7 +156,7 @@ def _accounts_to_dispatch(account_id: str | None) -> list[tuple[Account, set[str
 
 
 def _due(session: Session, pairs: list[tuple[Account, Endpoint]], refresh: bool,
-         initial_days: int) -> list[tuple[ledger.Key, dt.datetime | None]]:
+         settings: Settings) -> list[tuple[ledger.Key, dt.datetime | None]]:
     """Every due window of these account × endpoint pairs, with the time before which a finished
     one is read again; first windows' watermarks anchored. The watermarks they need are read by
     their primary key, ten thousand accounts a query."""
@@ -168,8 +169,11 @@ def _due(session: Session, pairs: list[tuple[Account, Endpoint]], refresh: bool,
                                                              col(Watermark.endpoint).in_(names))
         marks.update({(a, e): (until, success) for a, e, until, success in session.exec(query)})
     now, on = utcnow(), today()
+    # A finished window is read again (the lookback) at most once per half cadence, unless asked.
+    half_cadence = {name: dt.timedelta(seconds=0 if refresh else calendar_seconds(period / 2))
+                    for name, period in CADENCE_SECONDS.items()}
     # accounts share dates: one computation per rule, watermark and whether anything was read
-    windows_after = cache(lambda rule, until, read: due_windows(rule, until, on, initial_days, read))
+    windows_after = cache(lambda rule, until, read: due_windows(rule, until, on, settings.initial_days, read))
     due: list[tuple[ledger.Key, dt.datetime | None]] = []
     anchors: list[tuple[str, str, dt.date]] = []
     waiting: Counter[str] = Counter()  # dependents by endpoint whose source has not succeeded yet
@@ -184,8 +188,7 @@ def _due(session: Session, pairs: list[tuple[Account, Endpoint]], refresh: bool,
             windows = windows_after(endpoint.window, until, success is not None)
             if windows and mark is None:
                 anchors.append((account.id, endpoint.name, windows[0][0]))
-            # A finished window is read again (the lookback) at most once per half cadence, unless asked.
-            again = now - dt.timedelta(seconds=0 if refresh else CADENCE_SECONDS[endpoint.cadence] / 2)
+            again = now - half_cadence[endpoint.cadence]
             due += [((account.id, endpoint.name, *window), again) for window in windows]
         except Exception:  # one broken pair must not starve the others
             log.exception("dispatch_failed", account=account.id, endpoint=endpoint.name)
@@ -216,7 +219,7 @@ def dispatch(self: Task, cadence: str | None = None, account_id: str | None = No
                   if cadence in (None, ep.cadence) and endpoint in (None, ep.name)
                   and not blocked & {ep.name, ep.requires, f"scope:{ep.scope}"}]
     with session_scope() as session:
-        due = _due(session, pairs, refresh, rt.settings.initial_days)
+        due = _due(session, pairs, refresh, rt.settings)
         units = _write_units(session, due, rt.settings, self.request.id)
     queued = _send(rt, units, written=True)
     log.info("dispatched", cadence=cadence, tasks=queued)

@@ -46,8 +46,8 @@ from sqlmodel import Session  # noqa: E402
 
 from emulator import make_wb_token, make_ym_key, ym_business_id  # noqa: E402
 from harvester.catalog import endpoints  # noqa: E402
+from harvester.core.clock import today  # noqa: E402
 from harvester.core.settings import get_settings  # noqa: E402
-from harvester.pipeline.schedule import today  # noqa: E402
 from harvester.pipeline.store import ledger  # noqa: E402
 from harvester.pipeline.store.db import get_engine, reset_engines  # noqa: E402
 from harvester.pipeline.store.runlog import advance_watermark  # noqa: E402

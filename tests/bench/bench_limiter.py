@@ -28,10 +28,10 @@ import redis
 from emulator import Emulator, seller_id
 from emulator.wb.data import seller as data
 from harvester.catalog.wb import STOCKS_PRODUCTS
+from harvester.core.clock import today
 from harvester.core.settings import get_settings
 from harvester.models import HarvestRun
 from harvester.ops.embedded import embedded_redis
-from harvester.pipeline.schedule import today
 from harvester.worker.runtime import redis_url
 from tests.e2e.conftest import Harness
 

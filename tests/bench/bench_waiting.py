@@ -40,10 +40,10 @@ from sqlmodel import Session, SQLModel  # noqa: E402
 
 from harvester.catalog import endpoints  # noqa: E402
 from harvester.core.accounts import get_accounts  # noqa: E402
+from harvester.core.clock import today  # noqa: E402
 from harvester.core.settings import get_settings  # noqa: E402
 from harvester.models import HarvestRun, Watermark  # noqa: E402
 from harvester.ops.embedded import embedded_redis  # noqa: E402
-from harvester.pipeline.schedule import today  # noqa: E402
 from harvester.pipeline.store.db import make_engine  # noqa: E402
 from harvester.pipeline.store.views import drop_views  # noqa: E402
 from harvester.worker.runtime import redis_url  # noqa: E402

@@ -24,10 +24,10 @@ import requests
 from sqlmodel import Session, select
 
 from emulator import Emulator, make_wb_token, make_ym_key, seller_id, ym_business_id
+from harvester.core.clock import today
 from harvester.core.settings import get_settings
 from harvester.models import JobStatus, ReportJob
 from harvester.pipeline.flows.jobs import ensure_job
-from harvester.pipeline.schedule import today
 from harvester.pipeline.store.db import get_engine, session_scope
 from harvester.worker.routing import QUEUES
 from harvester.worker.runtime import get_runtime, redis_url

@@ -31,11 +31,11 @@ from emulator.ym.data import catalogue as ymdata
 from emulator.ym.data import report_files as ym_files
 from harvester.catalog import get_endpoint
 from harvester.core.accounts import get_accounts
+from harvester.core.clock import today
 from harvester.core.request import fill_template
 from harvester.models import HarvestRun, JobStatus, WbFunnelDetailHistory, WbPaidStorage, WorkState, WorkUnit
 from harvester.models.state import utcnow
 from harvester.models.ym import YmStocksOnWarehouses
-from harvester.pipeline.schedule import today
 from harvester.pipeline.store import ledger
 from harvester.pipeline.store.db import session_scope
 from harvester.worker import wakeups

@@ -12,8 +12,8 @@ from typing import Any
 
 import requests
 
+from harvester.core.clock import today
 from harvester.ops.flower import flower_command, flower_env
-from harvester.pipeline.schedule import today
 from harvester.worker.tasks import harvest
 
 from .conftest import Harness

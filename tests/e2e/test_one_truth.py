@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from emulator.wb.data import seller as data
+from harvester.core.clock import today
 from harvester.models import HarvestRun, JobStatus
 from harvester.models.wb_funnel import WbFunnelProduct
-from harvester.pipeline.schedule import today
 from harvester.worker.tasks import dispatch
 
 from .conftest import Harness

@@ -11,9 +11,9 @@ from sqlmodel import select
 
 from emulator import make_wb_token
 from emulator.wb.data import seller as data
+from harvester.core.clock import today
 from harvester.models import HarvestRun, JobStatus, ReportJob, Watermark, WbPaidStorage, WbStocksProduct
 from harvester.models.tables import table_of
-from harvester.pipeline.schedule import today
 from harvester.worker.tasks import dispatch, harvest
 
 from .conftest import Harness

@@ -11,8 +11,8 @@ import pytest
 from emulator.wb.data.acceptance import acceptance
 from emulator.wb.data.csv_files import csv_report
 from harvester.catalog import get_endpoint
+from harvester.core.clock import today
 from harvester.models import JobStatus, ReportQuota, WbAcceptanceReport, WbFunnelDetailHistory, WbPaidStorage
-from harvester.pipeline.schedule import today
 from harvester.worker.tasks import backfill, dispatch
 
 from .conftest import Harness

@@ -19,6 +19,7 @@ from emulator.ym.data import catalogue as ymdata
 from emulator.ym.data import report_files as ym_files
 from harvester.catalog import endpoints_for
 from harvester.core.accounts import get_account
+from harvester.core.clock import today
 from harvester.models import HarvestRun, JobStatus, Watermark
 from harvester.models.ym import (
     YmMarketplaceServicePlacement,
@@ -27,7 +28,6 @@ from harvester.models.ym import (
     YmStatsSkuTariff,
     YmStocksOnWarehouses,
 )
-from harvester.pipeline.schedule import today
 from harvester.worker.tasks import dispatch, harvest
 from tests.openapi import check_exchange
 

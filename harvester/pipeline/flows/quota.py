@@ -15,7 +15,7 @@ import datetime as dt
 from sqlalchemy import text
 from sqlmodel import Session
 
-from harvester.pipeline.schedule import MOSCOW
+from harvester.core import clock
 
 _TAKE = text(
     "INSERT INTO report_quota (account_id, day, used) VALUES (:account, :day, 1) "
@@ -32,7 +32,7 @@ _SPEND_ALL = text(
 
 
 def quota_day() -> dt.date:
-    return dt.datetime.now(MOSCOW).date()
+    return clock.today()
 
 
 def take(session: Session, account_id: str, limit: int) -> bool:
@@ -53,6 +53,6 @@ def spend_all(session: Session, account_id: str, limit: int) -> None:
 
 def seconds_to_next_day() -> float:
     """Real seconds until the budget renews at Moscow midnight."""
-    now = dt.datetime.now(MOSCOW)
-    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), MOSCOW)
-    return (midnight - now).total_seconds()
+    now = clock.now()
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), clock.MOSCOW)
+    return clock.calendar_seconds((midnight - now).total_seconds())
