@@ -28,6 +28,7 @@ task_acks_late = True
 task_reject_on_worker_lost = True
 worker_prefetch_multiplier = 1
 task_ignore_result = True
+result_expires = None  # no results kept: no daily `celery.backend_cleanup` in beat
 task_serializer = "json"
 accept_content = ["json"]
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from celery import Celery
+from celery.beat import PersistentScheduler
 
 from harvester.core import clock
 from harvester.core.settings import SettingsError, get_settings
@@ -76,3 +79,24 @@ def test_the_report_quotas_day_and_its_renewal_follow_the_simulated_calendar(sim
     simulate(msk(2, 23, 0))
     assert quota.quota_day() == dt.date(2026, 3, 2)
     assert quota.seconds_to_next_day() == pytest.approx(3600 / SCALE, abs=1)
+
+
+def test_beat_runs_every_entry_of_a_simulated_calendar_not_only_the_first(simulate: Callable, tmp_path: Path) -> None:
+    """Beat checks only the entry next due, and orders them by each one's own clock: one entry
+    on the wall clock among entries on a faster calendar would stay first, and the others never run."""
+    simulate(dt.datetime.now(clock.MOSCOW) + dt.timedelta(days=30))
+    app = Celery(set_as_current=False)
+    app.config_from_object("celeryconfig")  # as the workers run, with this calendar's schedule
+    app.conf.beat_schedule = beat_schedule(get_settings())
+    scheduler = PersistentScheduler(app, schedule_filename=str(tmp_path / "beat"), lazy=True)  # as `celery beat`
+    scheduler.setup_schedule()
+    for entry in scheduler.schedule.values():
+        entry.last_run_at = entry.default_now() - dt.timedelta(days=8)  # all of them due
+    ran: list[str] = []
+    scheduler.producer = None  # type: ignore[assignment]  # nothing is sent
+    scheduler.apply_entry = lambda entry, producer=None: ran.append(entry.name)  # type: ignore[method-assign]
+    for _ in range(2 * len(scheduler.schedule)):
+        scheduler.tick()
+    entries = sorted(scheduler.schedule)
+    scheduler.close()
+    assert sorted(set(ran)) == entries == sorted(app.conf.beat_schedule)

@@ -136,12 +136,15 @@ def chunks(rows: list[tuple[Any, ...]], per_call: int, group: int | None = None)
 
 def beat_schedule(settings: Settings) -> dict[str, dict]:
     """Celery beat entries: a dispatch per cadence and the reconciler of the ledger."""
-    # a simulation's crontabs fire on its calendar (beat then looks every scaled 5 minutes)
-    nowfun = clock.now if settings.clock_origin is not None else None
+    # A simulation's entries all run on its calendar: beat orders them by when each is next
+    # due on its own clock, and one entry on the wall clock would stay first forever.
+    simulated = settings.clock_origin is not None
+    nowfun = clock.now if simulated else None
     entries = {
         f"dispatch-{name}": {"task": "harvester.dispatch", "schedule": crontab(**fields, nowfun=nowfun),
                              "args": (name,)}
         for name, fields in CADENCES.items()
     }
-    entries["reconcile"] = {"task": "harvester.reconcile", "schedule": schedule(settings.sweep_interval)}
+    sweep = settings.sweep_interval * (settings.time_scale if simulated else 1)  # the same real seconds
+    entries["reconcile"] = {"task": "harvester.reconcile", "schedule": schedule(sweep, nowfun=nowfun)}
     return entries
