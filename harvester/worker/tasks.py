@@ -20,6 +20,7 @@ Arguments are ids, names and ISO dates only: readable in Flower, never a secret.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -208,7 +209,7 @@ def dispatch(self: Task, cadence: str | None = None, account_id: str | None = No
              refresh: bool = False) -> int:
     """Write a unit for every due window of every account × endpoint of this cadence (None = all),
     then send their wake-ups: set-based, so a cycle costs a few statements per thousand units."""
-    rt, catalog = get_runtime(), {}
+    rt, catalog, began = get_runtime(), {}, time.monotonic()
     check_overrides(rt.settings)
     pairs = []
     for account, blocked in _accounts_to_dispatch(account_id):
@@ -222,7 +223,7 @@ def dispatch(self: Task, cadence: str | None = None, account_id: str | None = No
         due = _due(session, pairs, refresh, rt.settings)
         units = _write_units(session, due, rt.settings, self.request.id)
     queued = _send(rt, units, written=True)
-    log.info("dispatched", cadence=cadence, tasks=queued)
+    log.info("dispatched", cadence=cadence, tasks=queued, seconds=round(time.monotonic() - began, 3))
     return queued
 
 
