@@ -33,7 +33,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-import redis  # noqa: E402
 import requests  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
@@ -41,13 +40,8 @@ from sqlmodel import Session, SQLModel  # noqa: E402
 from harvester.catalog import endpoints  # noqa: E402
 from harvester.core.accounts import get_accounts  # noqa: E402
 from harvester.core.clock import today  # noqa: E402
-from harvester.core.settings import get_settings  # noqa: E402
 from harvester.models import HarvestRun, Watermark  # noqa: E402
-from harvester.ops.embedded import embedded_redis  # noqa: E402
-from harvester.pipeline.store.db import make_engine  # noqa: E402
-from harvester.pipeline.store.views import drop_views  # noqa: E402
-from harvester.worker.runtime import redis_url  # noqa: E402
-from tests.e2e.conftest import Emulator, Harness  # noqa: E402
+from tests.bench.stage import cpu_seconds, open_stage  # noqa: E402
 
 SEED = 1
 ENDPOINTS = ("wb.search_report", "wb.funnel.products")
@@ -124,42 +118,11 @@ def _small_sellers(count: int) -> list[str]:
     return found
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    """User + system time of every live process in these process groups (children that exited included)."""
-    ticks, total = os.sysconf("SC_CLK_TCK"), 0
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) in pids:  # pgrp
-            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
-    return total / ticks
-
-
 def run(args: argparse.Namespace, hot: int, baseline: Path | None) -> Figures:
     with ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        broker = stack.enter_context(embedded_redis(tmp / "redis"))
-        client = redis.Redis.from_url(redis_url(broker))
-        database = os.environ.get("HARVESTER_TEST_DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
-        engine = make_engine(database)
-        with engine.begin() as conn:
-            drop_views(conn)
-            SQLModel.metadata.drop_all(conn)
-        emulator = Emulator(port=0, time_scale=args.time_scale, seed=SEED, record=True).start()
-        stack.callback(emulator.stop)
-        (tmp / "accounts.toml").write_text("")
-        env = {"HARVESTER_BROKER_URL": broker, "HARVESTER_DATABASE_URL": database,
-               "HARVESTER_ACCOUNTS_FILE": str(tmp / "accounts.toml"), "HARVESTER_EMULATOR_URL": emulator.url,
-               "HARVESTER_TIME_SCALE": str(args.time_scale), "HARVESTER_LOG_FORMAT": "json",
-               "HARVESTER_ENV_FILE": "/nonexistent"}
-        os.environ.update(env)
-        get_settings.cache_clear()
-        harness = Harness(tmp, {**os.environ}, emulator)
-        stack.callback(harness.stop_all)
+        stage = open_stage(stack, args.time_scale, seed=SEED, record=True)
+        engine, harness, emulator, client = stage.engine, stage.harness, stage.harness.emulator, stage.broker
+        broker = os.environ["HARVESTER_BROKER_URL"]
         sellers = _small_sellers(args.sellers + (1 if hot else 0))
         sids = {harness.add_wb_account(seller): seller for seller in sellers}
         worker = harness.start_worker(concurrency=args.workers, cwd=baseline)
@@ -175,7 +138,7 @@ def run(args: argparse.Namespace, hot: int, baseline: Path | None) -> Figures:
         from harvester.worker.tasks import backfill
 
         client.config_resetstat()
-        cpu_before = _cpu_seconds([p.pid for p in harness.workers])
+        cpu_before = cpu_seconds([p.pid for p in harness.workers])
         started = time.monotonic()
         with backfill.app.connection_for_write(broker) as connection:
             for n, seller in enumerate(sellers):  # one backfill per seller × endpoint, as ops would ask
@@ -197,7 +160,7 @@ def run(args: argparse.Namespace, hot: int, baseline: Path | None) -> Figures:
         ideal = max(0, args.backlog - 3) * interval
         harness.wait_for(others_done, ideal * 4 + 120, "the backlog", every=0.05)
         others_s = time.monotonic() - started
-        cpu = _cpu_seconds([p.pid for p in harness.workers]) - cpu_before
+        cpu = cpu_seconds([p.pid for p in harness.workers]) - cpu_before
         messages = int(client.info("commandstats").get("cmdstat_lpush", {}).get("calls", 0))
         with Session(engine) as session:
             failed = session.execute(select(HarvestRun.endpoint, HarvestRun.error)

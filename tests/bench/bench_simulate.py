@@ -1,0 +1,216 @@
+"""A simulated agency: the real worker and beat over simulated days against the emulator.
+
+Small sellers, and big ones of 20,000 and 100,000 products, harvested for `--days` simulated
+days at `--time-scale`, the harvester's calendar shared with the emulator's clock
+(`HARVESTER_CLOCK_ORIGIN`) so that beat's crontabs fire and windows come due on simulated
+days. The first day holds the initial harvest; the figures of coverage are the last day's,
+the steady state `harvester plan` predicts. Prints requests and 429s, budget use per bucket,
+broker messages and worker CPU per API request, each endpoint's share of its demand served
+(and of its products read) against the plan's, dispatch time per cycle, ledger and run-log
+rows per cycle, Redis and database size, and peak worker RSS.
+
+    python tests/bench/bench_simulate.py [--small 10] [--big 20000 100000] [--days 1.75]
+        [--time-scale 130] [--workers 4]
+
+Uses an embedded Redis and, when HARVESTER_TEST_DATABASE_URL is set, that database (else SQLite).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import os
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from emulator.wb.data.seller import big_seller, small_sellers  # noqa: E402
+from harvester.catalog import endpoints_for  # noqa: E402
+from harvester.catalog.model import Call, Endpoint  # noqa: E402
+from harvester.core import clock  # noqa: E402
+from harvester.core.accounts import get_accounts  # noqa: E402
+from harvester.core.settings import get_settings  # noqa: E402
+from harvester.models import HarvestRun, WorkUnit  # noqa: E402
+from harvester.ops.plan import plan, sizer  # noqa: E402
+from harvester.ops.status import rotation  # noqa: E402
+from tests.bench.stage import Stage, cpu_seconds, open_stage  # noqa: E402
+
+SEED = 3
+SCOPES = ("analytics", "promotion")
+DAY = 86400.0
+
+
+def route(method: str, template: str) -> str:
+    """A route as the emulator's stats name it, placeholders blanked (ours and its differ)."""
+    return f"{method} {re.sub(r'{[^}]+}', '{}', template)}"
+
+
+def routes(endpoint: Endpoint) -> dict[str, set[str]]:
+    """The routes of every call an endpoint makes, by limit group."""
+    found = [endpoint.fetch] if endpoint.fetch else [getattr(endpoint.flow, f.name)
+                                                      for f in dataclasses.fields(endpoint.flow)]  # type: ignore[arg-type]
+    by_group: dict[str, set[str]] = defaultdict(set)
+    for call in found:
+        if isinstance(call, Call):
+            by_group[call.limit.name].add(route(call.method, call.path))
+    return by_group
+
+
+def emulator_counts(url: str) -> dict[str, Counter[str]]:
+    """Requests so far by seller and route."""
+    sellers = requests.get(f"{url}/__emulator/stats", timeout=30).json()["sellers"]
+    return {sid: Counter({route(*key.split(" ", 1)): n for key, n in s["by_route"].items()})
+            for sid, s in sellers.items()}
+
+
+def rss_kib(pgid: int) -> tuple[int, int]:
+    """Resident memory of a process group: (the largest process, all together), KiB."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if not proc.name.isdigit() or os.getpgid(int(proc.name)) != pgid:
+                continue
+            status = (proc / "status").read_text()
+        except (OSError, ProcessLookupError):
+            continue
+        match = re.search(r"^VmRSS:\s+(\d+)", status, re.M)
+        found.append(int(match.group(1)) if match else 0)
+    return (max(found), sum(found)) if found else (0, 0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=10, help="small sellers (at most 300 products)")
+    parser.add_argument("--big", type=int, nargs="*", default=[20_000, 100_000], help="big sellers' catalogue sizes")
+    parser.add_argument("--days", type=float, default=1.75, help="simulated days; the last 24 hours are measured")
+    parser.add_argument("--time-scale", type=float, default=130.0)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--initial-days", type=int, default=1)
+    parser.add_argument("--logs", type=Path, help="keep the worker's log in this file")
+    args = parser.parse_args()
+    day_s = DAY / args.time_scale
+
+    with ExitStack() as stack:
+        # The simulation starts at 06:00 of today in Moscow on both clocks, so the last 24 hours
+        # measured hold a whole day and its 04:17 daily dispatch.
+        api_start = dt.datetime.combine(clock.today(), dt.time(6), clock.MOSCOW)
+        origin = json.dumps([dt.datetime.now(dt.UTC).isoformat(), api_start.isoformat()])
+        stage = open_stage(stack, args.time_scale, {
+            "HARVESTER_CLOCK_ORIGIN": origin, "HARVESTER_INITIAL_DAYS": str(args.initial_days),
+            "HARVESTER_DISPATCH_AT_START": "true"}, seed=SEED, start=api_start.timestamp())
+        engine, harness, emulator, client = stage.engine, stage.harness, stage.harness.emulator, stage.broker
+        sids = {harness.add_wb_account(name, scopes=SCOPES): name
+                for name in small_sellers(SEED, "sim", args.small, most=300)}
+        for size in args.big:
+            name = f"big-{size}"
+            sids[harness.add_wb_account(name, scopes=SCOPES, seller=big_seller(name, size))] = name
+        print(f"{args.small} small sellers and {len(args.big)} big ones ({', '.join(f'{n:,}' for n in args.big)} "
+              f"products), {args.days:g} simulated days at time scale {args.time_scale:g} "
+              f"({day_s:.0f} s a day), {args.workers} worker processes with beat", flush=True)
+
+        client.config_resetstat()
+        worker = harness.start_worker(concurrency=args.workers, beat=True)
+        started = time.monotonic()
+        peak_one = peak_all = 0
+        last_day: dict[str, Counter[str]] | None = None
+        while (elapsed := time.monotonic() - started) < args.days * day_s:
+            if worker.poll() is not None:
+                raise SystemExit(f"the worker exited:\n{harness.logs(beat=False)[-3000:]}")
+            if last_day is None and elapsed >= (args.days - 1) * day_s:
+                last_day, last_day_at = emulator_counts(emulator.url), time.monotonic()
+            one, together = rss_kib(worker.pid)
+            peak_one, peak_all = max(peak_one, one), max(peak_all, together)
+            time.sleep(1)
+        assert last_day is not None
+        measured_s = time.monotonic() - last_day_at
+        cpu = cpu_seconds([worker.pid])
+        messages = int(client.info("commandstats").get("cmdstat_lpush", {}).get("calls", 0))
+        redis_bytes = int(client.info("memory")["used_memory"])
+        counts = emulator_counts(emulator.url)
+        every = requests.get(f"{emulator.url}/__emulator/stats", timeout=30).json()["sellers"]
+        harness.stop_all()
+        if args.logs:
+            args.logs.write_text(harness.logs())
+
+        total = sum(s.get("requests", 0) for s in every.values())
+        limited = sum(s.get("429", 0) for s in every.values())
+        print(f"requests: {total:,}, 429s: {limited}; per request: {messages / max(total, 1):.2f} broker messages, "
+              f"{1000 * cpu / max(total, 1):.1f} ms worker CPU (parse and load included)")
+        print(f"peak worker RSS: {peak_one / 1024:.0f} MiB the largest process, {peak_all / 1024:.0f} MiB all "
+              f"{args.workers + 2} together; Redis {redis_bytes / 2**20:.1f} MiB")
+        _print_store(stage)
+        _print_coverage(engine, sids, last_day, counts, DAY / (measured_s * args.time_scale))
+
+
+def _print_store(stage: Stage) -> None:
+    with Session(stage.engine) as session:
+        runs = session.execute(select(func.count()).select_from(HarvestRun)).scalar_one()
+        units = session.execute(select(func.count()).select_from(WorkUnit)).scalar_one()
+        size = (session.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+                if stage.engine.dialect.name == "postgresql" else (stage.tmp / "bench.db").stat().st_size)
+    logged = (json.loads(line) for line in stage.harness.logs(beat=False).splitlines() if line.startswith("{"))
+    cycles = [(e["cadence"], e["seconds"]) for e in logged if e.get("event") == "dispatched" and "account" not in e]
+    if cycles:
+        took = [seconds for _, seconds in cycles]
+        print(f"dispatch: {len(cycles)} cycles ({dict(Counter(str(c) for c, _ in cycles))}), "
+              f"{sum(took) / len(took):.2f} s on average, {max(took):.2f} s the longest; ledger {units:,} units, "
+              f"run log {runs:,} rows ({units / len(cycles):.0f} and {runs / len(cycles):.0f} a cycle)")
+    print(f"database: {size / 2**20:.1f} MiB ({stage.engine.dialect.name})")
+
+
+def _print_coverage(engine, sids: dict[str, str], before: dict[str, Counter[str]],  # type: ignore[no-untyped-def]
+                    after: dict[str, Counter[str]], per_day: float) -> None:
+    """Each endpoint's share of its demand served over the last day, against the plan's
+    prediction: an account × limit group's requests on the endpoint's routes (routes several
+    endpoints share, the CSV reports', are counted for all of them together)."""
+    settings, accounts = get_settings(), get_accounts()
+    seller_of = {name: sid for sid, name in sids.items()}
+    planned: dict[tuple[str, frozenset[str]], list[float]] = defaultdict(lambda: [0.0, 0.0])  # demand, served
+    names: dict[frozenset[str], set[str]] = defaultdict(set)
+    read: dict[str, list[float]] = defaultdict(list)
+    with Session(engine) as session:
+        groups = plan(accounts.values(), sizer(session, None),
+                      lambda a: endpoints_for(a.marketplace, a.wb_api_generation, settings))
+        by_name = {e.name: e for a in accounts.values() for e in endpoints_for(a.marketplace, a.wb_api_generation)}
+        for group in groups:
+            for line in group.lines:
+                if line.demand is None or line.coverage is None or line.period > DAY:
+                    continue  # unknown, or weekly: a day says nothing of it
+                key = frozenset(routes(by_name[line.endpoint])[group.group])
+                planned[(line.account, key)][0] += line.demand
+                planned[(line.account, key)][1] += line.demand * min(1.0, line.coverage)
+                names[key].add(line.endpoint)
+        for account in accounts.values():
+            for endpoint in endpoints_for(account.marketplace, account.wb_api_generation):
+                share = rotation(session, account, endpoint)["coverage"]
+                if share is not None:
+                    read[endpoint.name].append(share)
+    rows: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for (account, key), (demand, served) in planned.items():
+        if demand:
+            sid = seller_of[account]
+            done = sum(after.get(sid, Counter())[r] - before.get(sid, Counter())[r] for r in key) * per_day
+            rows[", ".join(sorted(names[key]))].append((served / demand, done / demand))
+    print("share of the demand served on the last day, planned → measured (lowest account; mean)")
+    for name, found in sorted(rows.items()):
+        low_plan, low_done = min(p for p, _ in found), min(min(1.0, d) for _, d in found)
+        mean_plan, mean_done = (sum(p for p, _ in found) / len(found), sum(min(1.0, d) for _, d in found) / len(found))
+        print(f"  {name:<60} {low_plan:6.3f} → {low_done:6.3f}; {mean_plan:6.3f} → {mean_done:6.3f}")
+    for name, shares in sorted(read.items()):
+        print(f"  products read in the newest window of {name}: lowest {min(shares):.3f}")
+
+
+if __name__ == "__main__":
+    main()
