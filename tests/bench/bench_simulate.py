@@ -43,7 +43,7 @@ from harvester.core import clock  # noqa: E402
 from harvester.core.accounts import get_accounts  # noqa: E402
 from harvester.core.settings import get_settings  # noqa: E402
 from harvester.models import HarvestRun, WorkUnit  # noqa: E402
-from harvester.ops.plan import plan, sizer  # noqa: E402
+from harvester.ops.plan import plan, sizer, windows_per_day  # noqa: E402
 from harvester.ops.status import rotation  # noqa: E402
 from tests.bench.stage import Stage, cpu_seconds, open_stage  # noqa: E402
 
@@ -129,7 +129,7 @@ def main() -> None:
             if worker.poll() is not None:
                 raise SystemExit(f"the worker exited:\n{harness.logs(beat=False)[-3000:]}")
             if last_day is None and elapsed >= (args.days - 1) * day_s:
-                last_day, last_day_at = emulator_counts(emulator.url), time.monotonic()
+                last_day, last_day_at, since = emulator_counts(emulator.url), time.monotonic(), dt.datetime.now(dt.UTC)
             one, together = rss_kib(worker.pid)
             peak_one, peak_all = max(peak_one, one), max(peak_all, together)
             time.sleep(1)
@@ -151,7 +151,7 @@ def main() -> None:
         print(f"peak worker RSS: {peak_one / 1024:.0f} MiB the largest process, {peak_all / 1024:.0f} MiB all "
               f"{args.workers + 2} together; Redis {redis_bytes / 2**20:.1f} MiB")
         _print_store(stage)
-        _print_coverage(engine, sids, last_day, counts, DAY / (measured_s * args.time_scale))
+        _print_coverage(engine, sids, (last_day, counts), since, DAY / (measured_s * args.time_scale))
 
 
 def _print_store(stage: Stage) -> None:
@@ -170,11 +170,24 @@ def _print_store(stage: Stage) -> None:
     print(f"database: {size / 2**20:.1f} MiB ({stage.engine.dialect.name})")
 
 
-def _print_coverage(engine, sids: dict[str, str], before: dict[str, Counter[str]],  # type: ignore[no-untyped-def]
-                    after: dict[str, Counter[str]], per_day: float) -> None:
+def _landed(engine, since: dt.datetime) -> Counter[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """Windows harvested since then, by account × endpoint."""
+    with Session(engine) as session:
+        runs = session.execute(select(HarvestRun.account_id, HarvestRun.endpoint, HarvestRun.finished_at)
+                               .where(HarvestRun.status == "ok")).all()
+    return Counter((a, e) for a, e, at in runs if (at if at.tzinfo else at.replace(tzinfo=dt.UTC)) >= since)
+
+
+def _print_coverage(engine, sids: dict[str, str],  # type: ignore[no-untyped-def]
+                    counts: tuple[dict[str, Counter[str]], dict[str, Counter[str]]], since: dt.datetime,
+                    per_day: float) -> None:
     """Each endpoint's share of its demand served over the last day, against the plan's
-    prediction: an account × limit group's requests on the endpoint's routes (routes several
-    endpoints share, the CSV reports', are counted for all of them together)."""
+    prediction. A report's windows landed are counted, not its requests (its status polls
+    vary with how long it takes); for the rest, an account × limit group's requests on the
+    endpoint's routes."""
+    before, after = counts
+    landed = _landed(engine, since)
+    reports: dict[tuple[str, str], float] = {}  # account × report endpoint: its planned share
     settings, accounts = get_settings(), get_accounts()
     seller_of = {name: sid for sid, name in sids.items()}
     planned: dict[tuple[str, frozenset[str]], list[float]] = defaultdict(lambda: [0.0, 0.0])  # demand, served
@@ -188,6 +201,10 @@ def _print_coverage(engine, sids: dict[str, str], before: dict[str, Counter[str]
             for line in group.lines:
                 if line.demand is None or line.coverage is None or line.period > DAY:
                     continue  # unknown, or weekly: a day says nothing of it
+                if by_name[line.endpoint].flow is not None:
+                    at = (line.account, line.endpoint)
+                    reports[at] = min(reports.get(at, 1.0), line.coverage)  # as its scarcest group allows
+                    continue
                 key = frozenset(routes(by_name[line.endpoint])[group.group])
                 planned[(line.account, key)][0] += line.demand
                 planned[(line.account, key)][1] += line.demand * min(1.0, line.coverage)
@@ -203,6 +220,9 @@ def _print_coverage(engine, sids: dict[str, str], before: dict[str, Counter[str]
             sid = seller_of[account]
             done = sum(after.get(sid, Counter())[r] - before.get(sid, Counter())[r] for r in key) * per_day
             rows[", ".join(sorted(names[key]))].append((served / demand, done / demand))
+    for (account, name), share in reports.items():
+        rows[f"{name} (windows)"].append((min(1.0, share), landed[(account, name)] * per_day
+                                          / windows_per_day(by_name[name])))
     print("share of the demand served on the last day, planned → measured (lowest account; mean)")
     for name, found in sorted(rows.items()):
         low_plan, low_done = min(p for p, _ in found), min(min(1.0, d) for _, d in found)
