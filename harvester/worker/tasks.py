@@ -157,7 +157,7 @@ def _accounts_to_dispatch(account_id: str | None) -> list[tuple[Account, set[str
 
 
 def _due(session: Session, pairs: list[tuple[Account, Endpoint]], refresh: bool,
-         settings: Settings) -> list[tuple[ledger.Key, dt.datetime | None]]:
+         initial_days: int) -> list[tuple[ledger.Key, dt.datetime | None]]:
     """Every due window of these account × endpoint pairs, with the time before which a finished
     one is read again; first windows' watermarks anchored. The watermarks they need are read by
     their primary key, ten thousand accounts a query."""
@@ -174,7 +174,7 @@ def _due(session: Session, pairs: list[tuple[Account, Endpoint]], refresh: bool,
     half_cadence = {name: dt.timedelta(seconds=0 if refresh else calendar_seconds(period / 2))
                     for name, period in CADENCE_SECONDS.items()}
     # accounts share dates: one computation per rule, watermark and whether anything was read
-    windows_after = cache(lambda rule, until, read: due_windows(rule, until, on, settings.initial_days, read))
+    windows_after = cache(lambda rule, until, read: due_windows(rule, until, on, initial_days, read))
     due: list[tuple[ledger.Key, dt.datetime | None]] = []
     anchors: list[tuple[str, str, dt.date]] = []
     waiting: Counter[str] = Counter()  # dependents by endpoint whose source has not succeeded yet
@@ -220,7 +220,7 @@ def dispatch(self: Task, cadence: str | None = None, account_id: str | None = No
                   if cadence in (None, ep.cadence) and endpoint in (None, ep.name)
                   and not blocked & {ep.name, ep.requires, f"scope:{ep.scope}"}]
     with session_scope() as session:
-        due = _due(session, pairs, refresh, rt.settings)
+        due = _due(session, pairs, refresh, rt.settings.initial_days)
         units = _write_units(session, due, rt.settings, self.request.id)
     queued = _send(rt, units, written=True)
     log.info("dispatched", cadence=cadence, tasks=queued, seconds=round(time.monotonic() - began, 3))
