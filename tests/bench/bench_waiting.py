@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
-from sqlmodel import Session, SQLModel  # noqa: E402
+from sqlmodel import Session  # noqa: E402
 
 from harvester.catalog import endpoints  # noqa: E402
 from harvester.core.accounts import get_accounts  # noqa: E402
@@ -127,7 +127,6 @@ def run(args: argparse.Namespace, hot: int, baseline: Path | None) -> Figures:
         sids = {harness.add_wb_account(seller): seller for seller in sellers}
         worker = harness.start_worker(concurrency=args.workers, cwd=baseline)
         harness.wait_for(lambda: "ready" in harness.logs() or worker.poll() is not None, 60, "the worker")
-        SQLModel.metadata.create_all(engine)
         with Session(engine) as session:  # dependents count as started: only the backlog draws on the buckets
             for seller in sellers:
                 for endpoint in endpoints().values():

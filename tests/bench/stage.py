@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 
 from harvester.core.settings import get_settings
 from harvester.ops.embedded import embedded_redis
-from harvester.pipeline.store.db import make_engine, reset_engines
+from harvester.pipeline.store.db import get_engine, make_engine, reset_engines
 from harvester.pipeline.store.views import drop_views
 from harvester.worker.runtime import redis_url
 from tests.e2e.conftest import Emulator, Harness
@@ -32,7 +32,8 @@ class Stage:
 
 
 def open_stage(stack: ExitStack, time_scale: float, env: dict[str, str] | None = None, **emulator: Any) -> Stage:
-    """Everything torn down with `stack`; the store is HARVESTER_TEST_DATABASE_URL's (emptied) or SQLite."""
+    """Everything torn down with `stack`; the store is HARVESTER_TEST_DATABASE_URL's (emptied) or
+    SQLite, migrated to head here, so no worker's first task pays for it inside the measured time."""
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
     broker = stack.enter_context(embedded_redis(tmp / "redis"))
     database = os.environ.get("HARVESTER_TEST_DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
@@ -41,6 +42,7 @@ def open_stage(stack: ExitStack, time_scale: float, env: dict[str, str] | None =
         drop_views(conn)
         SQLModel.metadata.drop_all(conn)
         conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    get_engine(database)
     reset_engines()
     emu = Emulator(port=0, time_scale=time_scale, **emulator).start()
     stack.callback(emu.stop)
