@@ -6,11 +6,14 @@ import gc
 import sys
 import tracemalloc
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
+from emulator.common.clock import msk_day
 from emulator.wb.data import funnel as fd
 from emulator.wb.data import seller as data
 from emulator.wb.routes import stocks as stock_routes
+
+from .conftest import WB
 
 DAY = date(2026, 10, 1)
 BODY = {
@@ -77,3 +80,35 @@ def test_a_big_sellers_funnel_is_made_per_product_and_day_not_held():
 
     small, big = _held(funnel(40_000), funnel(10_000), funnel(40_000))
     assert small < 3_000_000 and big < 3_000_000
+
+
+def test_a_history_call_for_a_few_cards_of_a_big_seller_makes_only_their_funnels(fast, monkeypatch):
+    """Per-card history is asked 20 cards a call; making the whole catalogue's funnels for each
+    call made reading a 20,000-card seller's history quadratic, and the emulator the bottleneck."""
+    made = []
+    monkeypatch.setattr(fd, "product_period", lambda seed, sid, p, start, end: made.append(p["nmID"]) or
+                        fd.Funnel(*([0] * len(fd.Funnel._fields))))
+    sid = data.big_seller("history", 40_000)
+    wanted = [p["nmID"] for p in data.products(0, sid)[:20]]
+    wb = WB(fast, sid)
+    day = (msk_day(fast.clock.now()) - timedelta(days=1)).isoformat()
+    body = {"selectedPeriod": {"start": day, "end": day}, "nmIds": wanted, "skipDeletedNm": False,
+            "aggregationLevel": "day"}
+    answer = wb.patient("POST", "/api/analytics/v3/sales-funnel/products/history", json=body)
+    assert answer.status_code == 200, answer.text
+    assert [item["product"]["nmId"] for item in answer.json()] == wanted
+    assert sorted(made) == sorted(wanted)
+
+
+def test_the_offices_sum_is_made_once_for_a_day_read_hourly(fast, monkeypatch):
+    """/offices sums every product's cells; a client reads it hourly, the same answer all day."""
+    sums = []
+    real = stock_routes.stock_data.regions
+    monkeypatch.setattr(stock_routes.stock_data, "regions", lambda *args: sums.append(1) or real(*args))
+    wb = WB(fast, data.big_seller("offices", 5_000))
+    day = msk_day(fast.clock.now()).isoformat()
+    body = {"currentPeriod": {"start": day, "end": day}, "stockType": "", "skipDeletedNm": False}
+    answers = [wb.patient("POST", "/api/v2/stocks-report/offices", json=body) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200] * 3
+    assert answers[0].json() == answers[2].json() and answers[0].json()["data"]["regions"]
+    assert len(sums) == 1

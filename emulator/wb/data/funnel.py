@@ -139,9 +139,11 @@ def day_funnel(seed: int, sid: str, day: date) -> dict[int, Funnel]:
     return {p["nmID"]: product_day(seed, sid, p, day) for p in seller.products(seed, sid)}
 
 
-def period_funnel(seed: int, sid: str, start: date, end: date) -> dict[int, Funnel]:
-    """Every product's funnel summed over [start, end], by nmID."""
-    return {p["nmID"]: product_period(seed, sid, p, start, end) for p in seller.products(seed, sid)}
+def period_funnel(seed: int, sid: str, start: date, end: date,
+                  products: Iterable[dict] | None = None) -> dict[int, Funnel]:
+    """Each product's funnel (of `products`, else the whole catalogue) summed over [start, end], by nmID."""
+    return {p["nmID"]: product_period(seed, sid, p, start, end)
+            for p in (seller.products(seed, sid) if products is None else products)}
 
 
 def group_key(product: dict) -> tuple[int, str]:

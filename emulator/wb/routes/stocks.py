@@ -247,6 +247,14 @@ def stocks_offices(emu: WbHost, req: Request) -> Response:
     body = stock_body(req, _today(emu), OFFICES_REQUIRED)
     if isinstance(body, Response):
         return body
-    items = matching_items(emu.seed, req.sid, {**body, "availabilityFilters": None})
-    found = stock_data.regions(emu.seed, req.sid, items, *period(body), body["stockType"])
-    return json_response(200, {"data": {"regions": found}})
+    listing = {**body, "availabilityFilters": None}
+    return json_response(200, {"data": {"regions": _regions(emu.seed, req.sid, json.dumps(listing, sort_keys=True))}})
+
+
+@lru_cache(maxsize=64)
+def _regions(seed: int, sid: str, listing: str) -> list[dict]:
+    """/offices of a request's filters and period: a sum over every product, which a client
+    reading it hourly asks again all day, so it is made once (its answer is a few hundred
+    warehouses at any catalogue size)."""
+    body = json.loads(listing)
+    return stock_data.regions(seed, sid, matching_items(seed, sid, body), *period(body), body["stockType"])
