@@ -262,6 +262,7 @@ def _claim(rt: Runtime, owner: str, account_id: str, endpoint: str, window: Wind
                 if unit is not None and job is not None:
                     unit.job_id = job.id
                     session.add(unit)
+                    session.flush()  # before the claim, a Core statement, which does not flush
             if unit is None:
                 log.info("wakeup_without_unit")
                 return None

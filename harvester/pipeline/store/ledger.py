@@ -134,18 +134,18 @@ def attach_jobs(session: Session, jobs: dict[int, int]) -> None:
 
 
 # The statements a worker runs for every unit, built once with bind parameters: building and
-# keying a statement afresh for each unit was most of their cost. All but the claim are Core
-# updates of the table (no ORM state to keep in step), whose row count says if the lease held.
+# keying a statement afresh for each unit was most of their cost. All are Core updates of the
+# table (no ORM state to keep in step), whose row count says if the lease held.
 _MINE = and_(_UNITS.c.id == bindparam("unit_id"), _UNITS.c.lease_owner == bindparam("owner"),
              _UNITS.c.state == WorkState.RUNNING)
-_CLAIM = (update(WorkUnit)
-          .where(col(WorkUnit.id) == bindparam("unit_id"), col(WorkUnit.generation) == bindparam("gen"),
-                 col(WorkUnit.state).in_(ACTIVE),
-                 or_(col(WorkUnit.lease_owner).is_(None), col(WorkUnit.lease_owner) == bindparam("owner"),
-                     col(WorkUnit.lease_until) < bindparam("now")))
+_CLAIM = (_UNITS.update()
+          .where(_UNITS.c.id == bindparam("unit_id"), _UNITS.c.generation == bindparam("gen"),
+                 _UNITS.c.state.in_(ACTIVE),
+                 or_(_UNITS.c.lease_owner.is_(None), _UNITS.c.lease_owner == bindparam("owner"),
+                     _UNITS.c.lease_until < bindparam("now")))
           .values(state=WorkState.RUNNING, lease_owner=bindparam("owner"), lease_until=bindparam("until"),
                   updated_at=bindparam("now"))
-          .returning(WorkUnit).execution_options(populate_existing=True))
+          .returning(*_UNITS.c))
 _RENEW = _UNITS.update().where(_MINE).values(lease_until=bindparam("until"), updated_at=bindparam("now"))
 _FINISH = _UNITS.update().where(_MINE).values(
     state=bindparam("new_state"), lease_owner=None, lease_until=None, rows=bindparam("n_rows"),
@@ -169,10 +169,10 @@ def claim(session: Session, unit_id: int, owner: str, ttl: float, generation: in
     died, takes its own lease back at once. Only a refused claim reads the unit again, to say why.
     """
     now = utcnow()
-    taken = session.scalars(_CLAIM, {"unit_id": unit_id, "gen": generation, "owner": owner, "now": now,
+    taken = session.execute(_CLAIM, {"unit_id": unit_id, "gen": generation, "owner": owner, "now": now,
                                      "until": now + dt.timedelta(seconds=ttl)}).first()
-    if taken is not None:
-        return Claim(taken)
+    if taken is not None:  # a detached copy: the ORM's bulk UPDATE … RETURNING cost most of a claim
+        return Claim(WorkUnit.model_validate(taken._mapping))
     unit = session.get(WorkUnit, unit_id, populate_existing=True)
     if unit is None:
         return Claim(None, "no such unit")
