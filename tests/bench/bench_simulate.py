@@ -26,6 +26,7 @@ import re
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -43,7 +44,7 @@ from harvester.core import clock  # noqa: E402
 from harvester.core.accounts import get_accounts  # noqa: E402
 from harvester.core.settings import get_settings  # noqa: E402
 from harvester.models import HarvestRun, WorkUnit  # noqa: E402
-from harvester.ops.plan import plan, sizer, windows_per_day  # noqa: E402
+from harvester.ops.plan import GroupPlan, plan, sizer, windows_per_day  # noqa: E402
 from harvester.ops.status import rotation  # noqa: E402
 from tests.bench.stage import Stage, cpu_seconds, open_stage  # noqa: E402
 
@@ -135,7 +136,8 @@ def main() -> None:
             time.sleep(1)
         assert last_day is not None
         measured_s = time.monotonic() - last_day_at
-        cpu = cpu_seconds([worker.pid])
+        cpu, wall = cpu_seconds([worker.pid]), time.monotonic() - started
+        emulator_cpu = sum(os.times()[:2])  # this process: the emulator's threads, and little else
         messages = int(client.info("commandstats").get("cmdstat_lpush", {}).get("calls", 0))
         redis_bytes = int(client.info("memory")["used_memory"])
         counts = emulator_counts(emulator.url)
@@ -148,10 +150,16 @@ def main() -> None:
         limited = sum(s.get("429", 0) for s in every.values())
         print(f"requests: {total:,}, 429s: {limited}; per request: {messages / max(total, 1):.2f} broker messages, "
               f"{1000 * cpu / max(total, 1):.1f} ms worker CPU (parse and load included)")
+        print(f"CPU over {wall:.0f} s on {os.cpu_count()} cores: {cpu:.0f} s the worker and beat, "
+              f"{emulator_cpu:.0f} s the emulator (one core at most: its threads share one interpreter); "
+              f"where both near the machine's, the figures below say what it could do, not the budgets")
         print(f"peak worker RSS: {peak_one / 1024:.0f} MiB the largest process, {peak_all / 1024:.0f} MiB all "
               f"{args.workers + 2} together; Redis {redis_bytes / 2**20:.1f} MiB")
         _print_store(stage)
-        _print_coverage(engine, sids, (last_day, counts), since, DAY / (measured_s * args.time_scale))
+        groups = _plan(engine)
+        per_day = DAY / (measured_s * args.time_scale)
+        _print_budget_use(groups, sids, (last_day, counts), per_day)
+        _print_coverage(engine, groups, sids, (last_day, counts), since, per_day)
 
 
 def _print_store(stage: Stage) -> None:
@@ -178,24 +186,59 @@ def _landed(engine, since: dt.datetime) -> Counter[tuple[str, str]]:  # type: ig
     return Counter((a, e) for a, e, at in runs if (at if at.tzinfo else at.replace(tzinfo=dt.UTC)) >= since)
 
 
-def _print_coverage(engine, sids: dict[str, str],  # type: ignore[no-untyped-def]
+def _plan(engine) -> list[GroupPlan]:  # type: ignore[no-untyped-def]
+    """`harvester plan` of every account, its catalogues sized from the store."""
+    settings = get_settings()
+    with Session(engine) as session:
+        return plan(get_accounts().values(), sizer(session, None),
+                    lambda a: endpoints_for(a.marketplace, a.wb_api_generation, settings))
+
+
+def _requests(counts: tuple[dict[str, Counter[str]], dict[str, Counter[str]]], sid: str, on: Iterable[str]) -> int:
+    """A seller's requests on these routes between the two counts."""
+    before, after = (c.get(sid, Counter()) for c in counts)
+    return sum(after[r] - before[r] for r in on)
+
+
+def _print_budget_use(groups: list[GroupPlan], sids: dict[str, str],
+                      counts: tuple[dict[str, Counter[str]], dict[str, Counter[str]]], per_day: float) -> None:
+    """Each WB bucket's requests over the last day against what it affords, and against what
+    the plan expects of it (its demand, capped by the budget)."""
+    by_name = {e.name: e for a in get_accounts().values() for e in endpoints_for(a.marketplace, a.wb_api_generation)}
+    rows: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for group in groups:
+        sid = group.owner.removeprefix("seller:")
+        if sid not in sids or not group.budget:
+            continue
+        on = {r for line in group.lines for r in routes(by_name[line.endpoint]).get(group.group, ())}
+        if not on:  # a CSV report quota: no route of its own
+            continue
+        used = _requests(counts, sid, on) * per_day / group.budget
+        rows[group.group].append((min(1.0, group.utilization), used))
+    print("budget use per bucket on the last day (requests ÷ budget), planned → measured (lowest; mean; "
+          "buckets whose demand is over their budget)")
+    for name, found in sorted(rows.items()):
+        full = [used for planned, used in found if planned >= 1.0]
+        print(f"  {name:<40} {min(p for p, _ in found):6.3f} → {min(u for _, u in found):6.3f}; "
+              f"{sum(p for p, _ in found) / len(found):6.3f} → {sum(u for _, u in found) / len(found):6.3f}"
+              + (f"; full {len(full)}: {min(full):.3f} lowest" if full else ""))
+
+
+def _print_coverage(engine, groups: list[GroupPlan], sids: dict[str, str],  # type: ignore[no-untyped-def]
                     counts: tuple[dict[str, Counter[str]], dict[str, Counter[str]]], since: dt.datetime,
                     per_day: float) -> None:
     """Each endpoint's share of its demand served over the last day, against the plan's
     prediction. A report's windows landed are counted, not its requests (its status polls
     vary with how long it takes); for the rest, an account × limit group's requests on the
     endpoint's routes."""
-    before, after = counts
     landed = _landed(engine, since)
     reports: dict[tuple[str, str], float] = {}  # account × report endpoint: its planned share
-    settings, accounts = get_settings(), get_accounts()
+    accounts = get_accounts()
     seller_of = {name: sid for sid, name in sids.items()}
     planned: dict[tuple[str, frozenset[str]], list[float]] = defaultdict(lambda: [0.0, 0.0])  # demand, served
     names: dict[frozenset[str], set[str]] = defaultdict(set)
     read: dict[str, list[float]] = defaultdict(list)
     with Session(engine) as session:
-        groups = plan(accounts.values(), sizer(session, None),
-                      lambda a: endpoints_for(a.marketplace, a.wb_api_generation, settings))
         by_name = {e.name: e for a in accounts.values() for e in endpoints_for(a.marketplace, a.wb_api_generation)}
         for group in groups:
             for line in group.lines:
@@ -209,16 +252,15 @@ def _print_coverage(engine, sids: dict[str, str],  # type: ignore[no-untyped-def
                 planned[(line.account, key)][0] += line.demand
                 planned[(line.account, key)][1] += line.demand * min(1.0, line.coverage)
                 names[key].add(line.endpoint)
-        for account in accounts.values():
-            for endpoint in endpoints_for(account.marketplace, account.wb_api_generation):
-                share = rotation(session, account, endpoint)["coverage"]
+        for entry in accounts.values():
+            for endpoint in endpoints_for(entry.marketplace, entry.wb_api_generation):
+                share = rotation(session, entry, endpoint)["coverage"]
                 if share is not None:
                     read[endpoint.name].append(share)
     rows: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for (account, key), (demand, served) in planned.items():
         if demand:
-            sid = seller_of[account]
-            done = sum(after.get(sid, Counter())[r] - before.get(sid, Counter())[r] for r in key) * per_day
+            done = _requests(counts, seller_of[account], key) * per_day
             rows[", ".join(sorted(names[key]))].append((served / demand, done / demand))
     for (account, name), share in reports.items():
         rows[f"{name} (windows)"].append((min(1.0, share), landed[(account, name)] * per_day
