@@ -69,9 +69,13 @@ def routes(endpoint: Endpoint) -> dict[str, set[str]]:
     return by_group
 
 
-def emulator_counts(url: str) -> dict[str, Counter[str]]:
-    """Requests so far by seller and route."""
-    sellers = requests.get(f"{url}/__emulator/stats", timeout=30).json()["sellers"]
+def emulator_stats(url: str) -> dict[str, dict]:
+    """The emulator's figures so far, by seller."""
+    return requests.get(f"{url}/__emulator/stats", timeout=30).json()["sellers"]
+
+
+def emulator_counts(sellers: dict[str, dict]) -> dict[str, Counter[str]]:
+    """Requests by seller and route, from `emulator_stats`."""
     return {sid: Counter({route(*key.split(" ", 1)): n for key, n in s["by_route"].items()})
             for sid, s in sellers.items()}
 
@@ -130,7 +134,8 @@ def main() -> None:
             if worker.poll() is not None:
                 raise SystemExit(f"the worker exited:\n{harness.logs(beat=False)[-3000:]}")
             if last_day is None and elapsed >= (args.days - 1) * day_s:
-                last_day, last_day_at, since = emulator_counts(emulator.url), time.monotonic(), dt.datetime.now(dt.UTC)
+                last_day = emulator_counts(emulator_stats(emulator.url))
+                last_day_at, since = time.monotonic(), dt.datetime.now(dt.UTC)
             one, together = rss_kib(worker.pid)
             peak_one, peak_all = max(peak_one, one), max(peak_all, together)
             time.sleep(1)
@@ -140,8 +145,8 @@ def main() -> None:
         emulator_cpu = sum(os.times()[:2])  # this process: the emulator's threads, and little else
         messages = int(client.info("commandstats").get("cmdstat_lpush", {}).get("calls", 0))
         redis_bytes = int(client.info("memory")["used_memory"])
-        counts = emulator_counts(emulator.url)
-        every = requests.get(f"{emulator.url}/__emulator/stats", timeout=30).json()["sellers"]
+        every = emulator_stats(emulator.url)
+        counts = emulator_counts(every)
         harness.stop_all()
         if args.logs:
             args.logs.write_text(harness.logs())
