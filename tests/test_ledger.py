@@ -232,14 +232,14 @@ def test_a_lined_wakeup_waits_its_turn_and_leaves_once_with_its_booked_token(red
     assert wakeups.waiting(redis_client, units, 5) == [True] * 5
     app = Publisher()
     assert wakeups.release(app, redis_client) is None and app.sent == []  # type: ignore[arg-type]
-    assert wakeups.admit(redis_client, limiter) == 4  # three now, one within the horizon
+    assert wakeups.admit(redis_client, limiter) == 3  # paced: one now, then one each 10 s (the 4th just past 30 s)
     wakeups.release(app, redis_client)  # type: ignore[arg-type]
-    assert [kwargs["unit"] for _, _, kwargs in app.sent] == [1, 2, 3]
+    assert [kwargs["unit"] for _, _, kwargs in app.sent] == [1]
     booking = app.sent[0][2]["booked"]
     assert booking["group"] == line.group
     group = get_endpoint("wb.stocks_products").first_call.limit
     assert limiter.acquire("wb", "a1", group, "personal", ticket=booking["ticket"], due=booking["due"]).go
-    assert wakeups.waiting(redis_client, units[3:], 5) == [True, True]  # one parked with its token, one in line
+    assert wakeups.waiting(redis_client, units[1:], 5) == [True] * 4  # two parked with their tokens, two in line
 
 
 def test_a_line_serves_lower_ranks_first_and_first_come_first_within_a_rank(redis_client: redis.Redis) -> None:
@@ -249,11 +249,11 @@ def test_a_line_serves_lower_ranks_first_and_first_come_first_within_a_rank(redi
     for unit, rank in ranks.items():  # one at a time, so a unit lined later has a later time
         wakeups.line(redis_client, [(_unit(unit), line, rank)])
     assert [int(u) for u in redis_client.zrange(line.key, 0, -1)] == [3, 2, 4, 1, 5]
-    assert wakeups.admit(redis_client, limiter) == 3  # the burst, to the first three in line
+    assert wakeups.admit(redis_client, limiter) == 1  # paced: the head now, the rest over the next 40 s
     app = Publisher()
     wakeups.release(app, redis_client)  # type: ignore[arg-type]
-    assert sorted(kwargs["unit"] for _, _, kwargs in app.sent) == [2, 3, 4]
-    assert [int(u) for u in redis_client.zrange(line.key, 0, -1)] == [1, 5]  # still waiting their turn
+    assert [kwargs["unit"] for _, _, kwargs in app.sent] == [3]
+    assert [int(u) for u in redis_client.zrange(line.key, 0, -1)] == [2, 4, 1, 5]  # still waiting their turn
 
 
 

@@ -207,19 +207,32 @@ def test_a_line_is_admitted_in_order_as_far_as_the_horizon_allows(redis_client) 
     limiter = Limiter(redis_client, _settings(time_scale=1, reserve_horizon=30))  # an interval is 20 s
     line = _line_up(redis_client, limiter, 6)
     now = _now_ms(redis_client)
-    assert limiter.admit(line, LINED, BOOKINGS, LINES) == 4  # the burst now, one more within 30 s
+    assert limiter.admit(line, LINED, BOOKINGS, LINES) == 3  # paced: the last of 6 goes in 60 s, one each 12 s
     parked = dict(redis_client.zrange(LINED, 0, -1, withscores=True))
-    assert list(parked) == ["u0", "u1", "u2", "u3"]
-    assert all(parked[f"u{i}"] == pytest.approx(now, abs=500) for i in range(3))
-    assert parked["u3"] == pytest.approx(now + 20_000, abs=500)
-    assert redis_client.zrange(line.key, 0, -1) == ["u4", "u5"]
-    assert redis_client.zscore(LINES, line.name) == pytest.approx(now + 10_000, abs=500)  # u4's token due in 40 s
-    # what the line booked is the bucket's: a caller outside it waits behind, unbooked
-    assert limiter.acquire("wb", "a1", GROUP, "personal").wait == pytest.approx(40, abs=0.5)
-    assert limiter.admit(line, LINED, BOOKINGS, LINES) == 0  # nothing new in sight
+    assert list(parked) == ["u0", "u1", "u2"]
+    assert [parked[f"u{i}"] - now for i in range(3)] == [pytest.approx(s, abs=500) for s in (0, 12_000, 24_000)]
+    assert redis_client.zrange(line.key, 0, -1) == ["u3", "u4", "u5"]
+    assert redis_client.zscore(LINES, line.name) == pytest.approx(now + 6_000, abs=500)  # u3's turn, in 36 s
+    # what the line booked is the bucket's: a caller outside it gets the next token, booked
+    assert limiter.acquire("wb", "a1", GROUP, "personal").wait == pytest.approx(20, abs=0.5)
+    assert limiter.admit(line, LINED, BOOKINGS, LINES) == 0  # u3's token is now 40 s off
     booking = json.loads(redis_client.hget(BOOKINGS, "u0"))
     assert booking["group"] == GROUP.name
     assert limiter.acquire("wb", "a1", GROUP, "personal", ticket=booking["ticket"], due=booking["due"]).go
+
+
+@pytest.mark.parametrize(("units", "dues"), [
+    (6, (0, 12, 24, 36, 48, 60)),  # spending the burst at once: 0, 0, 0, 20, 40, 60
+    (3, (0, 0, 0)),  # no longer than the burst: all at once
+    (1, (0,)),
+])
+def test_a_long_line_is_paced_to_end_when_spending_its_burst_at_once_would(redis_client, units, dues) -> None:
+    limiter = Limiter(redis_client, _settings(time_scale=1, reserve_horizon=100))
+    line = _line_up(redis_client, limiter, units)
+    now = _now_ms(redis_client)
+    assert limiter.admit(line, LINED, BOOKINGS, LINES) == units
+    parked = [due - now for _, due in redis_client.zrange(LINED, 0, -1, withscores=True)]
+    assert parked == [pytest.approx(1000 * s, abs=500) for s in dues]
 
 
 def test_an_empty_line_leaves_the_index_and_a_paused_one_waits_out_the_pause(redis_client) -> None:

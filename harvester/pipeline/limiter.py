@@ -29,8 +29,13 @@ Work that cannot be booked yet waits in the bucket's *line* (a sorted set of uni
 come first served) instead of in a worker or the broker. `admit` books the line's head tokens
 as the horizon allows, under the same rule as `acquire`, and moves each admitted unit to the
 parked set with its booking, due when its token is: a unit that waited its turn reaches a
-worker once, when it can go. The index of lines says when each is next worth a look (a token
-entering the horizon, a pause ending), so admitting costs nothing while nothing can move.
+worker once, when it can go. A line longer than the tokens in hand is paced: its first unit
+goes at once, the rest evenly until its last would go anyway, so the line ends no later than
+if its burst were spent at the start, while a bucket at Burst (losing its refill) is never
+kept waiting behind other buckets' bursts: when many buckets fill up together (a backfill of
+many accounts, a worker restart) every one gets its first request before any spends its burst.
+The index of lines says when each is next worth a look (a token entering the horizon, a pause
+ending), so admitting costs nothing while nothing can move.
 
 A 429 sets a shared pause (from `X-Ratelimit-Retry`) and empties the bucket, bookings
 included (the API holds nothing then): every worker waits, bookings too.
@@ -136,6 +141,11 @@ redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
 local tokens = settle(capacity, interval, now)
 local admitted = 0
+-- Paced (see the module's note): the next unit is due a share of the time left until the
+-- line's last would go anyway; the first of a line not paced within an interval goes now.
+local paced = tonumber(redis.call('HGET', KEYS[1], 'paced')) or 0
+local waiting = redis.call('ZCARD', KEYS[5])
+local finish = now + (waiting - tokens) * interval
 while true do
   local head = redis.call('ZRANGE', KEYS[5], 0, 0)[1]
   if not head then
@@ -143,7 +153,8 @@ while true do
     break
   end
   local wait = 0
-  if tokens < 1 then wait = math.ceil((1 - tokens) * interval) end
+  if paced + interval > now then wait = math.max(0, math.ceil(paced + (finish - paced) / waiting - now)) end
+  if tokens < 1 then wait = math.max(wait, math.ceil((1 - tokens) * interval)) end
   if wait > horizon or admitted >= most then
     redis.call('ZADD', KEYS[8], now + math.max(0, wait - horizon), line)
     break
@@ -156,9 +167,11 @@ while true do
   redis.call('ZADD', KEYS[6], due, head)
   redis.call('HSET', KEYS[7], head, cjson.encode({group = ARGV[6], ticket = ticket, due = due}))
   admitted = admitted + 1
+  waiting = waiting - 1
+  paced = now + wait
 end
 if admitted > 0 then
-  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now), 'paced', tostring(paced))
   local keep = math.ceil((capacity - tokens) * interval) + ttl + 1000
   for _, i in ipairs({1, 3, 4}) do redis.call('PEXPIRE', KEYS[i], keep) end
 end

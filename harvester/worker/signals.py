@@ -15,6 +15,7 @@ from sqlalchemy import inspect
 from harvester.core.logs import configure
 from harvester.core.settings import get_settings
 from harvester.models import WorkUnit
+from harvester.pipeline.store import migrate
 
 
 def _setup_logging(**_: Any) -> None:
@@ -56,9 +57,11 @@ def _dispatch_at_start(sender: Any = None, **_: Any) -> None:
 
 
 def _configure_orm(**_: Any) -> None:
-    """Configure every mapper once, before the pool forks: each pool process did it on its first
-    query (a third of a second of CPU each, and the first unit of each waited for it)."""
+    """Configure every mapper, and read the migration scripts the schema check compares with,
+    once, before the pool forks: each pool process did both on its first query (a third of a
+    second of CPU each, then half as much again, and the first unit of each waited for them)."""
     inspect(WorkUnit).registry.configure()  # the registry every table model shares
+    migrate.head()
 
 
 def connect() -> None:
