@@ -249,6 +249,23 @@ def test_an_empty_line_leaves_the_index_and_a_paused_one_waits_out_the_pause(red
         pytest.approx(20_000, abs=500), pytest.approx(40_000, abs=500)]
 
 
+def test_a_unit_in_the_middle_of_its_work_yields_to_one_that_ranks_before_it_in_the_line(redis_client) -> None:
+    """A per-product tail booked token after token straight from the bucket, and a snapshot
+    waiting in the line never got one while the tail lasted (the line books only what is left)."""
+    limiter = Limiter(redis_client, _settings(time_scale=1, reserve_horizon=30))
+    line = limiter.line("wb", "a1", GROUP, "personal")
+    now = _now_ms(redis_client)
+    redis_client.zadd(line.key, {"snapshot": 10 * 1e13 + now})  # rank 10, lined just now
+    tail = limiter.acquire("wb", "a1", GROUP, "personal", rank=50)
+    assert not tail.go and tail.due == 0 and tail.ticket == "" and tail.wait > 0  # to the line, at its rank
+    later = limiter.acquire("wb", "a1", GROUP, "personal", rank=10)  # same rank, come later: after it
+    assert not later.go and later.due == 0
+    assert limiter.acquire("wb", "a1", GROUP, "personal", rank=5).go  # ranks before it
+    assert limiter.acquire("wb", "a1", GROUP, "personal").go  # no rank: a person's or a test's call
+    redis_client.delete(line.key)
+    assert limiter.acquire("wb", "a1", GROUP, "personal", rank=50).go  # the line is empty
+
+
 # --- Yandex Market: windows of items per entity, in-flight slots -----------------------------
 
 ITEMS = LimitGroup("test.items", Rate(60, 2000, 0), medium=Rate(60, 5000, 0), window=True, per_entity=True)

@@ -54,11 +54,13 @@ class Gate:
     `close()` (the task calls it in `finally`) releases a ticket whose call was never sent.
     """
 
-    def __init__(self, limiter: Limiter, client: Client, redis_client: redis.Redis, settings: Settings) -> None:
+    def __init__(self, limiter: Limiter, client: Client, redis_client: redis.Redis, settings: Settings,
+                 rank: int | None = None) -> None:
         self._limiter = limiter
         self._client = client
         self._redis = redis_client
         self._settings = settings
+        self._rank = rank  # the unit's place in its buckets' lines, which it yields to (see `Limiter.acquire`)
         self._held: dict[str, list[tuple[Budget, str]]] = {}  # limit group → the budgets taken, with tickets
 
     @property
@@ -78,7 +80,7 @@ class Gate:
             scope = entity_of(request) if group.per_entity else "account"
             found.append(Window(self._limiter, mp, owner, group, tier, scope, cost))
         else:
-            found.append(Bucket(self._limiter, mp, owner, group, tier))
+            found.append(Bucket(self._limiter, mp, owner, group, tier, self._rank))
         return found
 
     def line(self, account: Account, call: Call) -> Line | None:

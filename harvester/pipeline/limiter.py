@@ -75,6 +75,8 @@ local function settle(capacity, interval, now)
 end
 """
 
+# KEYS: the bucket's four keys, its line. ARGV: burst, interval ms, cost, horizon ms, booked due
+# (0: none), ttl ms, ticket, the caller's rank ('' : none).
 _ACQUIRE = _SETTLE + """
 local now = now_ms()
 local capacity, interval = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -107,6 +109,16 @@ if booked then
   redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
   for _, i in ipairs({1, 3, 4}) do redis.call('PEXPIRE', KEYS[i], keep) end
   return {1, 0, 0}
+end
+if ARGV[8] ~= '' then
+  -- A unit in the middle of its work (its next page or id) yields to a better-ranked one
+  -- waiting in the line, and waits there itself: a tail booking token after token would
+  -- otherwise keep a snapshot from its turn for as long as the tail lasts.
+  local head = redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')
+  if head[2] and tonumber(head[2]) < tonumber(ARGV[8]) * 1e13 + now then
+    redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+    return {0, math.max(1, math.ceil((cost - tokens) * interval)), 0}
+  end
 end
 local granted, wait = 1, 0
 if tokens < cost then
@@ -265,6 +277,7 @@ return 1
 # 20-second interval at real speed. (The CI 429 it was added for turned out to be late
 # bookings honoured together; see the booking rule above.)
 _SKEW_MS = 2.0
+LINE_SUFFIX = ":line"  # a bucket's line: its key beside the bucket's own
 
 
 @dataclass(frozen=True)
@@ -279,7 +292,7 @@ class Line:
 
     @property
     def key(self) -> str:
-        return self.name + ":line"
+        return self.name + LINE_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -374,14 +387,19 @@ class Limiter:
         return rate.burst, self._settings.scaled(rate.interval) * 1000 + _SKEW_MS
 
     def acquire(self, marketplace: str, account_id: str, group: LimitGroup, tier: str,
-                cost: int = 1, ticket: str = "", due: int = 0) -> Decision:
-        """Take `cost` tokens now (or the booked ones), book them for later, or say how long to wait."""
+                cost: int = 1, ticket: str = "", due: int = 0, rank: int | None = None) -> Decision:
+        """Take `cost` tokens now (or the booked ones), book them for later, or say how long to wait.
+
+        A caller with a `rank` (its unit's place in the bucket's line, see `schedule.rank`) and
+        no booking waits, unbooked, while a unit that ranks before it waits in the line."""
         burst, interval_ms = self._rate(group, tier)
         horizon_ms = self._settings.scaled(self._settings.reserve_horizon) * 1000
         ticket = ticket or uuid.uuid4().hex
+        keys = self.keys(marketplace, account_id, group.name)
         code, wait_ms, due_ms = self._acquire(
-            keys=self.keys(marketplace, account_id, group.name),
-            args=[burst, interval_ms, cost, horizon_ms, due, self._settings.in_flight_ttl * 1000, ticket],
+            keys=[*keys, keys[0] + LINE_SUFFIX],
+            args=[burst, interval_ms, cost, horizon_ms, due, self._settings.in_flight_ttl * 1000, ticket,
+                  "" if rank is None else rank],
         )
         if code == 1:
             return Decision(go=True, ticket=ticket)
@@ -445,6 +463,7 @@ class Bucket:
     account_id: str
     group: LimitGroup
     tier: str
+    rank: int | None = None  # the caller's unit's place in the bucket's line (see `Limiter.acquire`)
 
     @property
     def name(self) -> str:
@@ -453,7 +472,7 @@ class Bucket:
     def take(self, booking: dict[str, Any] | None) -> Decision:
         mine = booking if booking and booking.get("group") == self.group.name else {}
         return self.limiter.acquire(self.marketplace, self.account_id, self.group, self.tier,
-                                    ticket=mine.get("ticket", ""), due=mine.get("due", 0))
+                                    ticket=mine.get("ticket", ""), due=mine.get("due", 0), rank=self.rank)
 
     def release(self, ticket: str) -> None:
         self.limiter.release(self.marketplace, self.account_id, self.group, self.tier, ticket)

@@ -62,9 +62,10 @@ class Outcome:
 
 
 def attempt(rt: Runtime, account_id: str, endpoint: Endpoint, work: Callable[[Gate, Account], object],
-            failures: int, what: str) -> Outcome:
-    """Run `work` once with a fresh gate; its budgets are released whatever happens."""
-    gate = rt.gate()
+            failures: int, what: str, rank: int | None = None) -> Outcome:
+    """Run `work` once with a fresh gate for a unit of this `rank`; its budgets are released
+    whatever happens."""
+    gate = rt.gate(rank)
     account: Account | None = None
     try:
         account = get_account(account_id)

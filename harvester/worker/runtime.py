@@ -25,9 +25,9 @@ class Runtime:
     limiter: Limiter
     client: Client
 
-    def gate(self) -> Gate:
-        """A fresh gate for one task run."""
-        return Gate(self.limiter, self.client, self.redis, self.settings)
+    def gate(self, rank: int | None = None) -> Gate:
+        """A fresh gate for one task run (of a unit of this `rank` in its buckets' lines)."""
+        return Gate(self.limiter, self.client, self.redis, self.settings, rank)
 
 
 @lru_cache(maxsize=1)

@@ -328,7 +328,7 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
         harvest_window(gate, account, ep, window, progress, claimed.id)
 
     with leased(claimed.id, owner, rt.settings.lease_ttl):  # type: ignore[arg-type]
-        outcome = attempt(rt, account_id, ep, work, claimed.failures, "harvest")
+        outcome = attempt(rt, account_id, ep, work, claimed.failures, "harvest", _rank(rt, endpoint, window[1]))
     if outcome.countdown:
         progress.booked = outcome.booking
         return _park(self, rt, claimed, outcome, progress={**asdict(progress), "started": started_at.isoformat()})
@@ -388,7 +388,7 @@ def flow_step(self: Task, job_id: int, account_id: str, endpoint: str, *, gen: i
         moved.append(run_step(context, job_id) or moved[0])
 
     with leased(claimed.id, owner, rt.settings.lease_ttl):  # type: ignore[arg-type]
-        outcome = attempt(rt, account_id, ep, step, claimed.failures, "flow_step")
+        outcome = attempt(rt, account_id, ep, step, claimed.failures, "flow_step", _rank(rt, endpoint, job.window_end))
     job = moved[-1]
     if outcome.error is not None:
         job = finish(job_id, JobStatus.FAILED, outcome.error, owner, claimed.id)
