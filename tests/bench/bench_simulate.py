@@ -10,7 +10,7 @@ broker messages and worker CPU per API request, each endpoint's share of its dem
 rows per cycle, Redis and database size, and peak worker RSS.
 
     python tests/bench/bench_simulate.py [--small 10] [--big 20000 100000] [--days 1.75]
-        [--time-scale 130] [--workers 4]
+        [--time-scale 130] [--workers 4] [--report-workers 2]
 
 Uses an embedded Redis and, when HARVESTER_TEST_DATABASE_URL is set, that database (else SQLite).
 """
@@ -80,12 +80,12 @@ def emulator_counts(sellers: dict[str, dict]) -> dict[str, Counter[str]]:
             for sid, s in sellers.items()}
 
 
-def rss_kib(pgid: int) -> tuple[int, int]:
-    """Resident memory of a process group: (the largest process, all together), KiB."""
+def rss_kib(pgids: list[int]) -> tuple[int, int]:
+    """Resident memory of these process groups: (the largest process, all together), KiB."""
     found = []
     for proc in Path("/proc").iterdir():
         try:
-            if not proc.name.isdigit() or os.getpgid(int(proc.name)) != pgid:
+            if not proc.name.isdigit() or os.getpgid(int(proc.name)) not in pgids:
                 continue
             status = (proc / "status").read_text()
         except (OSError, ProcessLookupError):
@@ -101,7 +101,9 @@ def main() -> None:
     parser.add_argument("--big", type=int, nargs="*", default=[20_000, 100_000], help="big sellers' catalogue sizes")
     parser.add_argument("--days", type=float, default=1.75, help="simulated days; the last 24 hours are measured")
     parser.add_argument("--time-scale", type=float, default=130.0)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4, help="processes of the sync worker (wb, ym, control)")
+    parser.add_argument("--report-workers", type=int, default=2,
+                        help="processes of the report worker (wb.reports, ym.reports), as deploy/ ships them")
     parser.add_argument("--initial-days", type=int, default=1)
     parser.add_argument("--logs", type=Path, help="keep the worker's log in this file")
     args = parser.parse_args()
@@ -123,25 +125,28 @@ def main() -> None:
             sids[harness.add_wb_account(name, scopes=SCOPES, seller=big_seller(name, size))] = name
         print(f"{args.small} small sellers and {len(args.big)} big ones ({', '.join(f'{n:,}' for n in args.big)} "
               f"products), {args.days:g} simulated days at time scale {args.time_scale:g} "
-              f"({day_s:.0f} s a day), {args.workers} worker processes with beat", flush=True)
+              f"({day_s:.0f} s a day); the shipped pair of workers: {args.workers} processes on the sync "
+              f"queues with beat, {args.report_workers} on the report queues", flush=True)
 
         client.config_resetstat()
-        worker = harness.start_worker(concurrency=args.workers, beat=True)
+        workers = [harness.start_worker(concurrency=args.workers, beat=True, queues="wb,ym,control"),
+                   harness.start_worker(concurrency=args.report_workers, queues="wb.reports,ym.reports")]
+        pids = [worker.pid for worker in workers]
         started = time.monotonic()
         peak_one = peak_all = 0
         last_day: dict[str, Counter[str]] | None = None
         while (elapsed := time.monotonic() - started) < args.days * day_s:
-            if worker.poll() is not None:
+            if any(worker.poll() is not None for worker in workers):
                 raise SystemExit(f"the worker exited:\n{harness.logs(beat=False)[-3000:]}")
             if last_day is None and elapsed >= (args.days - 1) * day_s:
                 last_day = emulator_counts(emulator_stats(emulator.url))
                 last_day_at, since = time.monotonic(), dt.datetime.now(dt.UTC)
-            one, together = rss_kib(worker.pid)
+            one, together = rss_kib(pids)
             peak_one, peak_all = max(peak_one, one), max(peak_all, together)
             time.sleep(1)
         assert last_day is not None
         measured_s = time.monotonic() - last_day_at
-        cpu, wall = cpu_seconds([worker.pid]), time.monotonic() - started
+        cpu, wall = cpu_seconds(pids), time.monotonic() - started
         emulator_cpu = sum(os.times()[:2])  # this process: the emulator's threads, and little else
         messages = int(client.info("commandstats").get("cmdstat_lpush", {}).get("calls", 0))
         redis_bytes = int(client.info("memory")["used_memory"])
@@ -155,11 +160,11 @@ def main() -> None:
         limited = sum(s.get("429", 0) for s in every.values())
         print(f"requests: {total:,}, 429s: {limited}; per request: {messages / max(total, 1):.2f} broker messages, "
               f"{1000 * cpu / max(total, 1):.1f} ms worker CPU (parse and load included)")
-        print(f"CPU over {wall:.0f} s on {os.cpu_count()} cores: {cpu:.0f} s the worker and beat, "
+        print(f"CPU over {wall:.0f} s on {os.cpu_count()} cores: {cpu:.0f} s the workers and beat, "
               f"{emulator_cpu:.0f} s the emulator (one core at most: its threads share one interpreter); "
               f"where both near the machine's, the figures below say what it could do, not the budgets")
         print(f"peak worker RSS: {peak_one / 1024:.0f} MiB the largest process, {peak_all / 1024:.0f} MiB all "
-              f"{args.workers + 2} together; Redis {redis_bytes / 2**20:.1f} MiB")
+              f"{args.workers + args.report_workers + 3} together; Redis {redis_bytes / 2**20:.1f} MiB")
         _print_store(stage)
         groups = _plan(engine)
         per_day = DAY / (measured_s * args.time_scale)
