@@ -8,8 +8,10 @@ import time
 
 import pytest
 
-from harvester.catalog.model import LimitGroup, Rate
+from harvester.catalog.model import Call, LimitGroup, Rate
 from harvester.core.settings import Settings
+from harvester.pipeline.client import Client
+from harvester.pipeline.gate import Gate, Wait
 from harvester.pipeline.limiter import Limiter, Line
 
 # 3 a minute, burst 3, scaled 600× so an Interval is 1/30 s of real time.
@@ -264,6 +266,31 @@ def test_a_unit_in_the_middle_of_its_work_yields_to_one_that_ranks_before_it_in_
     assert limiter.acquire("wb", "a1", GROUP, "personal").go  # no rank: a person's or a test's call
     redis_client.delete(line.key)
     assert limiter.acquire("wb", "a1", GROUP, "personal", rank=50).go  # the line is empty
+
+
+class _Seller:
+    """What a gate reads of an account to find its budgets."""
+
+    marketplace = "wb"
+
+    def limit_tier(self) -> str:
+        return "personal"
+
+    def budget_owner(self) -> str:
+        return "a1"
+
+
+def test_a_gate_sends_its_units_next_call_to_the_line_behind_a_better_ranked_unit(redis_client) -> None:
+    settings = _settings(time_scale=1, reserve_horizon=30)
+    limiter = Limiter(redis_client, settings)
+    line = limiter.line("wb", "a1", GROUP, "personal")
+    redis_client.zadd(line.key, {"snapshot": 10 * 1e13 + _now_ms(redis_client)})
+    call = Call("POST", "/api/v2/stocks-report/products/sizes", GROUP)
+    tail = Gate(limiter, Client(settings), redis_client, settings, rank=50)
+    with pytest.raises(Wait) as waited:
+        tail.acquire(_Seller(), call)  # type: ignore[arg-type]
+    assert waited.value.line == line and waited.value.booking is None
+    Gate(limiter, Client(settings), redis_client, settings, rank=5).acquire(_Seller(), call)  # type: ignore[arg-type]
 
 
 # --- Yandex Market: windows of items per entity, in-flight slots -----------------------------
