@@ -9,7 +9,9 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from emulator.common.clock import msk_day
+from emulator.wb.data import csv_rows
 from emulator.wb.data import funnel as fd
+from emulator.wb.data import search as searchdata
 from emulator.wb.data import seller as data
 from emulator.wb.routes import stocks as stock_routes
 
@@ -112,3 +114,28 @@ def test_the_offices_sum_is_made_once_for_a_day_read_hourly(fast, monkeypatch):
     assert [a.status_code for a in answers] == [200] * 3
     assert answers[0].json() == answers[2].json() and answers[0].json()["data"]["regions"]
     assert len(sums) == 1
+
+
+def test_paging_the_search_details_of_a_big_seller_makes_each_product_twice_not_once_a_page(fast, monkeypatch):
+    """/table/details sorts every product found by its metrics; a client reads 1,000 a page, and
+    each page made the whole catalogue's rows again. The order is kept (ids, not rows)."""
+    made = []
+    real = csv_rows._card
+    monkeypatch.setattr(csv_rows, "_card", lambda seed, sid, p: made.append(p["nmID"]) or real(seed, sid, p))
+    sid = data.big_seller("details", 5_000)
+    wb = WB(fast, sid)
+    day = msk_day(fast.clock.now()) - timedelta(days=1)
+    body = {"currentPeriod": {"start": day.isoformat(), "end": day.isoformat()}, "positionCluster": "all",
+            "orderBy": {"field": "openCard", "mode": "desc"}, "limit": 1000, "offset": 0}
+    seen: list[dict] = []
+    while True:
+        answer = wb.patient("POST", "/api/v2/search-report/table/details", json=body)
+        assert answer.status_code == 200, answer.text
+        seen += answer.json()["data"]["products"]
+        if len(answer.json()["data"]["products"]) < body["limit"]:
+            break
+        body = body | {"offset": body["offset"] + body["limit"]}
+    found = len(seen)
+    assert found > 2_000 and body["offset"] >= 2_000  # several pages
+    assert len(made) == 2 * found  # once to sort, once on its page
+    assert seen == searchdata.products(fast.seed, sid, body | {"offset": 0})  # as one unpaged list
