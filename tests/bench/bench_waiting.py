@@ -8,8 +8,9 @@ against the emulator at time scale 6. Ideal time = what each bucket needs to rel
 default backlog, 48 days, is a new seller's backfill; what a run loses is its opening (100
 buckets full at once, each idle until its first request, 2 to 3 s on 2 cores), so a shorter
 backlog shows a lower figure for the same loss (`--backlog 12`: about 0.92). With
-`--hot N` one more seller holds N times the backlog, and the others' time is compared with a
-run without it (goal: at most 10 % slower). Messages are the broker's LPUSH calls (every task
+`--hot N` one more seller holds N times the backlog (at most the endpoints' year of history:
+a backfill further back is refused before anything is queued), and the others' time is compared
+with a run without it (goal: at most 10 % slower). Messages are the broker's LPUSH calls (every task
 message: the backfills, the harvests they queue, retries and releases); CPU is every worker
 process's user + system time.
 
@@ -135,6 +136,7 @@ def _small_sellers(count: int) -> list[str]:
 
 
 def run(args: argparse.Namespace, hot: int, baseline: Path | None) -> Figures:
+    """One run; `hot`: the days of one more seller's backlog (0: none)."""
     with ExitStack() as stack:
         stage = open_stage(stack, args.time_scale, seed=SEED, record=True)
         engine, harness, emulator, client = stage.engine, stage.harness, stage.harness.emulator, stage.broker
@@ -157,7 +159,7 @@ def run(args: argparse.Namespace, hot: int, baseline: Path | None) -> Figures:
         started, started_at = time.monotonic(), time.time()
         with backfill.app.connection_for_write(broker) as connection:
             for n, seller in enumerate(sellers):  # one backfill per seller × endpoint, as ops would ask
-                backlog = args.backlog * (hot if hot and n == len(sellers) - 1 else 1)
+                backlog = hot if hot and n == len(sellers) - 1 else args.backlog
                 since, until = today() - dt.timedelta(days=backlog), today() - dt.timedelta(days=1)
                 for endpoint in ENDPOINTS:
                     backfill.apply_async((seller, endpoint, since.isoformat(), until.isoformat()),
@@ -183,6 +185,8 @@ def run(args: argparse.Namespace, hot: int, baseline: Path | None) -> Figures:
         if failed:
             raise SystemExit(f"harvests failed, the figures would mean nothing: {failed}")
         every = requests.get(f"{emulator.url}/__emulator/stats", timeout=5).json()["sellers"]
+        if hot and not every.get(next(sid for sid, name in sids.items() if name == sellers[-1]), {}).get("requests"):
+            raise SystemExit("the hot seller sent no request: its backfill was refused (see the worker's log)")
         accounts = {sid: get_accounts()[seller] for sid, seller in sids.items()}
         return Figures(requests=sum(s.get("requests", 0) for s in every.values()),
                        answered_429=sum(s.get("429", 0) for s in every.values()), messages=messages, cpu_s=cpu,
@@ -217,8 +221,10 @@ def main() -> None:
             calm = run(args, 0, tree)
             print(calm.line(name))
             if args.hot:
-                busy = run(args, args.hot, tree)
-                print(busy.line(f"+hot×{args.hot}"))
+                history = min(endpoints()[name].window.history_days for name in ENDPOINTS)
+                days = min(args.backlog * args.hot, history)
+                busy = run(args, days, tree)
+                print(busy.line(f"+hot {days}d"))
                 print(f"{'':>10}  the hot seller slows the others by {100 * (busy.others_s / calm.others_s - 1):+.1f}%")
 
 
