@@ -4,13 +4,18 @@ Small sellers, and big ones of 20,000 and 100,000 products, harvested for `--day
 days at `--time-scale`, the harvester's calendar shared with the emulator's clock
 (`HARVESTER_CLOCK_ORIGIN`) so that beat's crontabs fire and windows come due on simulated
 days. The first day holds the initial harvest; the figures of coverage are the last day's,
-the steady state `harvester plan` predicts. Prints requests and 429s, budget use per bucket,
+the steady state `harvester plan` predicts. The run starts at 06:00, so the last 24 hours hold
+the 04:17 daily dispatch and, with `--days` 1.5 or more, ten hours or more for the day's report
+flows to land (at 1.15, 5.3 hours: at 120× the day's report flows still waited in the report
+queue for its two processes when the run ended, and the figures said so of the machine, not
+of the harvester). Prints requests and 429s, budget use per bucket,
 broker messages and worker CPU per API request, each endpoint's share of its demand served
 (and of its products read) against the plan's, dispatch time per cycle, ledger and run-log
 rows per cycle, Redis and database size, and peak worker RSS.
 
     python tests/bench/bench_simulate.py [--small 10] [--big 20000 100000] [--days 1.75]
         [--time-scale 130] [--workers 4] [--report-workers 2]
+    e.g. --small 5 --big 20000 --days 1.5 --time-scale 120   (18 minutes on 2 cores)
 
 Uses an embedded Redis and, when HARVESTER_TEST_DATABASE_URL is set, that database (else SQLite).
 """
