@@ -75,9 +75,15 @@ local function settle(capacity, interval, now)
 end
 """
 
+# A unit's place in a line: by rank, then first come first served (`now` in ms; an exact
+# integer below 2^53 for ranks below 900). Lining (`wakeups`) and the yield rule both use it.
+PLACE = """
+local function place(rank, now) return rank * 1e13 + now end
+"""
+
 # KEYS: the bucket's four keys, its line. ARGV: burst, interval ms, cost, horizon ms, booked due
 # (0: none), ttl ms, ticket, the caller's rank ('' : none).
-_ACQUIRE = _SETTLE + """
+_ACQUIRE = _SETTLE + PLACE + """
 local now = now_ms()
 local capacity, interval = tonumber(ARGV[1]), tonumber(ARGV[2])
 local cost, horizon, ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
@@ -115,7 +121,7 @@ if ARGV[8] ~= '' then
   -- waiting in the line, and waits there itself: a tail booking token after token would
   -- otherwise keep a snapshot from its turn for as long as the tail lasts.
   local head = redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')
-  if head[2] and tonumber(head[2]) < tonumber(ARGV[8]) * 1e13 + now then
+  if head[2] and tonumber(head[2]) < place(tonumber(ARGV[8]), now) then
     redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
     return {0, math.max(1, math.ceil((cost - tokens) * interval)), 0}
   end

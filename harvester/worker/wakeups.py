@@ -38,7 +38,7 @@ import structlog
 from celery import Celery
 
 from harvester.models import WorkUnit
-from harvester.pipeline.limiter import Limiter, Line
+from harvester.pipeline.limiter import PLACE, Limiter, Line
 from harvester.pipeline.store.ledger import UnitRef
 from harvester.worker.routing import TASK_QUEUES
 
@@ -81,9 +81,8 @@ return 1
 # KEYS: wake-ups hash, lined hash, index of lines, line rates, then one key per line. ARGV: a
 # JSON array with, per line, its name, its rate (JSON) and the unit, message and rank of each
 # of its units. A unit keeps its place if it is in its line already. The place is rank × 10^13 +
-# now (ms): by rank, then first come first served (an exact integer below 2^53 for ranks below
-# 900, written out whole so no digit is rounded away).
-_LINE = """
+# now (ms) (`limiter.PLACE`), written out whole so no digit is rounded away.
+_LINE = PLACE + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 for k, at in ipairs(cjson.decode(ARGV[1])) do
@@ -91,7 +90,7 @@ for k, at in ipairs(cjson.decode(ARGV[1])) do
   for i = 1, #units, 3 do
     table.insert(messages, units[i])
     table.insert(messages, units[i + 1])
-    table.insert(places, string.format('%.0f', units[i + 2] * 1e13 + now))
+    table.insert(places, string.format('%.0f', place(units[i + 2], now)))
     table.insert(places, units[i])
     table.insert(lined, units[i])
     table.insert(lined, name)
