@@ -165,7 +165,11 @@ def _publish(app: Celery, client: redis.Redis, wakeups: Iterable[dict[str, Any]]
     One producer, its messages pipelined a thousand at a time (kombu's publish batch): a
     dispatch cycle sends tens of thousands, and one round trip each cost most of its time. The
     queues are declared once for them all (declaring per message copied each queue per send),
-    and Flower's args and kwargs written here (Celery's own safe repr was a quarter of a send)."""
+    and Flower's args and kwargs written here (Celery's own safe repr was a quarter of a send).
+    Nothing to send takes no producer: the releaser calls this ten times a second, mostly empty."""
+    wakeups = list(wakeups)
+    if not wakeups:
+        return []
     sent = []
     with app.producer_or_acquire() as producer, producer.batch():
         for queue in TASK_QUEUES:

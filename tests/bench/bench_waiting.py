@@ -12,7 +12,10 @@ backlog shows a lower figure for the same loss (`--backlog 12`: about 0.92). Wit
 a backfill further back is refused before anything is queued), and the others' time is compared
 with a run without it (goal: at most 10 % slower). Messages are the broker's LPUSH calls (every task
 message: the backfills, the harvests they queue, retries and releases); CPU is every worker
-process's user + system time.
+process's user + system time. Beside it, the floor one Celery task puts under any such figure:
+the same worker's CPU per no-op task (`celery.accumulate`) sent at the run's request rate, a
+quarter as many (Celery's receipt, acknowledgement and the events Flower shows, our releaser's
+ticks).
 
     python tests/bench/bench_waiting.py [--sellers 50] [--backlog 48] [--hot 20]
         [--baseline REV]   also run the workers of git revision REV (e.g. 8eee76f, the re-queue design)
@@ -195,6 +198,24 @@ def run(args: argparse.Namespace, hot: int, baseline: Path | None) -> Figures:
                        opening=_opening(emulator.exchanges, started_at))
 
 
+def celery_floor(args: argparse.Namespace, per_second: float, tasks: int) -> float:
+    """Worker CPU seconds per no-op task, `tasks` of them sent at `per_second` to the harvest queue."""
+    with ExitStack() as stack:
+        stage = open_stage(stack, args.time_scale)
+        harness, client = stage.harness, stage.broker
+        worker = harness.start_worker(concurrency=args.workers)
+        harness.wait_for(lambda: "ready" in harness.logs() or worker.poll() is not None, 60, "the worker")
+        from harvester.worker.app import app
+
+        before, started = cpu_seconds([p.pid for p in harness.workers]), time.monotonic()
+        with app.connection_for_write(os.environ["HARVESTER_BROKER_URL"]) as connection:
+            for n in range(tasks):
+                app.send_task("celery.accumulate", args=(n,), queue="wb", connection=connection)
+                time.sleep(max(0.0, started + (n + 1) / per_second - time.monotonic()))
+        harness.wait_for(lambda: not client.llen("wb") and not client.hlen("unacked"), 60, "the no-op tasks")
+        return (cpu_seconds([p.pid for p in harness.workers]) - before) / tasks
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sellers", type=int, default=50)
@@ -220,6 +241,9 @@ def main() -> None:
         for name, tree in designs:
             calm = run(args, 0, tree)
             print(calm.line(name))
+            if tree is None:
+                floor = celery_floor(args, calm.requests / calm.others_s, calm.requests // 4)
+                print(f"{'':>10}  floor: {1000 * floor:.1f} ms worker CPU per no-op task at that rate")
             if args.hot:
                 history = min(endpoints()[name].window.history_days for name in ENDPOINTS)
                 days = min(args.backlog * args.hot, history)
