@@ -26,9 +26,10 @@ from sqlmodel import Session, select
 from emulator import Emulator, make_wb_token, make_ym_key, seller_id, ym_business_id
 from harvester.core.clock import today
 from harvester.core.settings import get_settings
-from harvester.models import JobStatus, ReportJob
+from harvester.models import JobStatus, ReportJob, WorkUnit
 from harvester.pipeline.flows.jobs import ensure_job
 from harvester.pipeline.store.db import get_engine, session_scope
+from harvester.worker import wakeups
 from harvester.worker.routing import QUEUES
 from harvester.worker.runtime import get_runtime, redis_url
 from harvester.worker.tasks import flow_step
@@ -151,7 +152,23 @@ class Harness:
         jobs = "\n".join(f"job {j.id} {j.endpoint} {j.status.value} attempts={j.attempts} retries={j.retries} "
                          f"error={j.last_error!r}" for j in self.all(ReportJob))
         raise AssertionError(f"timed out after {timeout}s waiting for {what}\n--- report jobs ---\n{jobs}\n"
+                             f"--- units not done, and where their wake-ups are ---\n{self.where_units_wait()}\n"
                              f"--- worker logs (beat's lines left out) ---\n{self.logs(beat=False)[-6000:]}")
+
+    def where_units_wait(self) -> str:
+        """Each unfinished unit's state and lease beside the Redis notes of its wake-up: what a
+        test that timed out needs to tell a unit nobody woke from one a worker sits on."""
+        client = redis.Redis.from_url(redis_url(self.env["HARVESTER_BROKER_URL"]), decode_responses=True)
+        notes = {key: dict(client.zrange(key, 0, -1, withscores=True)) for key in (wakeups.PARKED, wakeups.QUEUED)}
+        notes |= {key: client.hgetall(key) for key in (wakeups.LINED, wakeups.RECEIVED)}
+        seconds, micros = client.time()
+        lines = [f"nodes {client.hgetall(wakeups.NODES)}, Redis now {seconds * 1000 + micros // 1000} ms"]
+        for unit in self.all(WorkUnit):
+            if not unit.state.final:
+                where = {key: found[str(unit.id)] for key, found in notes.items() if str(unit.id) in found}
+                lines.append(f"unit {unit.id} {unit.endpoint} {unit.state.value} due={unit.due_at} "
+                             f"owner={unit.lease_owner} until={unit.lease_until} {where}")
+        return "\n".join(lines[:40])
 
 
 def day_start() -> float:
