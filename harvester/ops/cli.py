@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
@@ -452,17 +453,30 @@ def flower(port: int = typer.Option(5555, help="Port of the Flower web UI."),
     raise typer.Exit(run_flower(port, address or get_settings().listen_address))
 
 
+def _interrupt(signum: int, _frame: object) -> NoReturn:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 @contextmanager
 def _local_broker(workdir: Path) -> Iterator[None]:
-    """The broker (an embedded one when none is configured), after checking everything is reachable."""
+    """The broker (an embedded one when none is configured), after checking everything is reachable.
+
+    Ctrl-C and SIGTERM (systemd, `docker stop`) both unwind the command, so its worker is stopped
+    warmly rather than left running alone; SIGINT too when the shell that started the command
+    ignored it (a background job's lot)."""
     from harvester.ops.local import broker, preflight
 
-    workdir.mkdir(parents=True, exist_ok=True)
-    with broker(workdir):
-        problem = preflight()
-        if problem:
-            _fail(problem)
-        yield
+    before = {stop: signal.signal(stop, _interrupt) for stop in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        with broker(workdir):
+            problem = preflight()
+            if problem:
+                _fail(problem)
+            yield
+    finally:
+        for stop, handler in before.items():
+            signal.signal(stop, handler)
 
 
 @app.command()
