@@ -458,25 +458,29 @@ def _interrupt(signum: int, _frame: object) -> NoReturn:
 
 
 @contextmanager
-def _local_broker(workdir: Path) -> Iterator[None]:
-    """The broker (an embedded one when none is configured), after checking everything is reachable.
-
-    Ctrl-C and SIGTERM (systemd, `docker stop`) both unwind the command, so its worker is stopped
-    warmly rather than left running alone; SIGINT too when the shell that started the command
-    ignored it (a background job's lot)."""
-    from harvester.ops.local import broker, preflight
-
+def _stopped_by_signals() -> Iterator[None]:
+    """Ctrl-C and SIGTERM (systemd, `docker stop`) both unwind the command while the block runs,
+    so its worker is stopped warmly rather than left running alone; SIGINT too when the shell
+    that started the command ignored it (a background job's lot)."""
     before = {stop: signal.signal(stop, _interrupt) for stop in (signal.SIGINT, signal.SIGTERM)}
     try:
-        workdir.mkdir(parents=True, exist_ok=True)
-        with broker(workdir):
-            problem = preflight()
-            if problem:
-                _fail(problem)
-            yield
+        yield
     finally:
         for stop, handler in before.items():
             signal.signal(stop, handler)
+
+
+@contextmanager
+def _local_broker(workdir: Path) -> Iterator[None]:
+    """The broker (an embedded one when none is configured), after checking everything is reachable."""
+    from harvester.ops.local import broker, preflight
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    with broker(workdir):
+        problem = preflight()
+        if problem:
+            _fail(problem)
+        yield
 
 
 @app.command()
@@ -493,7 +497,7 @@ def up(
 
     from harvester.core.settings import get_settings
 
-    with _local_broker(workdir):
+    with _stopped_by_signals(), _local_broker(workdir):
         extra = []
         if with_flower:
             from harvester.ops.flower import FlowerConfigError, flower_command, flower_env
@@ -539,7 +543,7 @@ def run_once(
     from harvester.models.state import utcnow
     from harvester.ops.local import due_targets, wait_settled, worker
 
-    with _local_broker(workdir):
+    with _stopped_by_signals(), _local_broker(workdir):
         targets, since = due_targets(), utcnow()
         with worker(workdir, concurrency, beat=False):
             from harvester.worker.tasks import dispatch as dispatch_task

@@ -48,6 +48,7 @@ from harvester.catalog import endpoints  # noqa: E402
 from harvester.core.accounts import get_accounts  # noqa: E402
 from harvester.core.clock import today  # noqa: E402
 from harvester.models import HarvestRun, Watermark  # noqa: E402
+from harvester.worker.wakeups import BROKER_RESERVED  # noqa: E402
 from tests.bench.stage import cpu_seconds, open_stage  # noqa: E402
 
 SEED = 1
@@ -212,7 +213,7 @@ def celery_floor(args: argparse.Namespace, per_second: float, tasks: int) -> flo
             for n in range(tasks):
                 app.send_task("celery.accumulate", args=(n,), queue="wb", connection=connection)
                 time.sleep(max(0.0, started + (n + 1) / per_second - time.monotonic()))
-        harness.wait_for(lambda: not client.llen("wb") and not client.hlen("unacked"), 60, "the no-op tasks")
+        harness.wait_for(lambda: not client.llen("wb") and not client.hlen(BROKER_RESERVED), 60, "the no-op tasks")
         return (cpu_seconds([p.pid for p in harness.workers]) - before) / tasks
 
 
