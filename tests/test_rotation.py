@@ -161,3 +161,11 @@ def test_metrics_show_the_lowest_coverage_the_stalest_read_and_the_ids_never_rea
     age = next(line for line in text.splitlines() if line.startswith("harvester_rotation_oldest_read_age_seconds{"))
     start = dt.datetime.combine(DAY, dt.time(), MOSCOW)
     assert float(age.split()[-1]) == pytest.approx((dt.datetime.now(dt.UTC) - start).total_seconds(), abs=60)
+
+
+def test_a_window_keeps_the_cpu_its_parsing_and_loading_took(days: Day) -> None:
+    """What a harvest spends on turning answers into rows, apart from the rest (the workers'
+    `harvester_load_cpu_seconds_total`, which bench_waiting leaves out of its figure)."""
+    progress = _window(days, Gate(days))
+    assert progress.load_cpu > 0
+    assert Progress(**json.loads(json.dumps(asdict(progress)))).load_cpu == progress.load_cpu  # parked with it

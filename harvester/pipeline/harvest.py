@@ -9,6 +9,7 @@ page, idempotently.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,7 @@ class Progress:
     # Of a rotating endpoint (`Ids.rotate`): the id row its window began after (null: the first),
     # and whether it has wrapped around past the last id to the first.
     rotation: dict[str, Any] | None = None
+    load_cpu: float = 0.0  # CPU seconds spent parsing answers and upserting their rows
 
 
 def request_values(window: tuple[dt.date, dt.date], ids: Ids | None, chunk: list[tuple[Any, ...]]) -> dict[str, Any]:
@@ -132,10 +134,12 @@ def harvest_window(gate: Gate, account: Account, endpoint: Endpoint, window: tup
             progress.cursor = endpoint.paginator.cursor(request)
             booked, progress.booked = progress.booked, None
             body = gate.call(account, request, call, booked)
+            began = time.process_time()
             records = records_at(body, call.records, request.label, call.single)
             tables = tree_rows(table, endpoint.children, records, {**context, "loaded_at": utcnow()}, request.label)
             with session_scope() as session:
                 progress.rows += sum(upsert(session, t, rows) for t, rows in tables.items())
+            progress.load_cpu += time.process_time() - began
             request = endpoint.paginator.next(request, records, body)
         progress.cursor = None
         if endpoint.ids is not None:

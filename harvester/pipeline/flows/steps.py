@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ import structlog
 
 from harvester.catalog.model import Endpoint
 from harvester.core.accounts import Account
-from harvester.core.counters import count
+from harvester.core.counters import count_all
 from harvester.core.settings import Settings
 from harvester.models import JobStatus, ReportJob
 from harvester.models.state import utcnow
@@ -87,14 +88,17 @@ def fail(ctx: StepContext, job: ReportJob, error: str) -> ReportJob:
 def succeed(ctx: StepContext, job: ReportJob, load: Callable[[Any], int]) -> ReportJob:
     """Load the report with `load(session)` and mark the job DONE, all in one transaction."""
     with session_scope() as session:
+        began = time.process_time()
         rows = load(session)
+        load_cpu = time.process_time() - began
         jobs.save(session, job, status=JobStatus.DONE, rows=rows, last_error=None)
         record_run(session, account_id=job.account_id, endpoint=job.endpoint, window=window(job),
                    status="ok", rows=rows, started_at=job.created_at, task_id=ctx.task_id, job_id=job.id,
                    unit_id=ctx.unit_id)
         advance_watermark(session, job.account_id, job.endpoint, window(job))
     log.info("flow_done", job_id=job.id, rows=rows)
-    count(ctx.gate.redis, "harvester_rows_total", rows, endpoint=job.endpoint)
+    count_all(ctx.gate.redis, {"harvester_rows_total": rows, "harvester_load_cpu_seconds_total": load_cpu},
+              endpoint=job.endpoint)
     return job
 
 
