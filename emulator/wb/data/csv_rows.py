@@ -169,13 +169,14 @@ def _search(rng: random.Random, funnel: fd.Funnel, share: float) -> dict:
     }
 
 
-def _metrics(seed: int, sid: str, p: dict, span: tuple[date, date], text: str = "",
-             funnel: fd.Funnel | None = None) -> tuple[dict, random.Random]:
+def _metrics(seed: int, sid: str, p: dict, span: tuple[date, date], funnel: fd.Funnel,
+             text: str = "") -> tuple[dict, random.Random]:
     """A product's (or one of its texts') search metrics, and the RNG for any further columns;
-    `funnel` is the product's over `span`, when the caller has it (every text of a product shares it)."""
+    `funnel` is the product's over `span` (`fd.product_period`), read once by the caller: every
+    text of a product shares it."""
     rng = keyed_rng(seed, sid, "search", p["nmID"], text, *span)
     share = 0.4 if not text else rng.uniform(0.01, 0.2)
-    return _search(rng, fd.product_period(seed, sid, p, *span) if funnel is None else funnel, share), rng
+    return _search(rng, funnel, share), rng
 
 
 def _past(current: dict, past: dict | None) -> dict:
@@ -206,9 +207,10 @@ def _searched(seed: int, sid: str, params: dict) -> list[tuple[dict, dict, dict 
     low, high = CLUSTERS[params.get("positionCluster") or "all"]
     found = []
     for p in select_products(seed, sid, params):
-        m = _metrics(seed, sid, p, current)[0]
+        m = _metrics(seed, sid, p, current, fd.product_period(seed, sid, p, *current))[0]
         if m["OpenCard"] and low <= m["AveragePosition"] <= high:
-            found.append((p, m, _metrics(seed, sid, p, past)[0] if past else None))
+            found.append((p, m, _metrics(seed, sid, p, past, fd.product_period(seed, sid, p, *past))[0]
+                          if past else None))
     return found
 
 
@@ -284,12 +286,12 @@ def text_rows(seed: int, sid: str, params: dict) -> list[dict]:
         funnel = fd.product_period(seed, sid, p, *span)
         past_funnel = fd.product_period(seed, sid, p, *past_span) if past_span else None
         for text in _texts(p, keyed_rng(seed, sid, "texts", p["nmID"])):
-            m, rng = _metrics(seed, sid, p, span, text, funnel)
+            m, rng = _metrics(seed, sid, p, span, funnel, text)
             extra = {"Frequency": _frequency(rng, m), "MedianPosition": m["AveragePosition"]}
             extra |= {f"{k}Percentile": rng.randint(0, 100) for k in PERCENTILES}
             past, past_extra = None, None
-            if past_span:
-                past, past_rng = _metrics(seed, sid, p, past_span, text, past_funnel)
+            if past_span and past_funnel is not None:
+                past, past_rng = _metrics(seed, sid, p, past_span, past_funnel, text)
                 past_extra = {"Frequency": _frequency(past_rng, past), "MedianPosition": past["AveragePosition"]}
             found.append(
                 {"Text": text, **card, **m, **extra} | _past(m, past) | _past(dict.fromkeys(TEXT_EXTRA), past_extra)
