@@ -54,10 +54,11 @@ class StubGate:
         return self.answers[call.path].pop(0)
 
     def call(self, account: Account, request: Any, call: Any, booking: Any = None) -> Any:
-        return decode_json(self.send(account, request, call), request.label)
+        return decode_json(self.fetch(account, request, call, booking), request.label)
 
-    def download(self, account: Account, request: Any, call: Any, booking: Any = None) -> requests.Response:
-        return self.send(account, request, call, stream=True)
+    def fetch(self, account: Account, request: Any, call: Any, booking: Any = None,
+              stream: bool = False) -> requests.Response:
+        return self.send(account, request, call, stream=stream)
 
 
 def _job(endpoint: str, **changes: Any) -> int:

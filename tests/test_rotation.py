@@ -11,6 +11,7 @@ from typing import Any
 
 import fakeredis
 import pytest
+import requests
 from sqlalchemy import insert
 
 from harvester.catalog import get_endpoint, source_table
@@ -66,12 +67,14 @@ class Gate:
     def __init__(self, day: Day, wait_at: int | None = None) -> None:
         self.day, self.wait_at, self.read = day, wait_at, []
 
-    def call(self, account: Account, request: Any, call: Any, booking: Any = None) -> Any:
+    def fetch(self, account: Account, request: Any, call: Any, booking: Any = None) -> requests.Response:
         if self.wait_at is not None and len(self.read) == self.wait_at and booking is None:
             raise Wait(1.0, booking={"token": 1})
         self.read.append(request.json["nmID"])
         self.day.spend()
-        return {"data": {"sizes": [], "offices": []}}
+        answer = requests.Response()
+        answer.status_code, answer._content = 200, b'{"data": {"sizes": [], "offices": []}}'
+        return answer
 
 
 def _window(day: Day, gate: Gate, progress: Progress | None = None) -> Progress:

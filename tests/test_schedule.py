@@ -126,7 +126,7 @@ def test_the_next_cycle_before_a_first_success_asks_the_first_cycles_windows_not
 
 
 class NoCalls:
-    def call(self, *args: object) -> None:
+    def fetch(self, *args: object) -> None:
         raise AssertionError("a request was sent")
 
 

@@ -109,17 +109,16 @@ class Gate:
         self._held[call.limit.name] = taken
 
     def call(self, account: Account, request: Request, call: Call, booking: dict[str, Any] | None = None) -> Any:
-        """Take the call's budgets (unless this gate holds them already), send, and decode the JSON answer."""
-        if call.limit.name not in self._held:
-            self.acquire(account, call, booking, request)
-        return decode_json(self.send(account, request, call), request.label)
+        """`fetch`, and decode the JSON answer."""
+        return decode_json(self.fetch(account, request, call, booking), request.label)
 
-    def download(self, account: Account, request: Request, call: Call,
-                 booking: dict[str, Any] | None = None) -> requests.Response:
-        """Like `call`, with the body left unread, for files spooled to disk."""
+    def fetch(self, account: Account, request: Request, call: Call, booking: dict[str, Any] | None = None,
+              stream: bool = False) -> requests.Response:
+        """Take the call's budgets (unless this gate holds them already) and send; the answer as it
+        came (`stream`: its body left unread, for files spooled to disk)."""
         if call.limit.name not in self._held:
             self.acquire(account, call, booking, request)
-        return self.send(account, request, call, stream=True)
+        return self.send(account, request, call, stream=stream)
 
     def _release(self, group: str) -> None:
         for budget, ticket in self._held.pop(group, ()):

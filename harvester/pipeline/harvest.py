@@ -22,6 +22,7 @@ from harvester.core.errors import HarvestError
 from harvester.core.request import Request, fill_template
 from harvester.models.state import utcnow
 from harvester.models.tables import table_of
+from harvester.pipeline.client import decode_json
 from harvester.pipeline.gate import Gate
 from harvester.pipeline.parse import records_at, tree_rows
 from harvester.pipeline.schedule import chunks, oldest_served
@@ -41,7 +42,7 @@ class Progress:
     # Of a rotating endpoint (`Ids.rotate`): the id row its window began after (null: the first),
     # and whether it has wrapped around past the last id to the first.
     rotation: dict[str, Any] | None = None
-    load_cpu: float = 0.0  # CPU seconds spent parsing answers and upserting their rows
+    load_cpu: float = 0.0  # CPU seconds spent decoding and parsing answers and upserting their rows
 
 
 def request_values(window: tuple[dt.date, dt.date], ids: Ids | None, chunk: list[tuple[Any, ...]]) -> dict[str, Any]:
@@ -133,8 +134,9 @@ def harvest_window(gate: Gate, account: Account, endpoint: Endpoint, window: tup
         while request is not None:
             progress.cursor = endpoint.paginator.cursor(request)
             booked, progress.booked = progress.booked, None
-            body = gate.call(account, request, call, booked)
+            response = gate.fetch(account, request, call, booked)
             began = time.process_time()
+            body = decode_json(response, request.label)
             records = records_at(body, call.records, request.label, call.single)
             tables = tree_rows(table, endpoint.children, records, {**context, "loaded_at": utcnow()}, request.label)
             with session_scope() as session:

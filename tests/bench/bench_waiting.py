@@ -35,6 +35,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +123,7 @@ def _parse_and_load_seconds(exchanges: list, accounts: dict, engine) -> float:  
             endpoint = endpoint_of(exchange, candidates)
             if endpoint is None or exchange.response.status != 200 or endpoint.fetch is None:
                 continue
-            body = json.loads(exchange.response.body or b"null")
+            body = json.loads(exchange.response.body or b"null", parse_float=Decimal)  # as the workers decode
             records = records_at(body, endpoint.fetch.records, exchange.route, endpoint.fetch.single)
             context = {**accounts[exchange.request.sid].context(), "window_start": today(), "window_end": today()}
             for table, rows in tree_rows(endpoint.model.__table__, endpoint.children, records, context,  # type: ignore[attr-defined]

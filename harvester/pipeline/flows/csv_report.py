@@ -159,7 +159,7 @@ def download(ctx: StepContext, job: ReportJob) -> ReportJob:
     call = ctx.flow.file
     request = Request.from_call(call, report_id=job.remote_id)
     try:
-        response = ctx.gate.download(ctx.account, request, call, ctx.booked)
+        response = ctx.gate.fetch(ctx.account, request, call, ctx.booked, stream=True)
     except BadRequest as exc:
         if exc.status == 404:
             return _gone(ctx, job, "404 on download")
