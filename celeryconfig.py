@@ -35,6 +35,7 @@ accept_content = ["json"]
 # Flower sees every task and its (token-free) arguments, from the worker's events; a task-sent
 # event for every wake-up would cost one more message per API request and show Flower nothing new.
 worker_send_task_events = True
+worker_consumer = "harvester.worker.consumer:Consumer"  # those events sent in batches, ten times a second
 
 worker_hijack_root_logger = False
 beat_schedule = beat_schedule(_settings)

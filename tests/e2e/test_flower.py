@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 import signal
 import socket
 import subprocess
+import time
 from typing import Any
 
+import redis
 import requests
 
 from harvester.core.clock import today
 from harvester.ops.flower import flower_command, flower_env
+from harvester.worker.runtime import redis_url
 from harvester.worker.tasks import harvest
 
 from .conftest import Harness
@@ -80,3 +84,47 @@ def test_flower_shows_harvest_arguments_but_no_token_and_wants_a_login(harness: 
             except subprocess.TimeoutExpired:
                 os.killpg(flower.pid, signal.SIGKILL)
                 flower.wait(5)
+
+
+def _task_events(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The events in one message of the worker's event stream (kombu's envelope, JSON body)."""
+    envelope = json.loads(message["data"])
+    body = envelope["body"]
+    if envelope.get("properties", {}).get("body_encoding") == "base64":
+        body = base64.b64decode(body)
+    events = json.loads(body)
+    return events if isinstance(events, list) else [events]
+
+
+def test_task_events_leave_the_worker_in_batches_and_every_one_arrives(harness: Harness) -> None:
+    """Tasks arriving one by one (as wake-ups do) share their events' sends, and Flower still
+    gets received, started and succeeded for each."""
+    harness.start_worker()
+    client = redis.Redis.from_url(redis_url(harness.env["HARVESTER_BROKER_URL"]))
+    listener = client.pubsub(ignore_subscribe_messages=True)
+    listener.psubscribe("*celeryev/task.*")
+    try:
+        harness.wait_for(lambda: "ready" in harness.logs(), 60, "the worker")
+        from harvester.worker.app import app
+
+        tasks = 30
+        with app.connection_for_write() as connection:
+            ids = []
+            for n in range(tasks):
+                ids.append(app.send_task("celery.accumulate", args=(n,), queue="wb", connection=connection).id)
+                time.sleep(0.02)  # one at a time, faster than a batch's 0.1 s
+        sends, seen = 0, []
+
+        def every_task_succeeded() -> bool:
+            nonlocal sends
+            while (message := listener.get_message(timeout=0.1)) is not None:
+                sends += 1
+                seen.extend((e["type"], e["uuid"]) for e in _task_events(message) if "uuid" in e)
+            return all(("task-succeeded", i) in seen for i in ids)
+
+        harness.wait_for(every_task_succeeded, 30, "every task's events")
+        for kind in ("task-received", "task-started"):
+            assert all((kind, i) in seen for i in ids), kind
+        assert sends <= tasks / 2, f"{sends} sends for {tasks} tasks"
+    finally:
+        listener.close()
