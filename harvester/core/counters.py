@@ -15,8 +15,9 @@ COUNTERS = {
     "harvester_rate_limited_total": "429 (WB) and 420 (YM) answers by marketplace and limit group",
     "harvester_rows_total": "Rows landed by endpoint",
     "harvester_load_cpu_seconds_total": "CPU seconds spent decoding answers, turning them into rows and "
-                                        "upserting them, by endpoint, counted when a window lands (over "
-                                        "harvester_rows_total: the cost of a row)",
+                                        "upserting them (a report flow: loading its report), by endpoint, "
+                                        "counted when a window lands (over harvester_rows_total: the cost "
+                                        "of a row)",
     "harvester_failures_total": "Units of work that ended failed, by endpoint and error kind",
 }
 PREFIX = "hv:metrics:"
