@@ -78,7 +78,17 @@ def test_beat_fires_a_simulated_days_crontab_on_the_simulated_clock(
 def test_the_report_quotas_day_and_its_renewal_follow_the_simulated_calendar(simulate: Callable) -> None:
     simulate(msk(2, 23, 0))
     assert quota.quota_day() == dt.date(2026, 3, 2)
-    assert quota.seconds_to_next_day() == pytest.approx(3600 / SCALE, abs=1)
+    assert quota.seconds_to_next_day() == pytest.approx((3600 + 60) / SCALE, abs=1)
+
+
+@pytest.mark.parametrize(("api_now", "day"), [(msk(3, 0, 0), 2), (msk(3, 0, 3), 3), (msk(2, 23, 55), 2)])
+def test_our_day_turns_a_minute_after_the_marketplaces_midnight(simulate: Callable, api_now: dt.datetime,
+                                                                 day: int) -> None:
+    """A clock a little ahead of WB's must not ask for a day WB refuses as in the future."""
+    simulate(api_now)  # at 600× the test's own milliseconds are emulated seconds: margins of minutes
+    assert clock.today() == dt.date(2026, 3, day)
+    assert clock.seconds_to_tomorrow() * SCALE == pytest.approx(
+        (dt.datetime.combine(dt.date(2026, 3, day + 1), dt.time(0, 1), clock.MOSCOW) - api_now).total_seconds(), abs=60)
 
 
 def test_beat_runs_every_entry_of_a_simulated_calendar_not_only_the_first(simulate: Callable, tmp_path: Path) -> None:

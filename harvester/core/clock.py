@@ -15,6 +15,12 @@ from harvester.core.settings import get_settings
 
 MOSCOW = dt.timezone(dt.timedelta(hours=3), "MSK")
 
+# How long after the marketplaces' midnight our day turns. WB refuses a period that ends after
+# its own today (HTTP 400, for good), and a clock a second ahead of theirs would ask for that
+# day in the first second after midnight; a minute covers any synchronised clock, and the
+# 00:02 dispatch still sees the new day.
+DAY_GRACE = dt.timedelta(minutes=1)
+
 
 def now() -> dt.datetime:
     """The marketplaces' current time, Moscow-aware."""
@@ -27,7 +33,15 @@ def now() -> dt.datetime:
 
 
 def today() -> dt.date:
-    return now().date()
+    """The newest day the marketplaces have surely begun (their Moscow day, `DAY_GRACE` late)."""
+    return (now() - DAY_GRACE).date()
+
+
+def seconds_to_tomorrow() -> float:
+    """Real seconds until `today()` turns."""
+    late = now() - DAY_GRACE
+    midnight = dt.datetime.combine(late.date() + dt.timedelta(days=1), dt.time(), MOSCOW)
+    return calendar_seconds((midnight - late).total_seconds())
 
 
 def calendar_seconds(seconds: float) -> float:

@@ -24,7 +24,7 @@ import requests
 from sqlmodel import Session, select
 
 from emulator import Emulator, make_wb_token, make_ym_key, seller_id, ym_business_id
-from harvester.core.clock import today
+from harvester.core.clock import DAY_GRACE, now
 from harvester.core.settings import get_settings
 from harvester.models import JobStatus, ReportJob, WorkUnit
 from harvester.pipeline.flows.jobs import ensure_job
@@ -172,10 +172,14 @@ class Harness:
 
 
 def day_start() -> float:
-    """00:01 UTC of the harvester's (Moscow) today, where the emulator's clock starts: both sides
+    """00:01 UTC of the harvester's (Moscow) day, where the emulator's clock starts: both sides
     then share one calendar day, and at 600× it lasts 126 s of real time (21 h emulated) before
-    the emulated Moscow midnight, so a test never sees a day's figures change under it."""
-    day = today()
+    the emulated Moscow midnight, so a test never sees a day's figures change under it. After it
+    the emulator is ahead, which is safe; behind, it would refuse the harvester's today as the
+    future. So the day is the harvester's as it will be in 126 s: close to the wall clock's Moscow
+    midnight, the next one."""
+    shared = dt.timedelta(hours=21) / TIME_SCALE
+    day = (now() + shared - DAY_GRACE).date()
     return dt.datetime(day.year, day.month, day.day, 0, 1, tzinfo=dt.UTC).timestamp()
 
 

@@ -33,7 +33,7 @@ from harvester.catalog import get_endpoint
 from harvester.core.accounts import get_accounts
 from harvester.core.clock import today
 from harvester.core.request import fill_template
-from harvester.models import HarvestRun, JobStatus, WbFunnelDetailHistory, WbPaidStorage, WorkState, WorkUnit
+from harvester.models import HarvestRun, JobStatus, ReportJob, WbFunnelDetailHistory, WbPaidStorage, WorkState, WorkUnit
 from harvester.models.state import utcnow
 from harvester.models.ym import YmStocksOnWarehouses
 from harvester.pipeline.store import ledger
@@ -97,11 +97,14 @@ def _supervise(h: Harness, nodes: list[subprocess.Popen], until: float, sellers:
     raise AssertionError(f"not converged in {until}s: {states}\n{h.logs()[-4000:]}")
 
 
-def _served_storage(sid: str) -> list[dict]:
-    yesterday = today() - dt.timedelta(days=1)
-    start = yesterday - dt.timedelta(days=9)
-    return (data.paid_storage(SEED, sid, start, start + dt.timedelta(days=7))
-            + data.paid_storage(SEED, sid, start + dt.timedelta(days=8), yesterday))
+def _served_storage(sid: str, jobs: list[ReportJob]) -> list[dict]:
+    """The rows of the paid-storage windows the harvester chose: HARVESTER_INITIAL_DAYS=10 days
+    up to its yesterday (its own: the test's may be another day's, at midnight), in WB's
+    8-day tasks."""
+    windows = sorted((j.window_start, j.window_end) for j in jobs)
+    assert [(end - start).days + 1 for start, end in windows] == [8, 2] and windows[-1][1] < today()
+    assert windows[1][0] == windows[0][1] + dt.timedelta(days=1)
+    return [row for start, end in windows for row in data.paid_storage(SEED, sid, start, end)]
 
 
 def _served_csv(sid: str, window: tuple[dt.date, dt.date]) -> int:
@@ -143,9 +146,10 @@ def _assert_truth(h: Harness, sids: dict[str, str]) -> None:
                 assert mine <= theirs, table.name
                 assert {tuple(r[i] for i in key) for r in mine} == {tuple(r[i] for i in key) for r in theirs}
     for account, sid in sids.items():
-        storage = [r for r in h.all(WbPaidStorage) if r.account_id == account]
-        assert len(storage) == len(_served_storage(sid))
         jobs = [j for j in h.jobs() if j.account_id == account]
+        storage_jobs = [j for j in jobs if j.endpoint == "wb.paid_storage"]
+        storage = [r for r in h.all(WbPaidStorage) if r.account_id == account]
+        assert len(storage) == len(_served_storage(sid, storage_jobs))
         assert {j.status for j in jobs} == {JobStatus.DONE}
         report = next(j for j in jobs if j.endpoint == "wb.csv.detail_history")
         landed = [r for r in h.all(WbFunnelDetailHistory) if r.account_id == account]
@@ -153,7 +157,6 @@ def _assert_truth(h: Harness, sids: dict[str, str]) -> None:
         stats = h.stats(sid)
         assert stats["reports_created"] == report.attempts  # our own id: looked up, never created twice
         unconfirmed = [r for r in h.all(HarvestRun) if r.account_id == account and r.status == "unconfirmed"]
-        storage_jobs = [j for j in jobs if j.endpoint == "wb.paid_storage"]
         assert stats["tasks_created"] <= sum(j.attempts for j in storage_jobs) + len(unconfirmed)
         assert stats["reports_created"] <= 20 and stats["429"] == 0
     _assert_ym_truth(h)

@@ -52,7 +52,5 @@ def spend_all(session: Session, account_id: str, limit: int) -> None:
 
 
 def seconds_to_next_day() -> float:
-    """Real seconds until the budget renews at Moscow midnight."""
-    now = clock.now()
-    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), clock.MOSCOW)
-    return clock.calendar_seconds((midnight - now).total_seconds())
+    """Real seconds until the budget renews at Moscow midnight (our day's turn, a little after)."""
+    return clock.seconds_to_tomorrow()
