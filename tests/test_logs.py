@@ -88,3 +88,27 @@ def test_celerys_line_per_task_stays_out_of_info_but_its_errors_show(
     err = capsys.readouterr().err
     assert ("succeeded in" in err) is shown and ("received" in err) is shown
     assert "raised unexpected" in err and "harvest_done" in err
+
+
+class _Watched(dict):
+    """A log value that notes when a processor reads it."""
+
+    read = False
+
+    def items(self):  # type: ignore[no-untyped-def,override]
+        _Watched.read = True
+        return super().items()
+
+
+@pytest.mark.parametrize(("level", "shown"), [("INFO", False), ("DEBUG", True)])
+def test_an_event_below_the_level_is_dropped_before_any_processor_runs(
+        level: str, shown: bool, capsys: pytest.CaptureFixture[str]) -> None:
+    """The releaser logs at DEBUG ten times a second: at INFO that must cost a level check only."""
+    configure("json", level)
+    _Watched.read = False
+    try:
+        structlog.get_logger("harvester.worker.wakeups").debug("wakeups_released", detail=_Watched(count=1))
+    finally:
+        configure("json", "INFO")
+    assert _Watched.read is shown
+    assert ("wakeups_released" in capsys.readouterr().err) is shown

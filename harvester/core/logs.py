@@ -79,7 +79,10 @@ def configure(log_format: str = "auto", level: str = "INFO") -> None:
         structlog.processors.JSONRenderer(ensure_ascii=False) if use_json else structlog.dev.ConsoleRenderer()
     )
     structlog.configure(
-        processors=[*processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # below the level, an event is dropped before the chain runs (the releaser's debug line
+        # ten times a second was redacted, stamped and then thrown away by stdlib logging)
+        processors=[structlog.stdlib.filter_by_level, *processors(),
+                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
