@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from emulator.wb.data import seller as data
 from harvester.core.clock import today
-from harvester.models import HarvestRun, JobStatus
+from harvester.models import HarvestRun, JobStatus, WorkState, WorkUnit
 from harvester.models.wb_funnel import WbFunnelProduct
 from harvester.worker.tasks import dispatch
 
@@ -43,8 +43,11 @@ def test_funnel_v3_v2_and_csv_detail_history_join_with_equal_figures(harness: Ha
     (job,) = harness.jobs()
     assert job.status == JobStatus.DONE, job.last_error
     window = {job.window_start.toordinal() + i for i in range((job.window_end - job.window_start).days + 1)}
-    harness.wait_for(lambda: window <= {r.date.toordinal() for r in harness.all(WbFunnelProduct)}, 120,
-                     "the funnel's days")
+    # Every funnel window done, not merely every day begun: a page landing between the two
+    # queries below would count in one sum and not the other.
+    units = harness.wait_for(lambda: _settled(harness, account, "wb.funnel.products"), 120, "the funnel's windows")
+    assert {u.state for u in units} == {WorkState.DONE}, [u.last_error for u in units]
+    assert window <= {r.date.toordinal() for r in harness.all(WbFunnelProduct) if r.account_id == account}
 
     with harness.session() as session:
         joined = session.execute(JOIN, {"account": account}).all()
@@ -60,6 +63,12 @@ def test_funnel_v3_v2_and_csv_detail_history_join_with_equal_figures(harness: Ha
         generations = session.execute(GENERATIONS, {"current": account, "seed": f"{account}-v2"}).all()
     assert generations and {(r[0], str(r[1])) for r in generations} == days(account)
     assert all(tuple(r[2:8]) == tuple(r[8:14]) for r in generations), [r for r in generations if r[2:8] != r[8:14]]
+
+
+def _settled(harness: Harness, account: str, endpoint: str) -> list[WorkUnit]:
+    """The account's units of the endpoint once every one has ended, else none."""
+    units = [u for u in harness.all(WorkUnit) if u.account_id == account and u.endpoint == endpoint]
+    return units if units and all(u.state.final for u in units) else []
 
 
 FULLSTATS_LEVELS = text("""
