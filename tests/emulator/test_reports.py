@@ -4,6 +4,7 @@ Emulated time is moved with clock.advance, so day-long deadlines take no real ti
 import csv
 import io
 import json
+import os
 import uuid
 import zipfile
 from datetime import datetime, timedelta
@@ -12,6 +13,7 @@ import pytest
 import requests
 
 from emulator import Emulator, Faults, seller_id
+from emulator.common import builds
 from emulator.wb.data.csv_files import csv_report, zip_bytes, zip_report
 from emulator.wb.state.report_store import until_msk_midnight
 
@@ -100,6 +102,25 @@ def slow():
     """Timelines far longer than any bucket wait, so pacing never moves a report along."""
     with Emulator(report_wait_s=1000, report_ready_s=5000) as emu:
         yield emu
+
+
+def test_a_file_is_built_apart_from_the_first_listing_under_way(slow):
+    # A big seller's file takes a core for half a minute: built on the serving thread, it held
+    # every other answer of the emulator up, some past the client's timeout.
+    wb = WB(slow)
+    params = report_params(slow, "SEARCH_QUERIES_PREMIUM_REPORT_TEXT")
+    report_id = create(wb, order("SEARCH_QUERIES_PREMIUM_REPORT_TEXT", params))
+    found = slow.reports.get(seller_id("acme"), report_id, slow.clock.now())
+    assert found is not None and found[0].file is None  # not before it is under way
+    slow.clock.advance(1000)
+    assert status(wb, report_id) == "PROCESSING"
+    assert found[0].file is not None
+    header, rows = csv_report(0, seller_id("acme"), "SEARCH_QUERIES_PREMIUM_REPORT_TEXT", params)
+    assert found[0].file.result(timeout=60) == (zip_bytes(report_id, header, rows), len(rows))
+
+
+def test_files_are_built_in_processes_of_their_own():
+    assert builds.submit(os.getpid).result(timeout=60) != os.getpid()
 
 
 def test_lifecycle_list_and_file(slow):

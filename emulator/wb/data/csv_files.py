@@ -75,4 +75,10 @@ def zip_bytes(report_id: str, header: list[str], rows: list[list[str]]) -> bytes
 
 def zip_report(seed: int, sid: str, report_id: str, report_type: str, params: dict) -> bytes:
     """The file GET /api/v2/nm-report/downloads/file/{id} serves for a finished report."""
-    return zip_bytes(report_id, *csv_report(seed, sid, report_type, params))
+    return report_file(seed, sid, report_id, report_type, params)[0]
+
+
+def report_file(seed: int, sid: str, report_id: str, report_type: str, params: dict) -> tuple[bytes, int]:
+    """A finished report's file and its number of data rows (none: the report has no file)."""
+    header, rows = csv_report(seed, sid, report_type, params)
+    return zip_bytes(report_id, header, rows), len(rows)

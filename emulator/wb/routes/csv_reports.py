@@ -5,16 +5,19 @@ one limit group; a create is refused once 20 of the seller's reports succeeded t
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from emulator.common import builds
 from emulator.common.clock import msk_day
 from emulator.common.params import is_int, months_before, parse_day, period_errors
 from emulator.common.router import Request, Response, Router, json_response
 from emulator.wb.data import csv_rows
-from emulator.wb.data.csv_files import csv_report, zip_bytes
+from emulator.wb.data.csv_files import report_file
 from emulator.wb.error_bodies import ANALYTICS_CSV, analytics_error, invalid_body
 from emulator.wb.host import WbHost
 from emulator.wb.routes.stocks import AVAILABILITY, ORDER_FIELDS, STOCK_TYPES
@@ -34,6 +37,7 @@ PRODUCT_ORDER = (
 )
 TOP_ORDER = ("openCard", "addToCart", "openToCart", "orders", "cartToOrder")
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f]")
+_FILES = threading.Lock()  # one build per report, however many listings race
 
 
 def _year_back(today: date) -> date:
@@ -181,12 +185,12 @@ def _invalid(detail: str) -> Response:
     return invalid_body(detail, ANALYTICS_CSV)
 
 
-def _payload(emu: WbHost, report: Report) -> tuple[bytes, int]:
-    """The report's ZIP and data-row count, built at first need (two racing builds agree)."""
-    if report.payload is None:
-        header, rows = csv_report(emu.seed, report.sid, report.report_type, report.params)
-        report.payload = (zip_bytes(report.id, header, rows), len(rows))
-    return report.payload
+def _file(emu: WbHost, report: Report) -> Future:
+    """The report's ZIP and data-row count, building (see `builds`) from the first time it is asked for."""
+    with _FILES:
+        if report.file is None:
+            report.file = builds.submit(report_file, emu.seed, report.sid, report.id, report.report_type, report.params)
+        return report.file
 
 
 @router.route("POST", PATH, group=GROUP, scope="analytics")
@@ -231,7 +235,9 @@ def listing(emu: WbHost, req: Request) -> Response:
     items = []
     for report, status in emu.reports.listed(req.sid, wanted or None, emu.clock.now()):
         finished = status in ("SUCCESS", "FAILED")
-        zipped, rows = _payload(emu, report) if status == "SUCCESS" else (b"", 0)  # an empty report has no file
+        if status == "PROCESSING" and not report.failed:
+            _file(emu, report)  # built while the client polls, as WB builds it
+        zipped, rows = _file(emu, report).result() if status == "SUCCESS" else (b"", 0)  # an empty one has no file
         items.append(
             {
                 "id": report.id,
@@ -270,5 +276,5 @@ def download(emu: WbHost, req: Request) -> Response:
         return analytics_error(404, "Not Found", "download id was not found", ANALYTICS_CSV)
     if found is None or found[1] != "SUCCESS":
         return _invalid("check correctness of download id")
-    zipped, rows = _payload(emu, found[0])
+    zipped, rows = _file(emu, found[0]).result()
     return Response(200, zipped, "application/zip") if rows else Response(204, content_type="")

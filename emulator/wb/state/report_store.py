@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -47,7 +48,7 @@ class Report:
     started: float = 0.0
     failed: bool = False
     retried: bool = False
-    payload: tuple[bytes, int] | None = None  # (ZIP, data rows), built once at first need
+    file: Future | None = None  # its (ZIP, data rows), built once, from its first listing under way
 
 
 class ReportStore:
