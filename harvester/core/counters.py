@@ -28,6 +28,11 @@ def count(client: redis.Redis, name: str, n: float = 1, **labels: str) -> None:
     count_all(client, {name: n}, **labels)
 
 
+def landed(client: redis.Redis, endpoint: str, rows: int, load_cpu: float) -> None:
+    """The rows a harvest or a report flow landed, and the CPU their decoding, parsing and upsert took."""
+    count_all(client, {"harvester_rows_total": rows, "harvester_load_cpu_seconds_total": load_cpu}, endpoint=endpoint)
+
+
 def count_all(client: redis.Redis, amounts: dict[str, float], **labels: str) -> None:
     """Add to several counters of the same labels in one round trip (every API request adds to two)."""
     assert set(amounts) <= set(COUNTERS), amounts

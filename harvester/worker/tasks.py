@@ -37,7 +37,7 @@ from harvester.catalog import check_overrides, endpoints, endpoints_for, get_end
 from harvester.catalog.model import Endpoint
 from harvester.core.accounts import Account, TokenError, get_account, get_accounts
 from harvester.core.clock import calendar_seconds, today
-from harvester.core.counters import count, count_all
+from harvester.core.counters import count, landed
 from harvester.core.settings import Settings
 from harvester.models import AccountState, EndpointBlock, JobStatus, ReportJob, Watermark, WorkState, WorkUnit
 from harvester.models.state import utcnow
@@ -348,8 +348,7 @@ def harvest(self: Task, account_id: str, endpoint: str, start: str, end: str, *,
         count(rt.redis, "harvester_failures_total", endpoint=endpoint, kind=outcome.kind)
         raise UnitFailed(outcome.error)
     log.info("harvest_done", rows=progress.rows)
-    count_all(rt.redis, {"harvester_rows_total": progress.rows, "harvester_load_cpu_seconds_total": progress.load_cpu},
-              endpoint=endpoint)
+    landed(rt.redis, endpoint, progress.rows, progress.load_cpu)
     if first:
         _start_dependents(get_account(account_id), endpoint)
     return "done"

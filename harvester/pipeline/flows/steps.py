@@ -21,7 +21,7 @@ import structlog
 
 from harvester.catalog.model import Endpoint
 from harvester.core.accounts import Account
-from harvester.core.counters import count_all
+from harvester.core.counters import landed
 from harvester.core.settings import Settings
 from harvester.models import JobStatus, ReportJob
 from harvester.models.state import utcnow
@@ -97,8 +97,7 @@ def succeed(ctx: StepContext, job: ReportJob, load: Callable[[Any], int]) -> Rep
                    unit_id=ctx.unit_id)
         advance_watermark(session, job.account_id, job.endpoint, window(job))
     log.info("flow_done", job_id=job.id, rows=rows)
-    count_all(ctx.gate.redis, {"harvester_rows_total": rows, "harvester_load_cpu_seconds_total": load_cpu},
-              endpoint=job.endpoint)
+    landed(ctx.gate.redis, job.endpoint, rows, load_cpu)
     return job
 
 
