@@ -51,7 +51,7 @@ from harvester.core.settings import get_settings  # noqa: E402
 from harvester.models import HarvestRun, WorkUnit  # noqa: E402
 from harvester.ops.plan import GroupPlan, plan, sizer, windows_per_day  # noqa: E402
 from harvester.ops.status import rotation  # noqa: E402
-from tests.bench.stage import Stage, cpu_seconds, open_stage  # noqa: E402
+from tests.bench.stage import Stage, builders_cpu_seconds, cpu_seconds, open_stage  # noqa: E402
 
 SEED = 3
 SCOPES = ("analytics", "promotion")
@@ -153,6 +153,7 @@ def main() -> None:
         measured_s = time.monotonic() - last_day_at
         cpu, wall = cpu_seconds(pids), time.monotonic() - started
         emulator_cpu = sum(os.times()[:2])  # this process: the emulator's threads, and little else
+        builders_cpu = builders_cpu_seconds()
         messages = int(client.info("commandstats").get("cmdstat_lpush", {}).get("calls", 0))
         redis_bytes = int(client.info("memory")["used_memory"])
         every = emulator_stats(emulator.url)
@@ -166,7 +167,8 @@ def main() -> None:
         print(f"requests: {total:,}, 429s: {limited}; per request: {messages / max(total, 1):.2f} broker messages, "
               f"{1000 * cpu / max(total, 1):.1f} ms worker CPU (parse and load included)")
         print(f"CPU over {wall:.0f} s on {os.cpu_count()} cores: {cpu:.0f} s the workers and beat, "
-              f"{emulator_cpu:.0f} s the emulator (one core at most: its threads share one interpreter); "
+              f"{emulator_cpu:.0f} s the emulator (one core at most: its threads share one interpreter) "
+              f"and {builders_cpu:.0f} s its report builders; "
               f"where both near the machine's, the figures below say what it could do, not the budgets")
         print(f"peak worker RSS: {peak_one / 1024:.0f} MiB the largest process, {peak_all / 1024:.0f} MiB all "
               f"{args.workers + args.report_workers + 3} together; Redis {redis_bytes / 2**20:.1f} MiB")

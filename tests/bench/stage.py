@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,14 +61,25 @@ def open_stage(stack: ExitStack, time_scale: float, env: dict[str, str] | None =
 
 def cpu_seconds(pids: list[int]) -> float:
     """User + system time of every live process in these process groups (children that exited included)."""
+    return _cpu_seconds(lambda proc, fields: int(fields[2]) in pids)  # pgrp
+
+
+def builders_cpu_seconds() -> float:
+    """User + system time of this process's spawned children: the emulator's report builders
+    (`emulator.common.builds`)."""
+    mine = str(os.getpid())
+    return _cpu_seconds(lambda proc, fields: fields[1] == mine and b"spawn_main" in (proc / "cmdline").read_bytes())
+
+
+def _cpu_seconds(chosen: Callable[[Path, list[str]], bool]) -> float:
     ticks, total = os.sysconf("SC_CLK_TCK"), 0
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            if chosen(proc, fields):
+                total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
         except OSError:
             continue
-        if int(fields[2]) in pids:  # pgrp
-            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
     return total / ticks
