@@ -1,8 +1,9 @@
 """Report files built in processes of their own, not on the thread serving the request.
 
-One day's CSV report of a 20,000-product seller takes half a minute of CPU. Built on a serving
-thread, it held the interpreter's lock all that time: every other answer of the emulator waited,
-some past the client's 60 s timeout, and the emulator could use one core at most. Here a report
+One day's CSV reports of a 20,000-product seller take half a minute of CPU (its search texts
+alone about 10 s). Built on a serving thread, a file held the interpreter's lock all that time:
+every other answer of the emulator waited, some past the client's 60 s timeout, and the
+emulator could use one core at most. Here a report
 starts building at its first listing while it is still under way; whoever needs the file waits
 for it without holding the lock. The files are pure functions of their arguments, so one pool
 serves every emulator of the process, and a process of the pool builds the same bytes. Its
