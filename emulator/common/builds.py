@@ -1,4 +1,5 @@
-"""Report files built in processes of their own, not on the thread serving the request.
+"""Report files, and answers that need a whole catalogue, made in processes of their own, not
+on the thread serving the request.
 
 One day's CSV reports of a 20,000-product seller take half a minute of CPU (its search texts
 alone about 10 s). Built on a serving thread, a file held the interpreter's lock all that time:
@@ -9,6 +10,10 @@ for it without holding the lock. The files are pure functions of their arguments
 serves every emulator of the process, and a process of the pool builds the same bytes. Its
 processes are spawned, so they import the program that started the emulator as a module, as
 multiprocessing does (its `__main__` guarded, as every entry point here is).
+
+The same holds for the answers WB computes over a whole catalogue (a big seller's sort orders,
+sums and search-report main page, 6 to 30 s each for 100,000 products): `Pooled` makes one in
+the pool, once for each set of arguments while it stays among the newest kept.
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
@@ -38,3 +44,40 @@ def _executor() -> ProcessPoolExecutor:
 def submit(build: Callable[..., Any], *args: Any) -> Future:
     """Start `build(*args)` (a module-level function, picklable, as are its arguments)."""
     return _executor().submit(build, *args)
+
+
+R = TypeVar("R")
+
+
+class Pooled(Generic[R]):
+    """`make(*args)` made in the pool once for each set of (hashable) arguments and kept, the
+    newest `maxsize` of them, like `functools.lru_cache`: a caller asking while it is being made
+    waits for the same result, so a client that gave up and asked again adds no work. What failed
+    is not kept. `make` must stay importable under its own name (the pool's processes call it),
+    so this wraps it under another: `_order = Pooled(_make_order, 64)`."""
+
+    def __init__(self, make: Callable[..., R], maxsize: int) -> None:
+        self._make, self._maxsize = make, maxsize
+        self._made: OrderedDict[tuple[Hashable, ...], Future] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, *args: Hashable) -> R:
+        with self._lock:
+            future = self._made.get(args)
+            if future is None:
+                future = self._made[args] = submit(self._make, *args)
+                while len(self._made) > self._maxsize:
+                    self._made.popitem(last=False)
+            else:
+                self._made.move_to_end(args)
+        try:
+            return future.result()
+        except BaseException:
+            with self._lock:
+                if self._made.get(args) is future:
+                    del self._made[args]
+            raise
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._made.clear()

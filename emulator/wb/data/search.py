@@ -12,6 +12,7 @@ emulated sellers have no tags (tagId 0, tagName "").
 
 from __future__ import annotations
 
+import json
 import statistics
 from datetime import date
 
@@ -60,13 +61,14 @@ def _card(row: dict) -> dict:
     }
 
 
-def products(seed: int, sid: str, body: dict) -> list[dict]:
+def products(seed: int, sid: str, body: dict, rows: list[dict] | None = None) -> list[dict]:
     """TableProductItem of every product found in search, filtered and sorted as the body asks
-    (/table/details before paging). isSubstitutedSKU only when the body has an include flag."""
+    (/table/details before paging), from its CSV product `rows` if they are made already.
+    isSubstitutedSKU only when the body has an include flag."""
     flagged = "includeSubstitutedSKUs" in body or "includeSearchTexts" in body
     catalogue = seller.products(seed, sid)
     items = []
-    for row in csv_rows.product_rows(seed, sid, body):
+    for row in csv_rows.product_rows(seed, sid, body) if rows is None else rows:
         item = {"nmId": row["NmID"], **_card(row), "mainPhoto": catalogue.by_nm(row["NmID"])["mainPhoto"]}
         item["isAdvertised"] = row["IsAdvertised"]
         if flagged:
@@ -75,10 +77,11 @@ def products(seed: int, sid: str, body: dict) -> list[dict]:
     return items
 
 
-def groups(seed: int, sid: str, body: dict) -> list[dict]:
-    """TableGroupItem per (subject, brand), sorted as the body asks, each with its first products."""
+def groups(seed: int, sid: str, body: dict, rows: list[dict] | None = None) -> list[dict]:
+    """TableGroupItem per (subject, brand), sorted as the body asks, each with its first products
+    (see `products` for `rows`)."""
     members: dict[tuple[str, str], list[dict]] = {}
-    for item in products(seed, sid, body):
+    for item in products(seed, sid, body, rows):
         members.setdefault((item["subjectName"], item["brandName"]), []).append(item)
     return [
         {
@@ -141,17 +144,27 @@ def main_page(seed: int, sid: str, body: dict) -> dict:
     """The `data` of /report: shop figures over every position, then the groups table
     (positionCluster, orderBy, limit and offset apply to the table only)."""
     start, end = period(body)
+    made: dict[str, list[dict]] = {}
+
+    def rows(params: dict) -> list[dict]:
+        """The CSV product rows of `params`, made once per answer: for a one-day period the shop
+        figures, the day's and the groups' are the same rows (a whole catalogue's, each time)."""
+        key = json.dumps(params, sort_keys=True)
+        if key not in made:
+            made[key] = csv_rows.product_rows(seed, sid, params)
+        return made[key]
+
     everything = body | {"positionCluster": "all"}
-    now = _summary(csv_rows.product_rows(seed, sid, everything))
+    now = _summary(rows(everything))
     past: dict | None = None
     if body.get("pastPeriod"):
         past_body = {k: v for k, v in everything.items() if k != "pastPeriod"} | {"currentPeriod": body["pastPeriod"]}
-        past = _summary(csv_rows.product_rows(seed, sid, past_body))
+        past = _summary(rows(past_body))
 
     def figure(key: str) -> dict:
         return metric(now[key], past[key] if past else None)
 
-    daily = [(day, _summary(csv_rows.product_rows(seed, sid, _one_day(body, day)))) for day in days(start, end)]
+    daily = [(day, _summary(rows(_one_day(body, day)))) for day in days(start, end)]
     rating = {"current": _supplier_rating(seed, sid, end)}
     if body.get("pastPeriod"):
         before = _supplier_rating(seed, sid, period(body, "pastPeriod")[1])
@@ -176,7 +189,7 @@ def main_page(seed: int, sid: str, body: dict) -> dict:
             "byWeek": _by("week", daily, start),
             "byMonth": _by("month", daily, start),
         },
-        "groups": groups(seed, sid, body)[offset : offset + body["limit"]],
+        "groups": groups(seed, sid, body, rows(body))[offset : offset + body["limit"]],
     }
 
 

@@ -12,10 +12,11 @@ import json
 from array import array
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from functools import lru_cache, partial
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
+from emulator.common.builds import Pooled
 from emulator.common.clock import msk_day
 from emulator.common.params import is_int
 from emulator.common.router import Request, Response, Router, json_response
@@ -292,10 +293,10 @@ def _v3_item(seed: int, sid: str, p: dict, periods: tuple[tuple[date, date], tup
     }
 
 
-@lru_cache(maxsize=32)
-def _v3_listing(seed: int, sid: str, today: date, listing: str) -> tuple[array, tuple[int, int]]:
+def _make_v3_listing(seed: int, sid: str, today: date, listing: str) -> tuple[array, tuple[int, int]]:
     """The catalogue positions a products request lists, in its order, and the seller's orders
-    in both periods: 4 bytes a product, so a big catalogue is paged without holding its items."""
+    in both periods: 4 bytes a product, so a big catalogue is paged without holding its items
+    (made in the report builders' pool, since it needs every product's figures)."""
     body = json.loads(listing)
     selected, past = ((date.fromisoformat(a), date.fromisoformat(b)) for a, b in body.pop("periods"))
     catalogue = seller.products(seed, sid)
@@ -307,6 +308,9 @@ def _v3_listing(seed: int, sid: str, today: date, listing: str) -> tuple[array, 
              for j, p in zip(products.positions, products, strict=True)]
     found.sort(key=itemgetter(0), reverse=(order.get("mode") or "desc") == "desc")  # stable: ties by nmID
     return array("i", (j for _, j in found)), all_orders
+
+
+_v3_listing = Pooled(_make_v3_listing, 32)
 
 
 @router.route("POST", f"{V3}/products", group="wb.funnel", scope="analytics")
