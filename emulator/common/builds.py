@@ -54,22 +54,31 @@ class Pooled(Generic[R]):
     newest `maxsize` of them, like `functools.lru_cache`: a caller asking while it is being made
     waits for the same result, so a client that gave up and asked again adds no work. What failed
     is not kept. `make` must stay importable under its own name (the pool's processes call it),
-    so this wraps it under another: `_order = Pooled(_make_order, 64)`."""
+    so this wraps it under another: `_order = Pooled(_make_order, 64, apart)`. Where
+    `apart(*args)` is false (a small job, which should not wait behind big ones in the pool's
+    queue) it is made here, and kept alike."""
 
-    def __init__(self, make: Callable[..., R], maxsize: int) -> None:
-        self._make, self._maxsize = make, maxsize
+    def __init__(self, make: Callable[..., R], maxsize: int, apart: Callable[..., bool]) -> None:
+        self._make, self._maxsize, self._apart = make, maxsize, apart
         self._made: OrderedDict[tuple[Hashable, ...], Future] = OrderedDict()
         self._lock = threading.Lock()
 
     def __call__(self, *args: Hashable) -> R:
+        here = False
         with self._lock:
             future = self._made.get(args)
             if future is None:
-                future = self._made[args] = submit(self._make, *args)
+                here = not self._apart(*args)
+                future = self._made[args] = Future() if here else submit(self._make, *args)
                 while len(self._made) > self._maxsize:
                     self._made.popitem(last=False)
             else:
                 self._made.move_to_end(args)
+        if here:  # outside the lock: whoever asks meanwhile waits for this future
+            try:
+                future.set_result(self._make(*args))
+            except BaseException as exc:
+                future.set_exception(exc)
         try:
             return future.result()
         except BaseException:

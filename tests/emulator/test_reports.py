@@ -7,6 +7,7 @@ import json
 import os
 import uuid
 import zipfile
+from concurrent.futures import Future
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ import requests
 from emulator import Emulator, Faults, seller_id
 from emulator.common import builds
 from emulator.wb.data.csv_files import csv_report, zip_bytes, zip_report
+from emulator.wb.routes import csv_reports
 from emulator.wb.state.report_store import until_msk_midnight
 
 from .conftest import WB, to_moscow_morning
@@ -117,6 +119,24 @@ def test_a_file_is_built_apart_from_the_first_listing_under_way(slow):
     assert found[0].file is not None
     header, rows = csv_report(0, seller_id("acme"), "SEARCH_QUERIES_PREMIUM_REPORT_TEXT", params)
     assert found[0].file.result(timeout=60) == (zip_bytes(report_id, header, rows), len(rows))
+
+
+def test_a_report_whose_file_is_still_being_built_is_listed_under_way(slow, monkeypatch):
+    # Its timeline says SUCCESS, but a busy pool has not built its file yet: WB lists a report
+    # PROCESSING while it generates, where a listing waiting for the file outlived the client.
+    building: Future = Future()
+    monkeypatch.setattr(builds, "submit", lambda *args: building)
+    monkeypatch.setattr(csv_reports, "FILE_WAIT_S", 0.01)
+    wb = WB(slow)
+    report_id = create(wb, order("DETAIL_HISTORY_REPORT", report_params(slow, "DETAIL_HISTORY_REPORT")))
+    slow.clock.advance(1000)
+    assert status(wb, report_id) == "PROCESSING"
+    slow.clock.advance(4000)
+    assert status(wb, report_id) == "PROCESSING"
+    assert_csv_error(wb.paced("GET", f"{DOWNLOADS}/file/{report_id}"), 400, "Invalid request body", "check correct")
+    building.set_result((b"zip", 1))
+    assert status(wb, report_id) == "SUCCESS"
+    assert listed(wb)[report_id]["size"] == 3
 
 
 def test_files_are_built_in_processes_of_their_own():

@@ -69,6 +69,13 @@ def catalogue_size(seed: int, sid: str) -> int:
     return 40 + keyed_hash(seed, sid, "catalogue-size") % 2561
 
 
+def made_apart(seed: int, sid: str, *_: object) -> bool:
+    """Whether the seller's whole-catalogue answers are made in the report builders' pool
+    (`emulator.common.builds`): over 3,000 products, a second's work or more each. A small
+    seller's stay on the serving thread, where they never wait behind a big seller's."""
+    return catalogue_size(seed, sid) > 3_000
+
+
 @lru_cache(maxsize=1024)
 def _house(seed: int, sid: str) -> tuple[tuple[str, ...], str, int]:
     """What all of a seller's cards share: its brands, vendor-code prefix and first nmID."""

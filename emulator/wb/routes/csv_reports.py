@@ -38,6 +38,10 @@ PRODUCT_ORDER = (
 TOP_ORDER = ("openCard", "addToCart", "openToCart", "orders", "cartToOrder")
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f]")
 _FILES = threading.Lock()  # one build per report, however many listings race
+# How long a listing waits for a file its timeline says is ready before it lists the report as
+# still PROCESSING: a big seller's day of search texts can outlast the timeline while the builders
+# are busy, and a listing waiting for it outlived the client's timeout.
+FILE_WAIT_S = 5.0
 
 
 def _year_back(today: date) -> date:
@@ -193,6 +197,20 @@ def _file(emu: WbHost, report: Report) -> Future:
         return report.file
 
 
+def _as_listed(emu: WbHost, report: Report, status: str) -> tuple[str, tuple[bytes, int]]:
+    """The report's status as WB lists it, and its (ZIP, data rows): its file starts building
+    under way, as WB builds it while the client polls, and a report is SUCCESS only once the file
+    is there (waiting `FILE_WAIT_S` for it), PROCESSING before."""
+    if status == "PROCESSING" and not report.failed:
+        _file(emu, report)
+    if status != "SUCCESS":
+        return status, (b"", 0)  # an unfinished or failed report has no file
+    try:
+        return status, _file(emu, report).result(timeout=FILE_WAIT_S)
+    except TimeoutError:
+        return "PROCESSING", (b"", 0)
+
+
 @router.route("POST", PATH, group=GROUP, scope="analytics")
 def create(emu: WbHost, req: Request) -> Response:
     try:
@@ -234,10 +252,8 @@ def listing(emu: WbHost, req: Request) -> Response:
         wanted.add(report_id)
     items = []
     for report, status in emu.reports.listed(req.sid, wanted or None, emu.clock.now()):
+        status, (zipped, rows) = _as_listed(emu, report, status)
         finished = status in ("SUCCESS", "FAILED")
-        if status == "PROCESSING" and not report.failed:
-            _file(emu, report)  # built while the client polls, as WB builds it
-        zipped, rows = _file(emu, report).result() if status == "SUCCESS" else (b"", 0)  # an empty one has no file
         items.append(
             {
                 "id": report.id,
@@ -274,7 +290,7 @@ def download(emu: WbHost, req: Request) -> Response:
     found = emu.reports.get(req.sid, report_id, emu.clock.now()) if report_id else None
     if report_id and found is None:
         return analytics_error(404, "Not Found", "download id was not found", ANALYTICS_CSV)
-    if found is None or found[1] != "SUCCESS":
+    status, (zipped, rows) = _as_listed(emu, *found) if found else ("", (b"", 0))
+    if status != "SUCCESS":
         return _invalid("check correctness of download id")
-    zipped, rows = _file(emu, found[0]).result()
     return Response(200, zipped, "application/zip") if rows else Response(204, content_type="")

@@ -310,7 +310,7 @@ def _make_v3_listing(seed: int, sid: str, today: date, listing: str) -> tuple[ar
     return array("i", (j for _, j in found)), all_orders
 
 
-_v3_listing = Pooled(_make_v3_listing, 32)
+_v3_listing = Pooled(_make_v3_listing, 32, seller.made_apart)
 
 
 @router.route("POST", f"{V3}/products", group="wb.funnel", scope="analytics")

@@ -13,7 +13,7 @@ from typing import Any
 from emulator.common.builds import Pooled
 from emulator.common.params import is_int, parse_day, period_errors
 from emulator.common.router import Request, Response, Router, json_response
-from emulator.wb.data import csv_rows
+from emulator.wb.data import csv_rows, seller
 from emulator.wb.data import search as searchdata
 from emulator.wb.error_bodies import NOT_JSON, analytics_error, invalid_body, invalid_fields
 from emulator.wb.host import WbHost
@@ -158,7 +158,7 @@ def _make_main_page(seed: int, sid: str, body: str) -> dict:
 
 # Every figure of the main page sums the whole catalogue (30 s for 100,000 products): made in the
 # report builders' pool, and kept, as the data functions take no clock.
-_main_page = Pooled(_make_main_page, 8)
+_main_page = Pooled(_make_main_page, 8, seller.made_apart)
 
 
 @router.route("POST", f"{BASE}/report", group=GROUP, scope="analytics")
@@ -194,7 +194,7 @@ def _make_found(seed: int, sid: str, unpaged: str) -> tuple[int, ...]:
     return tuple(item["nmId"] for item in searchdata.products(seed, sid, json.loads(unpaged)))
 
 
-_found = Pooled(_make_found, 8)
+_found = Pooled(_make_found, 8, seller.made_apart)
 
 
 @router.route("POST", f"{BASE}/product/search-texts", group=GROUP, scope="analytics")

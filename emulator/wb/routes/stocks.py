@@ -103,7 +103,7 @@ def _make_positions(seed: int, sid: str, listing: str) -> array:
     return array("i", (j for _, j in found))
 
 
-_positions = Pooled(_make_positions, 64)
+_positions = Pooled(_make_positions, 64, seller.made_apart)
 
 
 def select_products(seed: int, sid: str, body: dict) -> list[dict]:
@@ -222,12 +222,17 @@ def stocks_groups(emu: WbHost, req: Request) -> Response:
     body = stock_body(req, _today(emu), GROUPS_REQUIRED)
     if isinstance(body, Response):
         return body
-    return json_response(200, {"data": {"groups": builds.submit(groups_page, emu.seed, req.sid, body).result()}})
+    if seller.made_apart(emu.seed, req.sid):
+        page = builds.submit(groups_page, emu.seed, req.sid, body).result()
+    else:
+        page = groups_page(emu.seed, req.sid, body)
+    return json_response(200, {"data": {"groups": page}})
 
 
 def groups_page(seed: int, sid: str, body: dict) -> list[dict]:
-    """The groups a request pages to, with every product of each: made in the report builders'
-    pool for each request (11 s for 100,000 products; kept, it would hold the catalogue's rows)."""
+    """The groups a request pages to, with every product of each: made for each request (a big
+    seller's in the report builders' pool: 11 s for 100,000 products; kept, the page would hold
+    the catalogue's rows)."""
     items = ordered(matching_items(seed, sid, body), body["orderBy"])
     found = ordered(stock_data.groups(seed, sid, items, *period(body)), body["orderBy"])
     offset, limit = body["offset"], body.get("limit") or DEFAULT_LIMIT
@@ -269,4 +274,4 @@ def _make_regions(seed: int, sid: str, listing: str) -> list[dict]:
     return stock_data.regions(seed, sid, matching_items(seed, sid, body), *period(body), body["stockType"])
 
 
-_regions = Pooled(_make_regions, 64)
+_regions = Pooled(_make_regions, 64, seller.made_apart)
