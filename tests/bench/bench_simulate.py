@@ -168,7 +168,7 @@ def main() -> None:
               f"{1000 * cpu / max(total, 1):.1f} ms worker CPU (parse and load included)")
         print(f"CPU over {wall:.0f} s on {os.cpu_count()} cores: {cpu:.0f} s the workers and beat, "
               f"{emulator_cpu:.0f} s the emulator (one core at most: its threads share one interpreter) "
-              f"and {builders_cpu:.0f} s its report builders; "
+              f"and {builders_cpu:.0f} s its builders (report files, big sellers' answers); "
               f"where both near the machine's, the figures below say what it could do, not the budgets")
         print(f"peak worker RSS: {peak_one / 1024:.0f} MiB the largest process, {peak_all / 1024:.0f} MiB all "
               f"{args.workers + args.report_workers + 3} together; Redis {redis_bytes / 2**20:.1f} MiB")

@@ -65,8 +65,8 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def builders_cpu_seconds() -> float:
-    """User + system time of this process's spawned children: the emulator's report builders
-    (`emulator.common.builds`)."""
+    """User + system time of this process's spawned children: the emulator's builders of report
+    files and of big sellers' answers (`emulator.common.builds`)."""
     mine = str(os.getpid())
     return _cpu_seconds(lambda proc, fields: fields[1] == mine and b"spawn_main" in (proc / "cmdline").read_bytes())
 
