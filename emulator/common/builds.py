@@ -47,11 +47,11 @@ R = TypeVar("R")
 
 
 class Pooled(Generic[R]):
-    """`make(*args)` made in the answers' pool once for each set of (hashable) arguments and kept, the
-    newest `maxsize` of them, like `functools.lru_cache`: a caller asking while it is being made
-    waits for the same result, so a client that gave up and asked again adds no work. What failed
-    is not kept. `make` must stay importable under its own name (the pool's processes call it),
-    so this wraps it under another: `_order = Pooled(_make_order, 64, apart)`. Where
+    """`make(*args)` made in the answers' pool once for each set of (hashable) arguments and
+    kept, the newest `maxsize` of them, like `functools.lru_cache`: a caller asking while it is
+    being made waits for the same result, so a client that gave up and asked again adds no work.
+    What failed is not kept. `make` must stay importable under its own name (the pool's processes
+    call it), so this wraps it under another: `_order = Pooled(_make_order, 64, apart)`. Where
     `apart(*args)` is false (a small job, which should not wait behind big ones in the pool's
     queue) it is made here, and kept alike."""
 

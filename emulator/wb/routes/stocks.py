@@ -95,7 +95,7 @@ def _today(emu: WbHost) -> date:
 def _make_positions(seed: int, sid: str, listing: str) -> array:
     """The catalogue positions a /products/products request lists, in its order: 4 bytes a
     product, so a whole catalogue is paged through in several calls without holding its rows
-    (made in the answers' pool, since it needs every product's figures)."""
+    (a big seller's made in the answers' pool: it needs every product's figures)."""
     body = json.loads(listing)
     field = body["orderBy"]["field"]
     found = [(order_value(item["metrics"], field), j) for j, item in listed(seed, sid, body)]
