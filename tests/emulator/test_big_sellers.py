@@ -69,7 +69,7 @@ def test_a_stocks_report_page_of_a_big_seller_is_its_rows_in_order():
 
 def test_paging_a_big_catalogue_holds_no_more_than_a_small_one():
     """40,000 products hold at most 4 bytes each more than 10,000 do (one sort order). The sort
-    orders are made in the answers' pool, so the warm-up also fills the bounded cache of
+    orders are made in the report builders' pool, so the warm-up also fills the bounded cache of
     products here, as any whole-catalogue answer made here would."""
     warm = data.big_seller("warm", 10_000)
     small, big = _held(lambda: (list(data.products(0, warm)), _pages(warm)()),
@@ -107,11 +107,10 @@ def test_a_history_call_for_a_few_cards_of_a_big_seller_makes_only_their_funnels
 
 
 def _made_in_pool(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
-    """The names of the functions the pools are asked to run, from now on."""
+    """The names of the functions the report builders' pool is asked to run, from now on."""
     made: list[str] = []
     real = builds.submit
-    monkeypatch.setattr(builds, "submit",
-                        lambda make, *args, **kw: made.append(make.__name__) or real(make, *args, **kw))
+    monkeypatch.setattr(builds, "submit", lambda make, *args: made.append(make.__name__) or real(make, *args))
     return made
 
 
@@ -130,8 +129,8 @@ def test_the_offices_sum_is_made_once_for_a_day_read_hourly(fast, monkeypatch):
 
 def test_paging_the_search_details_of_a_big_seller_sorts_its_catalogue_once_not_once_a_page(fast, monkeypatch):
     """/table/details sorts every product found by its metrics; a client reads 1,000 a page, and
-    each page made the whole catalogue's rows again. The order is made once, in the answers'
-    pool, and kept (ids, not rows)."""
+    each page made the whole catalogue's rows again. The order is made once, in the report
+    builders' pool, and kept (ids, not rows)."""
     made = []
     real = csv_rows._card
     monkeypatch.setattr(csv_rows, "_card", lambda seed, sid, p: made.append(p["nmID"]) or real(seed, sid, p))

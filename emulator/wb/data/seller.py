@@ -70,7 +70,7 @@ def catalogue_size(seed: int, sid: str) -> int:
 
 
 def made_apart(seed: int, sid: str, *_: object) -> bool:
-    """Whether the seller's whole-catalogue answers are made in the answers' pool
+    """Whether the seller's whole-catalogue answers are made in the report builders' pool
     (`emulator.common.builds`): over 3,000 products, a second's work or more each. A small
     seller's stay on the serving thread, where they never wait behind a big seller's."""
     return catalogue_size(seed, sid) > 3_000

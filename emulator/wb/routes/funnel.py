@@ -296,7 +296,7 @@ def _v3_item(seed: int, sid: str, p: dict, periods: tuple[tuple[date, date], tup
 def _make_v3_listing(seed: int, sid: str, today: date, listing: str) -> tuple[array, tuple[int, int]]:
     """The catalogue positions a products request lists, in its order, and the seller's orders
     in both periods: 4 bytes a product, so a big catalogue is paged without holding its items
-    (a big seller's made in the answers' pool: it needs every product's figures)."""
+    (a big seller's made in the report builders' pool: it needs every product's figures)."""
     body = json.loads(listing)
     selected, past = ((date.fromisoformat(a), date.fromisoformat(b)) for a, b in body.pop("periods"))
     catalogue = seller.products(seed, sid)

@@ -157,7 +157,7 @@ def _make_main_page(seed: int, sid: str, body: str) -> dict:
 
 
 # Every figure of the main page sums the whole catalogue (30 s for 100,000 products): a big
-# seller's is made in the answers' pool; kept, as the data functions take no clock.
+# seller's is made in the report builders' pool; kept, as the data functions take no clock.
 _main_page = Pooled(_make_main_page, 8, seller.made_apart)
 
 
@@ -190,7 +190,7 @@ def _details(seed: int, sid: str, body: dict) -> list[dict]:
 def _make_found(seed: int, sid: str, unpaged: str) -> tuple[int, ...]:
     """The nmIDs /table/details finds for a body, in its order: a client pages a big seller a
     thousand at a time, and each page made every product's metrics again to sort them. A big
-    seller's is made in the answers' pool."""
+    seller's is made in the report builders' pool."""
     return tuple(item["nmId"] for item in searchdata.products(seed, sid, json.loads(unpaged)))
 
 

@@ -95,7 +95,7 @@ def _today(emu: WbHost) -> date:
 def _make_positions(seed: int, sid: str, listing: str) -> array:
     """The catalogue positions a /products/products request lists, in its order: 4 bytes a
     product, so a whole catalogue is paged through in several calls without holding its rows
-    (a big seller's made in the answers' pool: it needs every product's figures)."""
+    (a big seller's made in the report builders' pool: it needs every product's figures)."""
     body = json.loads(listing)
     field = body["orderBy"]["field"]
     found = [(order_value(item["metrics"], field), j) for j, item in listed(seed, sid, body)]
@@ -223,7 +223,7 @@ def stocks_groups(emu: WbHost, req: Request) -> Response:
     if isinstance(body, Response):
         return body
     if seller.made_apart(emu.seed, req.sid):
-        page = builds.submit(groups_page, emu.seed, req.sid, body, pool="answers").result()
+        page = builds.submit(groups_page, emu.seed, req.sid, body).result()
     else:
         page = groups_page(emu.seed, req.sid, body)
     return json_response(200, {"data": {"groups": page}})
@@ -231,7 +231,7 @@ def stocks_groups(emu: WbHost, req: Request) -> Response:
 
 def groups_page(seed: int, sid: str, body: dict) -> list[dict]:
     """The groups a request pages to, with every product of each: made for each request (a big
-    seller's in the answers' pool: 11 s for 100,000 products; kept, the page would hold
+    seller's in the report builders' pool: 11 s for 100,000 products; kept, the page would hold
     the catalogue's rows)."""
     items = ordered(matching_items(seed, sid, body), body["orderBy"])
     found = ordered(stock_data.groups(seed, sid, items, *period(body)), body["orderBy"])
@@ -268,7 +268,7 @@ def stocks_offices(emu: WbHost, req: Request) -> Response:
 
 def _make_regions(seed: int, sid: str, listing: str) -> list[dict]:
     """/offices of a request's filters and period: a sum over every product, which a client
-    reading it hourly asks again all day, so it is made once, in the answers' pool (its answer
+    reading it hourly asks again all day, so it is made once, in the builders' pool (its answer
     is a few hundred warehouses at any catalogue size)."""
     body = json.loads(listing)
     return stock_data.regions(seed, sid, matching_items(seed, sid, body), *period(body), body["stockType"])
