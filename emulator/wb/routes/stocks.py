@@ -268,7 +268,7 @@ def stocks_offices(emu: WbHost, req: Request) -> Response:
 
 def _make_regions(seed: int, sid: str, listing: str) -> list[dict]:
     """/offices of a request's filters and period: a sum over every product, which a client
-    reading it hourly asks again all day, so it is made once, in the builders' pool (its answer
+    reading it hourly asks again all day, so it is made once (a big seller's in the builders' pool; its answer
     is a few hundred warehouses at any catalogue size)."""
     body = json.loads(listing)
     return stock_data.regions(seed, sid, matching_items(seed, sid, body), *period(body), body["stockType"])
