@@ -42,9 +42,16 @@ def truncate(body: bytes) -> bytes:
     return body[: len(body) // 2] if len(body) > 1 else b"{"
 
 
+JSON = "application/json; charset=utf-8"
+
+
+def json_body(payload: Any) -> bytes:
+    """A JSON answer's bytes: UTF-8, compact, as the APIs send them."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def json_response(status: int, payload: Any, content_type: str = "application/json") -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(status, body, f"{content_type}; charset=utf-8")
+    return Response(status, json_body(payload), f"{content_type}; charset=utf-8")
 
 
 class Refusal(Exception):

@@ -1,9 +1,12 @@
 """Answers made once, apart from the serving threads when they are big (emulator.common.builds)."""
 
 import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
+from emulator.common import builds
 from emulator.common.builds import Pooled
 
 made: list[int] = []
@@ -35,3 +38,14 @@ def test_the_newest_answers_are_kept_and_a_failure_is_not():
         with pytest.raises(ValueError, match="unlucky"):
             answers(13)
     assert made.count(13) == 2
+
+
+def die() -> None:
+    """A job whose process dies, as one killed or out of memory does."""
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_pool_whose_process_died_is_replaced():
+    with pytest.raises(BrokenProcessPool):
+        builds.submit(die).result(timeout=60)
+    assert builds.submit(os.getpid).result(timeout=60) != os.getpid()

@@ -8,6 +8,7 @@ import os
 import uuid
 import zipfile
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timedelta
 
 import pytest
@@ -137,6 +138,22 @@ def test_a_report_whose_file_is_still_being_built_is_listed_under_way(slow, monk
     building.set_result((b"zip", 1))
     assert status(wb, report_id) == "SUCCESS"
     assert listed(wb)[report_id]["size"] == 3
+
+
+def test_a_file_whose_build_failed_is_built_again_when_next_listed(slow, monkeypatch):
+    # A process of the builders' pool died under it (builds.submit then starts a new pool).
+    failed: Future = Future()
+    failed.set_exception(BrokenProcessPool("a builder died"))
+    real, calls = builds.submit, []
+    monkeypatch.setattr(builds, "submit", lambda *args: calls.append(args) or (real(*args) if calls[1:] else failed))
+    wb = WB(slow)
+    report_id = create(wb, order("DETAIL_HISTORY_REPORT", report_params(slow, "DETAIL_HISTORY_REPORT")))
+    slow.clock.advance(1000)
+    assert status(wb, report_id) == "PROCESSING"
+    slow.clock.advance(4000)
+    assert status(wb, report_id) == "SUCCESS"
+    assert len(calls) == 2
+    assert wb.paced("GET", f"{DOWNLOADS}/file/{report_id}").status_code == 200
 
 
 def test_files_are_built_in_processes_of_their_own():

@@ -190,9 +190,10 @@ def _invalid(detail: str) -> Response:
 
 
 def _file(emu: WbHost, report: Report) -> Future:
-    """The report's ZIP and data-row count, building (see `builds`) from the first time it is asked for."""
+    """The report's ZIP and data-row count, building (see `builds`) from the first time it is
+    asked for, and again if its build failed (a process of the pool died)."""
     with _FILES:
-        if report.file is None:
+        if report.file is None or (report.file.done() and report.file.exception() is not None):
             report.file = builds.submit(report_file, emu.seed, report.sid, report.id, report.report_type, report.params)
         return report.file
 
