@@ -104,9 +104,9 @@ def test_offset_paginator_pages_until_a_short_page_and_resumes_from_a_cursor(in_
     page = {"limit": 2, "offset": 0}
     assert (first.json, first.params) == (({"a": 1, **page}, {"q": 1}) if in_body else ({"a": 1}, {"q": 1, **page}))
     assert pager.cursor(first) == page
-    second = pager.next(first, [{}, {}], None)
+    second = pager.next(first, 2, None)
     assert second is not None and pager.cursor(second) == {"limit": 2, "offset": 2}
-    assert pager.next(second, [{}], None) is None
+    assert pager.next(second, 1, None) is None
     resumed = pager.first(Request("POST", "h", "/p", json={"a": 1}), pager.cursor(second))
     assert pager.cursor(resumed) == {"limit": 2, "offset": 2}
 
@@ -194,10 +194,10 @@ def test_page_paginator_follows_is_next_page_and_resumes() -> None:
     pager = PagePaginator()
     first = pager.first(Request("POST", "h", "/p", json={"period": {}}))
     assert first.json == {"period": {}, "page": 1}
-    second = pager.next(first, [{}], {"data": {"isNextPage": True}})
+    second = pager.next(first, 1, {"data": {"isNextPage": True}})
     assert second is not None and second.json == {"period": {}, "page": 2}
-    assert pager.next(second, [{}], {"data": {"isNextPage": False}}) is None
-    assert pager.next(second, [], {"data": {"isNextPage": True}}) is None  # an empty page ends it too
+    assert pager.next(second, 1, {"data": {"isNextPage": False}}) is None
+    assert pager.next(second, 0, {"data": {"isNextPage": True}}) is None  # an empty page ends it too
     assert pager.first(Request("POST", "h", "/p", json={}), pager.cursor(second)).json == {"page": 2}
 
 
@@ -205,9 +205,9 @@ def test_token_paginator_follows_next_page_token_until_there_is_none() -> None:
     pager = TokenPaginator()
     first = pager.first(Request("GET", "h", "/v2/campaigns"))
     assert first.params == {} and pager.cursor(first) == {}
-    second = pager.next(first, [{}], {"result": {"paging": {"nextPageToken": "abc"}}})
+    second = pager.next(first, 1, {"result": {"paging": {"nextPageToken": "abc"}}})
     assert second is not None and second.params == {"page_token": "abc"}
-    assert pager.next(second, [{}], {"result": {"paging": {}}}) is None
+    assert pager.next(second, 1, {"result": {"paging": {}}}) is None
     assert pager.first(Request("GET", "h", "/v2/campaigns"), pager.cursor(second)).params == {"page_token": "abc"}
 
 

@@ -32,7 +32,7 @@ from harvester.models import (
 )
 from harvester.ops.status import status_rows
 from harvester.pipeline.client import decode_json
-from harvester.pipeline.parse import records_at, to_rows
+from harvester.pipeline.parse import records_at, streamed_records, to_rows
 from harvester.pipeline.schedule import due_windows
 from harvester.pipeline.store.runlog import advance_watermark, anchor_watermark, record_run
 from harvester.pipeline.store.upsert import get_or_insert, upsert
@@ -133,6 +133,7 @@ def test_a_bad_date_string_is_transient() -> None:
 )
 def test_records_at_finds_the_list(body: Any, path: str, expected: list) -> None:
     assert records_at(body, path, "call") == expected
+    assert list(streamed_records(json.dumps(body).encode(), path, "call")) == expected
 
 
 @pytest.mark.parametrize(
@@ -143,6 +144,28 @@ def test_records_at_finds_the_list(body: Any, path: str, expected: list) -> None
 def test_records_at_on_a_body_of_the_wrong_shape_is_transient(body: Any, path: str) -> None:
     with pytest.raises(Transient, match="expected a list of objects"):
         records_at(body, path, "call")
+    with pytest.raises(Transient, match="expected a list of objects"):
+        list(streamed_records(json.dumps(body).encode(), path, "call"))
+
+
+@pytest.mark.parametrize(
+    ("body", "path", "single"),
+    [({"data": {"groups": [{"id": 1, "items": [{"nm": 2, "price": 12.50}]}, {"id": 3, "items": []}]}}, "data.groups",
+      False), ([{"stats": [{"a": 1}, {"a": 0.1}]}, {"stats": []}, {"stats": [{"a": 3}]}], "*.stats", False),
+     ({"data": {"total": 7, "share": 1.25}}, "data", True), ({"data": {}}, "data", True)],
+)
+def test_a_body_read_record_by_record_gives_the_records_read_whole(body: Any, path: str, single: bool) -> None:
+    raw = json.dumps(body).encode()
+    whole = records_at(json.loads(raw, parse_float=Decimal), path, "call", single)
+    assert list(streamed_records(raw, path, "call", single)) == whole and whole
+
+
+def test_a_garbled_body_read_record_by_record_is_transient_after_the_records_before_it() -> None:
+    raw = json.dumps({"data": {"items": [{"a": 1}, {"a": 2}]}}).encode()
+    records = streamed_records(raw[:-9], "data.items", "call")
+    assert next(records) == {"a": 1}
+    with pytest.raises(Transient, match="malformed JSON body"):
+        list(records)
 
 
 def test_a_204_answer_is_no_records() -> None:

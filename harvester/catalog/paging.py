@@ -1,22 +1,26 @@
 """Paging strategies, picked per endpoint in the catalog.
 
-Each one prepares the first request, says where the next page starts (from the records and
-the whole answer), and resumes from a saved cursor, so a task that must wait for the rate
-limiter re-queues itself with the cursor and carries on from the page it had reached.
+Each one prepares the first request, says where the next page starts (from the number of
+records and, where `reads_body`, the whole answer), and resumes from a saved cursor, so a task
+that must wait for the rate limiter re-queues itself with the cursor and carries on from the
+page it had reached. An answer whose paginator reads only the count can be read record by
+record, never whole (`pipeline.parse.streamed_records`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from harvester.core.request import Request, dig
 
 
 class Paginator(Protocol):
+    reads_body: ClassVar[bool]
+
     def first(self, request: Request, cursor: dict[str, Any] | None = None) -> Request: ...
 
-    def next(self, request: Request, records: list[Any], body: Any) -> Request | None: ...
+    def next(self, request: Request, count: int, body: Any) -> Request | None: ...
 
     def cursor(self, request: Request) -> dict[str, Any]: ...
 
@@ -31,10 +35,12 @@ def _values(request: Request, in_body: bool) -> dict[str, Any]:
 class SinglePage:
     """The whole answer comes in one response."""
 
+    reads_body: ClassVar[bool] = False
+
     def first(self, request: Request, cursor: dict[str, Any] | None = None) -> Request:
         return request
 
-    def next(self, request: Request, records: list[Any], body: Any) -> Request | None:
+    def next(self, request: Request, count: int, body: Any) -> Request | None:
         return None
 
     def cursor(self, request: Request) -> dict[str, Any]:
@@ -45,6 +51,8 @@ class SinglePage:
 class OffsetPaginator:
     """limit/offset paging that stops at the first short page."""
 
+    reads_body: ClassVar[bool] = False
+
     page_size: int = 1000
     limit_param: str = "limit"
     offset_param: str = "offset"
@@ -54,8 +62,8 @@ class OffsetPaginator:
         start = {self.limit_param: self.page_size, self.offset_param: 0}
         return request.with_values(self.in_body, **(cursor or start))
 
-    def next(self, request: Request, records: list[Any], body: Any) -> Request | None:
-        if len(records) < self.page_size:
+    def next(self, request: Request, count: int, body: Any) -> Request | None:
+        if count < self.page_size:
             return None
         offset = self.cursor(request)[self.offset_param] + self.page_size
         return request.with_values(self.in_body, **{self.offset_param: offset})
@@ -69,6 +77,8 @@ class OffsetPaginator:
 class PagePaginator:
     """Numbered pages while the answer says there is a next one (WB funnel v2: `isNextPage`)."""
 
+    reads_body: ClassVar[bool] = True
+
     param: str = "page"
     first_page: int = 1
     more: str = "data.isNextPage"
@@ -77,8 +87,8 @@ class PagePaginator:
     def first(self, request: Request, cursor: dict[str, Any] | None = None) -> Request:
         return request.with_values(self.in_body, **(cursor or {self.param: self.first_page}))
 
-    def next(self, request: Request, records: list[Any], body: Any) -> Request | None:
-        if not records or dig(body, self.more) is not True:
+    def next(self, request: Request, count: int, body: Any) -> Request | None:
+        if not count or dig(body, self.more) is not True:
             return None
         return request.with_values(self.in_body, **{self.param: self.cursor(request)[self.param] + 1})
 
@@ -90,6 +100,8 @@ class PagePaginator:
 class TokenPaginator:
     """Opaque next-page tokens (Yandex Market: `result.paging.nextPageToken`); no token = last page."""
 
+    reads_body: ClassVar[bool] = True
+
     param: str = "page_token"
     next_token: str = "result.paging.nextPageToken"
     in_body: bool = False
@@ -97,7 +109,7 @@ class TokenPaginator:
     def first(self, request: Request, cursor: dict[str, Any] | None = None) -> Request:
         return request.with_values(self.in_body, **cursor) if cursor else request
 
-    def next(self, request: Request, records: list[Any], body: Any) -> Request | None:
+    def next(self, request: Request, count: int, body: Any) -> Request | None:
         token = dig(body, self.next_token)
         return request.with_values(self.in_body, **{self.param: token}) if token else None
 

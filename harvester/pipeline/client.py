@@ -6,10 +6,8 @@ task turns into a re-queue with a countdown (nothing holds a worker slot while i
 
 from __future__ import annotations
 
-import json
 import os
 import urllib.request
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from harvester.core.accounts import Account
 from harvester.core.errors import BadRequest, Transient, error_for
 from harvester.core.request import Request
 from harvester.core.settings import Settings
+from harvester.pipeline.parse import decode_body
 
 # Host keys of the catalog → real base URLs (reference/wb-api.md §1, yandex-market-api.md).
 HOSTS: dict[str, str] = {
@@ -108,16 +107,10 @@ class Client:
 
 
 def decode_json(response: requests.Response, label: str) -> Any:
-    """The JSON body, with a truncated or garbled body reported as a retriable failure.
-
-    Fractional numbers are `Decimal`, so money reaches its NUMERIC column exactly as sent
-    (the parser turns them into floats for double precision columns)."""
+    """The JSON body (see `parse.decode_body`); none for 204 or an empty body."""
     if response.status_code == 204 or not response.content:
         return None
-    try:
-        return json.loads(response.content, parse_float=Decimal)
-    except (ValueError, json.JSONDecodeError):
-        raise Transient(f"{label}: malformed JSON body ({len(response.content)} bytes)") from None
+    return decode_body(response.content, label)
 
 
 def spool(response: requests.Response, path: Path, label: str) -> int:
