@@ -51,7 +51,7 @@ from harvester.core.settings import get_settings  # noqa: E402
 from harvester.models import HarvestRun, WorkUnit  # noqa: E402
 from harvester.ops.plan import GroupPlan, plan, sizer, windows_per_day  # noqa: E402
 from harvester.ops.status import rotation  # noqa: E402
-from tests.bench.stage import Stage, builders_cpu_seconds, cpu_seconds, open_stage  # noqa: E402
+from tests.bench.stage import Stage, builders_cpu_seconds, cpu_seconds, open_stage, postgres_cpu_seconds  # noqa: E402
 
 SEED = 3
 SCOPES = ("analytics", "promotion")
@@ -134,6 +134,7 @@ def main() -> None:
               f"queues with beat, {args.report_workers} on the report queues", flush=True)
 
         client.config_resetstat()
+        database_before = postgres_cpu_seconds()
         workers = [harness.start_worker(concurrency=args.workers, beat=True, queues="wb,ym,control"),
                    harness.start_worker(concurrency=args.report_workers, queues="wb.reports,ym.reports")]
         pids = [worker.pid for worker in workers]
@@ -154,6 +155,7 @@ def main() -> None:
         cpu, wall = cpu_seconds(pids), time.monotonic() - started
         emulator_cpu = sum(os.times()[:2])  # this process: the emulator's threads, and little else
         builders_cpu = builders_cpu_seconds()
+        database_cpu = postgres_cpu_seconds() - database_before if engine.dialect.name == "postgresql" else 0.0
         messages = int(client.info("commandstats").get("cmdstat_lpush", {}).get("calls", 0))
         redis_bytes = int(client.info("memory")["used_memory"])
         every = emulator_stats(emulator.url)
@@ -166,10 +168,13 @@ def main() -> None:
         limited = sum(s.get("429", 0) for s in every.values())
         print(f"requests: {total:,}, 429s: {limited}; per request: {messages / max(total, 1):.2f} broker messages, "
               f"{1000 * cpu / max(total, 1):.1f} ms worker CPU (parse and load included)")
+        spent = cpu + emulator_cpu + builders_cpu + database_cpu
         print(f"CPU over {wall:.0f} s on {os.cpu_count()} cores: {cpu:.0f} s the workers and beat, "
-              f"{emulator_cpu:.0f} s the emulator (one core at most: its threads share one interpreter) "
-              f"and {builders_cpu:.0f} s its builders (report files, big sellers' answers); "
-              f"where both near the machine's, the figures below say what it could do, not the budgets")
+              f"{emulator_cpu:.0f} s the emulator (one core at most: its threads share one interpreter), "
+              f"{builders_cpu:.0f} s its builders (report files, big sellers' answers) and {database_cpu:.0f} s "
+              f"PostgreSQL ({1000 * database_cpu / max(total, 1):.1f} ms a request); {spent / args.days:.0f} s a "
+              f"simulated day, {spent / (wall * (os.cpu_count() or 1)):.0%} of the machine: where that nears "
+              f"100 %, the figures below say what the machine could do, not the budgets")
         print(f"peak worker RSS: {peak_one / 1024:.0f} MiB the largest process, {peak_all / 1024:.0f} MiB all "
               f"{args.workers + args.report_workers + 3} together; Redis {redis_bytes / 2**20:.1f} MiB")
         _print_store(stage)

@@ -51,7 +51,7 @@ from harvester.core.clock import today  # noqa: E402
 from harvester.core.counters import PREFIX  # noqa: E402
 from harvester.models import HarvestRun, Watermark  # noqa: E402
 from harvester.worker.wakeups import BROKER_RESERVED  # noqa: E402
-from tests.bench.stage import cpu_seconds, open_stage  # noqa: E402
+from tests.bench.stage import cpu_seconds, open_stage, postgres_cpu_seconds  # noqa: E402
 
 SEED = 1
 ENDPOINTS = ("wb.search_report", "wb.funnel.products")
@@ -70,6 +70,7 @@ class Figures:
     ideal_s: float
     running: float  # budget use from each bucket's first request to its last
     opening: tuple[float, float]  # seconds from the start to a bucket's first request: median, last
+    database_s: float  # PostgreSQL's CPU over the run, this bench's polling for the end included (0 on SQLite)
 
     def line(self, name: str) -> str:
         per = 1000 / self.requests
@@ -79,7 +80,9 @@ class Figures:
                 f"{per * self.rerun_s:.1f} ms re-run here), others done in "
                 f"{self.others_s:.1f}s (ideal {self.ideal_s:.1f}s, budget use {self.ideal_s / self.others_s:.3f}; "
                 f"{self.running:.3f} from each bucket's first request to its last; the first after "
-                f"{self.opening[0]:.1f}s median, {self.opening[1]:.1f}s the last)")
+                f"{self.opening[0]:.1f}s median, {self.opening[1]:.1f}s the last)"
+                + (f"; PostgreSQL {per * self.database_s:.1f} ms CPU per request, polling included"
+                   if self.database_s else ""))
 
 
 def _running_budget_use(exchanges: list, interval: float) -> float:
@@ -163,7 +166,7 @@ def run(args: argparse.Namespace, hot: int, baseline: Path | None) -> Figures:
         from harvester.worker.tasks import backfill
 
         client.config_resetstat()
-        cpu_before = cpu_seconds([p.pid for p in harness.workers])
+        cpu_before, database_before = cpu_seconds([p.pid for p in harness.workers]), postgres_cpu_seconds()
         started, started_at = time.monotonic(), time.time()
         with backfill.app.connection_for_write(broker) as connection:
             for n, seller in enumerate(sellers):  # one backfill per seller × endpoint, as ops would ask
@@ -186,6 +189,7 @@ def run(args: argparse.Namespace, hot: int, baseline: Path | None) -> Figures:
         harness.wait_for(others_done, ideal * 4 + 120, "the backlog", every=0.05)
         others_s = time.monotonic() - started
         cpu = cpu_seconds([p.pid for p in harness.workers]) - cpu_before
+        database = postgres_cpu_seconds() - database_before if engine.dialect.name == "postgresql" else 0.0
         messages = int(client.info("commandstats").get("cmdstat_lpush", {}).get("calls", 0))
         with Session(engine) as session:
             failed = session.execute(select(HarvestRun.endpoint, HarvestRun.error)
@@ -202,7 +206,7 @@ def run(args: argparse.Namespace, hot: int, baseline: Path | None) -> Figures:
                        answered_429=sum(s.get("429", 0) for s in every.values()), messages=messages, cpu_s=cpu,
                        load_s=sum(timed) if timed else rerun, rerun_s=rerun, others_s=others_s,
                        ideal_s=ideal, running=_running_budget_use(emulator.exchanges, interval),
-                       opening=_opening(emulator.exchanges, started_at))
+                       opening=_opening(emulator.exchanges, started_at), database_s=database)
 
 
 def celery_floor(args: argparse.Namespace, per_second: float, tasks: int) -> float:

@@ -71,6 +71,13 @@ def builders_cpu_seconds() -> float:
     return _cpu_seconds(lambda proc, fields: fields[1] == mine and b"spawn_main" in (proc / "cmdline").read_bytes())
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system time of this machine's PostgreSQL so far: its server processes, and through
+    the postmaster's children's times the backends that have exited. Read before and after a
+    run, the difference is what the run cost the database (nothing else here uses it meanwhile)."""
+    return _cpu_seconds(lambda proc, fields: (proc / "comm").read_text().strip() == "postgres")
+
+
 def _cpu_seconds(chosen: Callable[[Path, list[str]], bool]) -> float:
     ticks, total = os.sysconf("SC_CLK_TCK"), 0
     for proc in Path("/proc").iterdir():
