@@ -250,7 +250,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
-        self._send(self.server.emulator.dispatch(self.command, self.path, self.headers, body))  # type: ignore[attr-defined]
+        answer = self.server.emulator.dispatch(self.command, self.path, self.headers, body)  # type: ignore[attr-defined]
+        try:
+            self._send(answer)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (its timeout): no error here
+            self.close_connection = True
 
     def _send(self, resp: Response) -> None:
         self.send_response(resp.status)

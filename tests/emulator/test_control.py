@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 import requests
 
-from emulator import Emulator, Faults, seller_id
+from emulator import Emulator, Faults, seller_id, server
 from emulator.common.clock import Clock, msk_day
 from emulator.wb.data import seller as data
 
@@ -170,3 +170,13 @@ def test_the_clock_can_start_at_a_given_moment_and_runs_scaled_from_there() -> N
     clock = Clock(time_scale=600, start=1_000_000.0)
     assert 1_000_000 <= clock.now() < 1_000_000 + 600
     assert msk_day(clock.now()) == date(1970, 1, 12)
+
+
+def test_a_client_that_left_before_its_answer_is_no_error_of_the_emulator(fast, monkeypatch, capfd):
+    def gone(handler: server._Handler, answer: object) -> None:
+        raise BrokenPipeError(32, "Broken pipe")  # what writing to a closed socket raises
+
+    monkeypatch.setattr(server._Handler, "_send", gone)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{fast.url}/ping", timeout=10)
+    assert "Traceback" not in capfd.readouterr().err
