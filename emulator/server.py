@@ -250,22 +250,21 @@ class _Handler(BaseHTTPRequestHandler):
             return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
-        answer = self.server.emulator.dispatch(self.command, self.path, self.headers, body)  # type: ignore[attr-defined]
-        try:
-            self._send(answer)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (its timeout): no error here
-            self.close_connection = True
+        self._send(self.server.emulator.dispatch(self.command, self.path, self.headers, body))  # type: ignore[attr-defined]
 
     def _send(self, resp: Response) -> None:
-        self.send_response(resp.status)
-        if resp.content_type:
-            self.send_header("Content-Type", resp.content_type)
-        self.send_header("Content-Length", str(len(resp.body)))
-        for name, value in resp.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if resp.body:
-            self.wfile.write(resp.body)
+        try:
+            self.send_response(resp.status)
+            if resp.content_type:
+                self.send_header("Content-Type", resp.content_type)
+            self.send_header("Content-Length", str(len(resp.body)))
+            for name, value in resp.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if resp.body:
+                self.wfile.write(resp.body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (its timeout): no error here
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 

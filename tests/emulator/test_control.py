@@ -173,10 +173,10 @@ def test_the_clock_can_start_at_a_given_moment_and_runs_scaled_from_there() -> N
 
 
 def test_a_client_that_left_before_its_answer_is_no_error_of_the_emulator(fast, monkeypatch, capfd):
-    def gone(handler: server._Handler, answer: object) -> None:
+    def gone(handler: server._Handler) -> None:
         raise BrokenPipeError(32, "Broken pipe")  # what writing to a closed socket raises
 
-    monkeypatch.setattr(server._Handler, "_send", gone)
+    monkeypatch.setattr(server._Handler, "end_headers", gone)
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{fast.url}/ping", timeout=10)
     assert "Traceback" not in capfd.readouterr().err
