@@ -78,7 +78,7 @@ def streamed_records(content: bytes, path: str, label: str, single: bool = False
             found = True
             yield record
     except ijson.JSONError:
-        raise Transient(f"{label}: malformed JSON body ({len(content)} bytes)") from None
+        raise _malformed(content, label) from None
     if not found:
         yield from records_at(decode_body(content, label), path, label, single)
 
@@ -90,7 +90,12 @@ def decode_body(content: bytes, label: str) -> Any:
     try:
         return json.loads(content, parse_float=Decimal)
     except (ValueError, json.JSONDecodeError):
-        raise Transient(f"{label}: malformed JSON body ({len(content)} bytes)") from None
+        raise _malformed(content, label) from None
+
+
+def _malformed(content: bytes, label: str) -> Transient:
+    """A truncated or garbled JSON body, read whole or record by record: retried, never quoted."""
+    return Transient(f"{label}: malformed JSON body ({len(content)} bytes)")
 
 
 def _to_datetime(value: str) -> dt.datetime | None:
