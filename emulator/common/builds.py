@@ -65,12 +65,6 @@ def submit(build: Callable[..., Any], *args: Any) -> Future:
         return _executor().submit(build, *args)
 
 
-def made(make: Callable[..., R], apart: Callable[..., bool], *args: Any) -> R:
-    """`make(*args)`, in the pool where `apart(*args)` says it is big, else here: an answer
-    not worth keeping (see `Pooled` for one that is)."""
-    return submit(make, *args).result() if apart(*args) else make(*args)
-
-
 class Pooled(Generic[R]):
     """`make(*args)` made in the pool once for each set of (hashable) arguments and kept, the
     newest `maxsize` of them, like `functools.lru_cache`: a caller asking while it is being made

@@ -1,12 +1,14 @@
 """Big emulated sellers: a catalogue of tens of thousands of products is served page by page with
-no more memory held than for a small one (the caches hold products, days and sort orders, never
-a catalogue's rows)."""
+no more memory held than for a small one (the caches hold products, days and sort orders, and
+the whole-catalogue snapshot answers as bytes, never a catalogue's rows as objects)."""
 
 import gc
 import sys
 import tracemalloc
 from collections.abc import Callable
 from datetime import date, timedelta
+
+import pytest
 
 from emulator.common import builds
 from emulator.common.clock import msk_day
@@ -114,17 +116,24 @@ def _made_in_pool(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
     return made
 
 
-def test_the_offices_sum_is_made_once_for_a_day_read_hourly(fast, monkeypatch):
-    """/offices sums every product's cells; a client reads it hourly, the same answer all day."""
-    stock_routes._regions.cache_clear()
-    sums = _made_in_pool(monkeypatch)
-    wb = WB(fast, data.big_seller("offices", 5_000))
+@pytest.mark.parametrize(("path", "asked", "cache", "make"), [
+    ("/api/v2/stocks-report/offices", {"skipDeletedNm": False}, "_regions", "_make_regions"),
+    ("/api/v2/stocks-report/products/groups",
+     {"skipDeletedNm": False, "orderBy": {"field": "stockCount", "mode": "desc"}, "availabilityFilters": [],
+      "offset": 0}, "_groups", "_make_groups"),
+])
+def test_a_whole_catalogue_snapshot_is_made_once_for_a_day_read_hourly(fast, monkeypatch, path, asked, cache, make):
+    """/offices sums every product's cells and /groups lists them all; a client reads each
+    hourly, the same answer all day."""
+    getattr(stock_routes, cache).cache_clear()
+    made = _made_in_pool(monkeypatch)
+    wb = WB(fast, data.big_seller(f"snapshot{cache}", 5_000))
     day = msk_day(fast.clock.now()).isoformat()
-    body = {"currentPeriod": {"start": day, "end": day}, "stockType": "", "skipDeletedNm": False}
-    answers = [wb.patient("POST", "/api/v2/stocks-report/offices", json=body) for _ in range(3)]
+    body = {"currentPeriod": {"start": day, "end": day}, "stockType": "", **asked}
+    answers = [wb.patient("POST", path, json=body) for _ in range(3)]
     assert [a.status_code for a in answers] == [200] * 3
-    assert answers[0].json() == answers[2].json() and answers[0].json()["data"]["regions"]
-    assert sums == ["_make_regions"]
+    assert answers[0].content == answers[2].content and all(answers[0].json()["data"].values())
+    assert made == [make]
 
 
 def test_paging_the_search_details_of_a_big_seller_sorts_its_catalogue_once_not_once_a_page(fast, monkeypatch):
