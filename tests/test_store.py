@@ -68,6 +68,20 @@ def test_upserting_the_same_rows_twice_keeps_one_copy_with_the_new_values(engine
     assert len(rows) == 3 and {r["warehouse_price"] for r in rows} == {99.5}
 
 
+def test_a_row_upserted_unchanged_is_left_as_it_was_with_the_unit_that_last_changed_it(engine: Engine) -> None:
+    """A re-read snapshot rewrites what changed only. A null that stays null is no change; one
+    that gets a value is."""
+    first = {"unit_id": 7, "loaded_at": dt.datetime(2026, 11, 2, 3, 4, tzinfo=dt.UTC)}
+    later = {"unit_id": 8, "loaded_at": dt.datetime(2026, 11, 2, 4, 4, tzinfo=dt.UTC)}
+    with Session(engine) as session:
+        upsert(session, STORAGE, [storage_row(i, **first) for i in range(3)])
+        assert upsert(session, STORAGE, [storage_row(0, **later), storage_row(1, volume=2.5, **later),
+                                         storage_row(2, loyalty_discount=5.0, **later)]) == 3
+        session.commit()
+    found = {r["gi_id"]: (r["unit_id"], r["volume"], r["loyalty_discount"]) for r in stored(engine, STORAGE)}
+    assert found == {0: (7, 1.5, None), 1: (8, 2.5, None), 2: (8, 1.5, 5.0)}
+
+
 def test_duplicates_within_a_batch_are_collapsed_and_the_last_wins(engine: Engine) -> None:
     with Session(engine) as session:
         count = upsert(session, STORAGE, [storage_row(1, volume=1.0), storage_row(2), storage_row(1, volume=3.0)])

@@ -41,9 +41,10 @@ class Term:
 TERMS: tuple[Term, ...] = (
     Term("account_id", "the harvester's account (an entry of the accounts file)", "id"),
     Term("date", "the calendar day the figures are for (Moscow time for WB)", "date", ("dt",)),
-    Term("unit_id", "the unit of work (work_unit.id): of a data row, the one that last wrote it (its run is the "
+    Term("unit_id", "the unit of work (work_unit.id): of a data row, the one that last changed it (its run is the "
          "harvest_run of this unit_id whose started_at … finished_at holds loaded_at); of a run, its unit", "id"),
-    Term("loaded_at", "when the harvester last wrote the row", "timestamp, UTC"),
+    Term("loaded_at", "when the harvester last changed the row (a re-read finding it as stored leaves it)",
+         "timestamp, UTC"),
     Term("period_start", "first day of the period a report covers", "date"),
     Term("period_end", "last day of the period a report covers", "date"),
     Term("nm_id", "WB product card id (nmID)", "id"),

@@ -1,6 +1,7 @@
-"""Lineage: every data row says which unit of work last wrote it and when, so a figure can be
-traced to its request. The run that wrote a row is the `harvest_run` of the same `unit_id`
-whose `started_at` … `finished_at` holds the row's `loaded_at`.
+"""Lineage: every data row says which unit of work last changed it and when, so a figure can be
+traced to its request. A re-read that finds the row as stored leaves it (`store.upsert`). The
+run that changed a row is the `harvest_run` of the same `unit_id` whose `started_at` …
+`finished_at` holds the row's `loaded_at`.
 
 The two columns are added to every data table here, in one place, rather than declared in
 each model: they are the harvester's, not the source's. They are filled from the harvest's

@@ -50,7 +50,7 @@ def window_column(table: Table) -> str:
 
 
 def last_read(session: Session, table: Table, account_id: str, columns: tuple[str, ...]) -> tuple[Any, ...] | None:
-    """The id row a rotating endpoint wrote last (its own `table`, newest window, latest
+    """The id row a rotating endpoint changed last (its own `table`, newest window, latest
     `loaded_at`): where its next window resumes. One window's rows, by the primary key's prefix."""
     day = table.c[window_column(table)]
     newest = select(func.max(day)).where(table.c.account_id == account_id).scalar_subquery()
