@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from emulator.wb.state.async_tasks import Task, TaskStore
-from harvester.catalog import endpoints, endpoints_for, get_endpoint, limits, ym
+from harvester.catalog import endpoints, endpoints_for, get_endpoint, limits, source_table, ym
 from harvester.catalog.model import Endpoint, LimitGroup, Rate, RemoteStatus
 from harvester.models import JobStatus
 from harvester.models.tables import table_of
@@ -180,3 +180,19 @@ def test_a_rotating_endpoint_can_find_where_it_stopped() -> None:
         assert {*endpoint.ids.columns, "loaded_at"} <= set(table.c.keys()), endpoint.name
         assert endpoint.window.history_days == 0, f"{endpoint.name}: a snapshot, whose window is its day"
         window_column(table)
+
+
+@pytest.mark.parametrize("endpoint", [e for e in endpoints().values() if e.ids is not None], ids=lambda ep: ep.name)
+def test_the_ids_of_a_dependent_fetch_are_read_through_an_index(endpoint: Endpoint) -> None:
+    """Every call of a dependent fetch asks for the next ids past the last (`ids.id_rows`). Over
+    a source that keeps a row a day per product, that was a scan of the seller's whole history
+    each call: 180 ms for 100,000 products after two days, 3 calls a minute. An index that
+    starts with the account and the id columns reads only the rows it returns; a snapshot
+    series read at its newest date (`latest`) is read through its key."""
+    ids = endpoint.ids
+    assert ids is not None
+    table = source_table(ids)
+    leading = ("account_id", ids.latest, *ids.columns) if ids.latest else ("account_id", *ids.columns)
+    indexes = [tuple(c.name for c in table.primary_key.columns),
+               *(tuple(c.name for c in index.columns) for index in table.indexes)]
+    assert any(index[:len(leading)] == leading for index in indexes), (table.name, leading, indexes)

@@ -72,7 +72,7 @@ def _writes(engine: Engine) -> Iterator[list[str]]:
 def test_the_migrated_schema_is_the_models_schema(bare_engine: Engine) -> None:
     upgrade(bare_engine)
 
-    assert current(bare_engine) == head() == "0010"
+    assert current(bare_engine) == head() == "0011"
     with bare_engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
@@ -109,14 +109,14 @@ def test_ensure_schema_leaves_a_database_at_head_alone(bare_engine: Engine) -> N
 
 
 def test_ensure_schema_refuses_a_database_behind(bare_engine: Engine) -> None:
-    """A release whose head is 0010 meets a database at 0009."""
-    upgrade(bare_engine, "0009")
+    """A release whose head is 0011 meets a database at 0010."""
+    upgrade(bare_engine, "0010")
 
     with _writes(bare_engine) as writes, pytest.raises(SchemaError) as error:
         ensure_schema(bare_engine)
 
     assert str(error.value) == (
-        "database schema is at revision 0009, this harvester expects 0010: run `harvester db upgrade`"
+        "database schema is at revision 0010, this harvester expects 0011: run `harvester db upgrade`"
     )
     assert writes == []
 

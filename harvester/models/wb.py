@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from sqlalchemy import Index
 from sqlmodel import SQLModel
 
 from harvester.models._fields import ctx, src
@@ -24,6 +25,9 @@ class WbStocksProduct(StockMetrics, table=True):
     """
 
     __tablename__ = "wb_stocks_products"
+    # the products the stocks sizes rotation asks for, read past the last one without reading
+    # every day of the seller's history (`catalog.Ids`)
+    __table_args__ = (Index("ix_wb_stocks_products_account_id_nm_id", "account_id", "nm_id"),)
 
     account_id: str = ctx("account_id")
     date: dt.date = ctx("window_start")

@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Index
 from sqlmodel import SQLModel
 
 from harvester.models._fields import JSON_DOC, ctx, src
@@ -97,6 +98,10 @@ class WbAdvFullstatsNm(_AdvFigures, table=True):
     """One product of one day and platform (`nms`, spelt `nm` in v2)."""
 
     __tablename__ = "wb_adv_fullstats_nms"
+    # the (campaign, product) pairs the search clusters ask for, read past the last pair
+    # without reading every day of the campaigns' statistics (`catalog.Ids`)
+    __table_args__ = (Index("ix_wb_adv_fullstats_nms_account_id_advert_id_nm_id", "account_id", "advert_id",
+                            "nm_id"),)
 
     account_id: str = ctx("account_id")
     advert_id: int = ctx("advert_id", big=True)

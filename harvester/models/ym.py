@@ -13,6 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Index
 from sqlmodel import SQLModel
 
 from harvester.models._fields import JSON_DOC, ctx, extras, src
@@ -57,6 +58,9 @@ class YmOfferCampaign(SQLModel, table=True):
     """Which stores an offer is placed in (offer.campaigns): the (campaign, SKU) pairs stats/skus asks for."""
 
     __tablename__ = "ym_offer_mapping_campaigns"
+    # the (store, SKU) pairs stats/skus asks for, store by store (`catalog.Ids`)
+    __table_args__ = (Index("ix_ym_offer_mapping_campaigns_account_id_campaign_id_shop_sku", "account_id",
+                            "campaign_id", "shop_sku"),)
 
     account_id: str = ctx("account_id")
     business_id: int = ctx("business_id", big=True)
