@@ -4,9 +4,9 @@ Each batch is deduplicated by key first (last record wins), because one statemen
 touch the same row twice on PostgreSQL.
 
 A row whose values are all as stored is left alone. A big seller's hourly snapshots re-read
-every product, most of them unchanged: rewritten, each was a new row version with its index
-entries and WAL, and PostgreSQL spent more on them than on everything else of the harvest. Left
-alone, a row keeps its lineage: the unit that last changed it, and when.
+every product, most of them unchanged: rewritten, each was a new row version with its WAL and a
+dead one for vacuum, 2.4 million a simulated day of the agency bench. Left alone, a row keeps
+its lineage: the unit that last changed it, and when.
 """
 
 from __future__ import annotations
