@@ -184,7 +184,7 @@ def test_a_rotating_endpoint_can_find_where_it_stopped() -> None:
 
 @pytest.mark.parametrize("endpoint", [e for e in endpoints().values() if e.ids is not None], ids=lambda ep: ep.name)
 def test_the_ids_of_a_dependent_fetch_are_read_through_an_index(endpoint: Endpoint) -> None:
-    """Every call of a dependent fetch asks for the next ids past the last (`ids.id_rows`). Over
+    """Every call of a dependent fetch asks for the next ids past the last (`store.ids.id_rows`). Over
     a source that keeps a row a day per product, that was a scan of the seller's whole history
     each call: 180 ms for 100,000 products after two days, 3 calls a minute. An index that
     starts with the account and the id columns reads only the rows it returns; a snapshot

@@ -1,6 +1,6 @@
 """Big emulated sellers: a catalogue of tens of thousands of products is served page by page with
 no more memory held than for a small one (the caches hold products, days and sort orders, and
-the whole-catalogue snapshot answers as bytes, never a catalogue's rows as objects)."""
+the whole-catalogue snapshot answers compressed, never a catalogue's rows as objects)."""
 
 import gc
 import sys
