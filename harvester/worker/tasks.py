@@ -418,13 +418,13 @@ def reconcile() -> int:
         return 0
     try:
         lost: list[WorkUnit] = []
-        after, grace = 0, dt.timedelta(seconds=rt.settings.sweep_interval)
+        after, grace, queues = 0, dt.timedelta(seconds=rt.settings.sweep_interval), wakeups.Queues(rt.redis)
         while True:  # page through every candidate: thousands of units may wait in lines, none of them lost
             with session_scope() as session:
                 units = ledger.stranded(session, grace, after)
             if not units:
                 break
-            pending = wakeups.waiting(rt.redis, units, rt.settings.node_timeout)
+            pending = wakeups.waiting(rt.redis, units, rt.settings.node_timeout, queues)
             lost += [u for u, p in zip(units, pending, strict=True) if not p or u.state == WorkState.RUNNING]
             after = units[-1].id  # type: ignore[assignment]
         if lost:

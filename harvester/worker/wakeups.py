@@ -17,8 +17,10 @@ Redis keys let the reconciler tell waiting from stalled: `hv:parked` and `hv:lin
 here), `hv:queued` (when each unit's wake-up was sent, noted once the broker has it, cleared
 when a worker takes it), `hv:received` (the node that reserved it) and `hv:nodes` (each node's
 last sign of life). A wake-up waiting in a queue is left alone; one reserved by a node that
-died, or that the broker shows reserved by a node that never said so, is sent again (the
-broker would only give it back after its visibility timeout). A note
+died, or that the broker shows reserved by a node that never said so, or that is in no queue
+and not reserved (popped by a node that died before the broker recorded it) is sent again (the
+broker would give the first two back only after its visibility timeout, the last never). A
+second wake-up of a unit is harmless: its claim turns away all but one. A note
 older than the unit's due time is stale (a worker took that wake-up before the note was
 written, and the unit has parked since), so it never hides a unit that needs waking. All are
 lost with Redis, and so are the messages they describe; the reconciler then wakes every unit
@@ -267,6 +269,21 @@ def admit(client: redis.Redis, limiter: Limiter, most: int = 200) -> int:
     return admitted
 
 
+def _unit_of(raw: str | bytes, record: bool = False) -> str | None:
+    """The unit a broker message wakes (None: not a wake-up of ours). kombu's Redis transport
+    keeps a message as JSON, its body base64-encoded; its record of a reserved one as [message,
+    exchange, routing key] (`record`)."""
+    try:
+        payload = json.loads(raw)[0] if record else json.loads(raw)
+        body = payload["body"]
+        if payload.get("properties", {}).get("body_encoding") == "base64":
+            body = base64.b64decode(body)
+        unit = json.loads(body)[1].get("unit")
+    except (ValueError, LookupError, TypeError, AttributeError):
+        return None
+    return None if unit is None else str(unit)
+
+
 def _reserved(client: redis.Redis) -> dict[str, float]:
     """When each unit's wake-up was reserved by a node, read from the broker's own record of
     messages handed out and not yet acknowledged (kombu's Redis transport keeps it)."""
@@ -274,26 +291,52 @@ def _reserved(client: redis.Redis) -> dict[str, float]:
     at = {str(tag): score for tag, score in reserved}
     found: dict[str, float] = {}
     for tag, raw in client.hgetall(BROKER_RESERVED).items():
-        try:
-            payload = json.loads(raw)[0]
-            body = payload["body"]
-            if payload.get("properties", {}).get("body_encoding") == "base64":
-                body = base64.b64decode(body)
-            unit = json.loads(body)[1].get("unit")
-        except (ValueError, LookupError, TypeError, AttributeError):
-            continue  # not a wake-up of ours
+        unit = _unit_of(raw, record=True)
         if unit is not None and str(tag) in at:
-            found[str(unit)] = at[str(tag)]
+            found[unit] = at[str(tag)]
     return found
 
 
-def waiting(client: redis.Redis, units: list[WorkUnit], node_timeout: float) -> list[bool]:
-    """For each unit: is a wake-up of it parked, or in the broker and not reserved by a node
-    silent for `node_timeout` seconds (so the unit is waiting, not stalled)?
+class Queues:
+    """The units whose wake-ups wait in each broker queue, each queue read once, when first asked
+    (a reconcile asks page after page of units), with the time it was read on Redis's clock.
 
-    A node that dies between reserving a wake-up and noting it (a few milliseconds) leaves no
-    note; the broker's own record shows the wake-up reserved, and a live node notes what it
-    reserves within `node_timeout`."""
+    A queue is a Redis list (kombu's transport, no priorities), read a thousand messages at a
+    time from its newest end: a message sent meanwhile shifts the rest along, so one may be read
+    twice but none is missed."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._client = client
+        self._read: dict[str, tuple[int, set[str]]] = {}
+
+    def read(self, queue: str) -> tuple[int, set[str]]:
+        """When `queue` was read (ms) and the units waiting in it then."""
+        if queue not in self._read:
+            at, units, start = int(self._client.eval(_NOW_MS, 0)), set[str](), 0
+            while chunk := self._client.lrange(queue, start, start + 999):
+                units.update(filter(None, map(_unit_of, chunk)))
+                start += len(chunk)
+            self._read[queue] = (at, units)
+        return self._read[queue]
+
+
+def _queue(unit: WorkUnit) -> str:
+    wakeup = message(unit)
+    return route(wakeup["task"], wakeup["args"], wakeup["kwargs"], {})["queue"]
+
+
+def waiting(client: redis.Redis, units: list[WorkUnit], node_timeout: float,
+            queues: Queues | None = None) -> list[bool]:
+    """For each unit: is a wake-up of it parked, lined, or in the broker and not lost (so the unit
+    is waiting, not stalled)? `queues` keeps the broker's queues read between calls.
+
+    A wake-up is lost if a node silent for `node_timeout` seconds holds it, or if it has been out
+    of every queue for that long with no node saying it holds it. A node that dies between
+    reserving a wake-up and noting it (a few milliseconds) leaves no note, only the broker's
+    record of it reserved; one that dies between popping it and the broker recording it (kombu
+    pops, then records, in two steps) leaves neither, and the wake-up is in no queue. A live
+    node notes what it reserves within `node_timeout`. A wake-up waiting in a queue behind a
+    backlog, however long, is left alone."""
     pipe = client.pipeline()
     for unit in units:
         pipe.zscore(PARKED, str(unit.id))
@@ -304,19 +347,31 @@ def waiting(client: redis.Redis, units: list[WorkUnit], node_timeout: float) -> 
     pipe.eval(_NOW_MS, 0)
     *answers, nodes, now = pipe.execute()
     alive = {node for node, seen in nodes.items() if now - int(seen) <= node_timeout * 1000}
+    silent_ms = (node_timeout + _CLOCKS_APART) * 1000
     found, unnoted = [], []
     for unit, parked, lined, sent, node in zip(units, *(answers[i::4] for i in range(4)), strict=True):
         due = unit.due_at if unit.due_at.tzinfo else unit.due_at.replace(tzinfo=dt.UTC)  # SQLite: naive UTC
         current = sent is not None and sent / 1000 >= due.timestamp() - _CLOCKS_APART
         found.append(parked is not None or bool(lined) or (current and (node is None or node in alive)))
         if found[-1] and parked is None and not lined and node is None:
-            unnoted.append(len(found) - 1)
-    if unnoted:
-        reserved = _reserved(client)
-        for i in unnoted:
-            since = reserved.get(str(units[i].id))
-            if since is not None and now / 1000 - since > node_timeout + _CLOCKS_APART:
-                found[i] = False
+            unnoted.append((len(found) - 1, sent))
+    if not unnoted:
+        return found
+    reserved, unqueued = _reserved(client), []
+    for i, sent in unnoted:
+        since = reserved.get(str(units[i].id))
+        if since is None and now - sent > silent_ms:
+            unqueued.append((i, sent))
+        elif since is not None and now - since * 1000 > silent_ms:
+            found[i] = False
+    if unqueued:
+        queues = queues or Queues(client)
+        read = {queue: queues.read(queue) for queue in {_queue(units[i]) for i, _ in unqueued}}
+        reserved = _reserved(client)  # read after the queues: a wake-up popped meanwhile is in one of the two
+        for i, sent in unqueued:
+            at, queued = read[_queue(units[i])]
+            unit_id = str(units[i].id)
+            found[i] = not (sent < at and unit_id not in queued and unit_id not in reserved)
     return found
 
 

@@ -300,13 +300,19 @@ _RESERVE_AND_DIE = ("import os, sys, kombu; "
                     "kombu.Connection(sys.argv[1]).SimpleQueue(sys.argv[2]).get(timeout=10); os._exit(0)")
 
 
+def _due_unit(account: str, ago: float = 10) -> WorkUnit:
+    """A queued harvest of `account`, due `ago` seconds before now (the reconciler's grace is less)."""
+    with session_scope() as session:
+        unit = ledger.enqueue(session, account, "wb.stocks_products", (today(), today()), queued_by="test")
+        assert unit is not None
+        unit.due_at = utcnow() - dt.timedelta(seconds=ago)
+        session.add(unit)
+    return unit
+
+
 def test_a_wakeup_reserved_by_a_node_that_died_before_noting_it_is_sent_again(harness: Harness) -> None:
     client = redis.Redis.from_url(redis_url(harness.env["HARVESTER_BROKER_URL"]), decode_responses=True)
-    with session_scope() as session:
-        unit = ledger.enqueue(session, "gone", "wb.stocks_products", (today(), today()), queued_by="test")
-        assert unit is not None
-        unit.due_at = utcnow() - dt.timedelta(seconds=10)  # due before the reconciler's grace
-        session.add(unit)
+    unit = _due_unit("gone")
     assert wakeups.waiting(client, [unit], 2) == [False]  # due, and no wake-up anywhere
     assert wakeups.send(app, client, [unit]) == [unit.id]
     queue = "wb"  # harvests of WB windows
@@ -317,3 +323,18 @@ def test_a_wakeup_reserved_by_a_node_that_died_before_noting_it_is_sent_again(ha
     [(tag, at)] = client.zrange(wakeups.BROKER_RESERVED_AT, 0, -1, withscores=True)
     client.zadd(wakeups.BROKER_RESERVED_AT, {tag: at - 60})  # a minute later, no node has claimed it
     assert reconcile.run() == 1 and client.llen(queue) == 1
+
+
+def test_a_wakeup_popped_by_a_node_that_died_before_the_broker_recorded_it_is_sent_again(harness: Harness) -> None:
+    """kombu pops a message, then records it as reserved: a node killed between the two leaves
+    it nowhere. One waiting as long in its queue, behind a backlog, is left alone."""
+    client = redis.Redis.from_url(redis_url(harness.env["HARVESTER_BROKER_URL"]), decode_responses=True)
+    popped, behind = _due_unit("gone", ago=120), _due_unit("slow", ago=120)
+    queue = "wb"
+    assert wakeups.send(app, client, [popped, behind]) == [popped.id, behind.id]
+    client.zadd(wakeups.QUEUED, {str(u.id): client.zscore(wakeups.QUEUED, str(u.id)) - 100_000  # type: ignore[operator]
+                                 for u in (popped, behind)})  # sent when due
+    assert reconcile.run() == 0  # both wait in the queue
+    assert client.rpop(queue) is not None  # the oldest, as a worker's BRPOP takes it
+    assert reconcile.run() == 1
+    assert wakeups.Queues(client).read(queue)[1] == {str(popped.id), str(behind.id)}
