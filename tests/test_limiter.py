@@ -268,6 +268,30 @@ def test_a_unit_in_the_middle_of_its_work_yields_to_one_that_ranks_before_it_in_
     assert limiter.acquire("wb", "a1", GROUP, "personal", rank=50).go  # the line is empty
 
 
+@pytest.mark.parametrize("between_pages", [True, False])
+def test_a_unit_between_two_pages_keeps_its_turn_over_one_that_ranks_after_it(redis_client, between_pages) -> None:
+    """A snapshot needing every token of its bucket, and a tail always waiting: the tail was
+    booked the next token while the snapshot loaded its page, so they took turns."""
+    limiter = Limiter(redis_client, _settings(time_scale=1, reserve_horizon=30))  # an interval is 20 s
+    line = limiter.line("wb", "a1", GROUP, "personal")
+    now = _now_ms(redis_client)
+    for _ in range(3):  # the burst: the snapshot's pages, or calls of no unit
+        assert limiter.acquire("wb", "a1", GROUP, "personal", rank=10 if between_pages else None).go
+    tail = limiter.acquire("wb", "a1", GROUP, "personal", rank=50)  # asking itself, between its own calls
+    if not between_pages:
+        assert tail.ticket and tail.wait == pytest.approx(20, abs=0.5)  # nobody ranks before it: booked
+        return
+    assert not tail.go and tail.due == 0 and tail.wait == pytest.approx(20, abs=0.5)  # to the line
+    redis_client.zadd(line.key, {"tail": 50 * 1e13 + now})
+    redis_client.zadd(LINES, {line.name: 0})
+    assert limiter.admit(line, LINED, BOOKINGS, LINES) == 0
+    assert redis_client.zscore(LINES, line.name) == pytest.approx(now + 10_000, abs=500)  # half an interval before
+    page = limiter.acquire("wb", "a1", GROUP, "personal", rank=10)  # the snapshot's next page, a round trip later
+    assert page.ticket and page.wait == pytest.approx(20, abs=0.5)
+    assert limiter.admit(line, LINED, BOOKINGS, LINES) == 0  # the tail's token is the one after
+    assert redis_client.zscore(LINES, line.name) == pytest.approx(now + 30_000, abs=500)
+
+
 class _Seller:
     """What a gate reads of an account to find its budgets."""
 

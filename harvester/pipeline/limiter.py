@@ -37,6 +37,15 @@ many accounts, a worker restart) every one gets its first request before any spe
 The index of lines says when each is next worth a look (a token entering the horizon, a pause
 ending), so admitting costs nothing while nothing can move.
 
+A unit between two pages is in no line: it has just used a token and is loading what it
+fetched. Booked a whole horizon ahead, the next token would go to whoever waits in the line,
+whatever its rank, and a snapshot needing every token of its bucket would alternate with a
+per-product tail, half the bucket each. So the bucket keeps the best-ranked unit in the middle
+of its work, and for an interval after its last token a unit ranking after it (lined, or
+asking itself) is booked a token no earlier than half an interval before it: the snapshot's
+next ask, a page's round trip later, comes first. Nothing is held back: a token the snapshot
+does not ask for in time goes to the tail as before.
+
 A 429 sets a shared pause (from `X-Ratelimit-Retry`) and empties the bucket, bookings
 included (the API holds nothing then): every worker waits, bookings too.
 
@@ -81,9 +90,19 @@ PLACE = """
 local function place(rank, now) return rank * 1e13 + now end
 """
 
+# KEYS[1]: the bucket hash, which keeps the best-ranked unit in the middle of its work (`mid`)
+# and when its token was due (`mid_due`). Is one that ranks before `rank` still likely to ask
+# for a token (within an interval of its last)? See the module's note.
+_OUTRANKED = """
+local function outranked(rank, now, interval)
+  local mid = redis.call('HMGET', KEYS[1], 'mid', 'mid_due')
+  return mid[1] and tonumber(mid[1]) < rank and now < (tonumber(mid[2]) or 0) + interval
+end
+"""
+
 # KEYS: the bucket's four keys, its line. ARGV: burst, interval ms, cost, horizon ms, booked due
 # (0: none), ttl ms, ticket, the caller's rank ('' : none).
-_ACQUIRE = _SETTLE + PLACE + """
+_ACQUIRE = _SETTLE + PLACE + _OUTRANKED + """
 local now = now_ms()
 local capacity, interval = tonumber(ARGV[1]), tonumber(ARGV[2])
 local cost, horizon, ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
@@ -126,10 +145,11 @@ if ARGV[8] ~= '' then
     return {0, math.max(1, math.ceil((cost - tokens) * interval)), 0}
   end
 end
-local granted, wait = 1, 0
+local granted, wait, rank = 1, 0, tonumber(ARGV[8])
+local held = rank and outranked(rank, now, interval)
 if tokens < cost then
   wait = math.ceil((cost - tokens) * interval)
-  if wait > horizon then
+  if wait > (held and math.min(horizon, interval / 2) or horizon) then
     redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
     return {0, wait, 0}
   end
@@ -137,6 +157,9 @@ if tokens < cost then
 end
 tokens = tokens - cost
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+if rank and not held then  -- none mid-work ranks before it: it does now
+  redis.call('HSET', KEYS[1], 'mid', rank, 'mid_due', tostring(math.ceil(now + wait)))
+end
 redis.call('ZADD', KEYS[granted == 2 and 4 or 3], now + wait + ttl, ticket)
 keep = math.ceil((capacity - tokens) * interval) + wait + ttl + 1000
 for _, i in ipairs({1, 3, 4}) do redis.call('PEXPIRE', KEYS[i], keep) end
@@ -146,7 +169,7 @@ return {granted, wait, math.ceil(now + wait)}
 # KEYS: the bucket's four keys, its line (unit → order), the parked set (unit → due ms), the
 # bookings hash (unit → booking JSON) and the index of lines (line → ms to look again).
 # ARGV: burst, interval ms, horizon ms, ttl ms, line name, group, most to admit.
-_ADMIT = _SETTLE + """
+_ADMIT = _SETTLE + _OUTRANKED + """
 local now = now_ms()
 local capacity, interval = tonumber(ARGV[1]), tonumber(ARGV[2])
 local horizon, ttl, line, most = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[7])
@@ -165,7 +188,8 @@ local paced = tonumber(redis.call('HGET', KEYS[1], 'paced')) or 0
 local waiting = redis.call('ZCARD', KEYS[5])
 local finish = now + (waiting - tokens) * interval
 while true do
-  local head = redis.call('ZRANGE', KEYS[5], 0, 0)[1]
+  local top = redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')
+  local head = top[1]
   if not head then
     redis.call('ZREM', KEYS[8], line)
     break
@@ -173,8 +197,10 @@ while true do
   local wait = 0
   if paced + interval > now then wait = math.max(0, math.ceil(paced + (finish - paced) / waiting - now)) end
   if tokens < 1 then wait = math.max(wait, math.ceil((1 - tokens) * interval)) end
-  if wait > horizon or admitted >= most then
-    redis.call('ZADD', KEYS[8], now + math.max(0, wait - horizon), line)
+  local limit = horizon
+  if outranked(math.floor(tonumber(top[2]) / 1e13), now, interval) then limit = math.min(horizon, interval / 2) end
+  if wait > limit or admitted >= most then
+    redis.call('ZADD', KEYS[8], now + math.max(0, wait - limit), line)
     break
   end
   tokens = tokens - 1
