@@ -285,11 +285,24 @@ def test_a_unit_between_two_pages_keeps_its_turn_over_one_that_ranks_after_it(re
     redis_client.zadd(line.key, {"tail": 50 * 1e13 + now})
     redis_client.zadd(LINES, {line.name: 0})
     assert limiter.admit(line, LINED, BOOKINGS, LINES) == 0
-    assert redis_client.zscore(LINES, line.name) == pytest.approx(now + 10_000, abs=500)  # half an interval before
+    assert redis_client.zscore(LINES, line.name) == pytest.approx(now + 20_000, abs=500)  # when the token is in hand
     page = limiter.acquire("wb", "a1", GROUP, "personal", rank=10)  # the snapshot's next page, a round trip later
     assert page.ticket and page.wait == pytest.approx(20, abs=0.5)
     assert limiter.admit(line, LINED, BOOKINGS, LINES) == 0  # the tail's token is the one after
-    assert redis_client.zscore(LINES, line.name) == pytest.approx(now + 30_000, abs=500)
+    assert redis_client.zscore(LINES, line.name) == pytest.approx(now + 40_000, abs=500)
+
+
+def test_a_token_the_unit_between_pages_leaves_goes_to_the_one_after_it(redis_client) -> None:
+    limiter = Limiter(redis_client, _settings(reserve_horizon=60))  # an interval is 1/30 s
+    line = limiter.line("wb", "a1", GROUP, "personal")
+    for _ in range(3):
+        _take(limiter, rank=10)  # the snapshot's pages, their answers back
+    redis_client.zadd(line.key, {"tail": 50 * 1e13 + _now_ms(redis_client)})
+    redis_client.zadd(LINES, {line.name: 0})
+    assert limiter.admit(line, LINED, BOOKINGS, LINES) == 0  # not booked ahead of the snapshot
+    time.sleep(0.05)  # a token comes in, and the snapshot, its page still loading, does not ask
+    assert limiter.admit(line, LINED, BOOKINGS, LINES) == 1
+    assert redis_client.zscore(LINED, "tail") <= _now_ms(redis_client)  # due now
 
 
 class _Seller:

@@ -41,10 +41,11 @@ A unit between two pages is in no line: it has just used a token and is loading 
 fetched. Booked a whole horizon ahead, the next token would go to whoever waits in the line,
 whatever its rank, and a snapshot needing every token of its bucket would alternate with a
 per-product tail, half the bucket each. So the bucket keeps the best-ranked unit in the middle
-of its work, and for an interval after its last token a unit ranking after it (lined, or
-asking itself) is booked a token no earlier than half an interval before it: the snapshot's
-next ask, a page's round trip later, comes first. Nothing is held back: a token the snapshot
-does not ask for in time goes to the tail as before.
+of its work, and until a request's in-flight time (`in_flight_ttl`) after its last token a
+unit ranking after it (lined, or asking itself) is booked no token ahead: it gets one only once
+the token is in hand and the snapshot has not asked for it, which it does, booking ahead,
+whenever its page's round trip is shorter than an interval. Nothing is held back: a token the
+snapshot leaves goes to the tail, at most a releaser's tick late.
 
 A 429 sets a shared pause (from `X-Ratelimit-Retry`) and empties the bucket, bookings
 included (the API holds nothing then): every worker waits, bookings too.
@@ -91,12 +92,12 @@ local function place(rank, now) return rank * 1e13 + now end
 """
 
 # KEYS[1]: the bucket hash, which keeps the best-ranked unit in the middle of its work (`mid`)
-# and when its token was due (`mid_due`). Is one that ranks before `rank` still likely to ask
-# for a token (within an interval of its last)? See the module's note.
+# and when its token was due (`mid_due`). May one that ranks before `rank` still ask for the
+# next token (within a request's in-flight time, `ttl`, of its last)? See the module's note.
 _OUTRANKED = """
-local function outranked(rank, now, interval)
+local function outranked(rank, now, ttl)
   local mid = redis.call('HMGET', KEYS[1], 'mid', 'mid_due')
-  return mid[1] and tonumber(mid[1]) < rank and now < (tonumber(mid[2]) or 0) + interval
+  return mid[1] and tonumber(mid[1]) < rank and now < (tonumber(mid[2]) or 0) + ttl
 end
 """
 
@@ -146,10 +147,10 @@ if ARGV[8] ~= '' then
   end
 end
 local granted, wait, rank = 1, 0, tonumber(ARGV[8])
-local held = rank and outranked(rank, now, interval)
+local held = rank and outranked(rank, now, ttl)
 if tokens < cost then
   wait = math.ceil((cost - tokens) * interval)
-  if wait > (held and math.min(horizon, interval / 2) or horizon) then
+  if held or wait > horizon then
     redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
     return {0, wait, 0}
   end
@@ -198,7 +199,7 @@ while true do
   if paced + interval > now then wait = math.max(0, math.ceil(paced + (finish - paced) / waiting - now)) end
   if tokens < 1 then wait = math.max(wait, math.ceil((1 - tokens) * interval)) end
   local limit = horizon
-  if outranked(math.floor(tonumber(top[2]) / 1e13), now, interval) then limit = math.min(horizon, interval / 2) end
+  if outranked(math.floor(tonumber(top[2]) / 1e13), now, ttl) then limit = 0 end
   if wait > limit or admitted >= most then
     redis.call('ZADD', KEYS[8], now + math.max(0, wait - limit), line)
     break
