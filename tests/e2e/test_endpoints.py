@@ -52,6 +52,7 @@ def test_every_sync_endpoint_lands_what_the_emulator_served_and_both_sides_keep_
     except AssertionError:
         failed = {(r.endpoint, r.error) for r in harness.all(HarvestRun) if r.status != "ok"}
         raise AssertionError(f"not harvested: {_missing(harness, account, generation)}; failed: {failed}") from None
+    rows.wait_settled(harness)  # other windows (lookbacks, later pages) may still be loading
     failed = [r for r in harness.all(HarvestRun) if r.status != "ok"]
     assert not failed, [(r.endpoint, r.error) for r in failed]
 
