@@ -366,10 +366,9 @@ def waiting(client: redis.Redis, units: list[WorkUnit], node_timeout: float,
             found[i] = False
     if unqueued:
         queues = queues or Queues(client)
-        read = {queue: queues.read(queue) for queue in {_queue(units[i]) for i, _ in unqueued}}
+        read = [(i, sent, queues.read(_queue(units[i]))) for i, sent in unqueued]
         reserved = _reserved(client)  # read after the queues: a wake-up popped meanwhile is in one of the two
-        for i, sent in unqueued:
-            at, queued = read[_queue(units[i])]
+        for i, sent, (at, queued) in read:
             unit_id = str(units[i].id)
             found[i] = not (sent < at and unit_id not in queued and unit_id not in reserved)
     return found
