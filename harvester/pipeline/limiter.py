@@ -86,9 +86,11 @@ end
 """
 
 # A unit's place in a line: by rank, then first come first served (`now` in ms; an exact
-# integer below 2^53 for ranks below 900). Lining (`wakeups`) and the yield rule both use it.
+# integer below 2^53 for ranks below 900), and the rank a place holds. Lining (`wakeups`), the
+# yield rule and admission use them.
 PLACE = """
 local function place(rank, now) return rank * 1e13 + now end
+local function rank_of(at) return math.floor(at / 1e13) end
 """
 
 # KEYS[1]: the bucket hash, which keeps the best-ranked unit in the middle of its work (`mid`)
@@ -136,17 +138,18 @@ if booked then
   for _, i in ipairs({1, 3, 4}) do redis.call('PEXPIRE', KEYS[i], keep) end
   return {1, 0, 0}
 end
-if ARGV[8] ~= '' then
+local rank = tonumber(ARGV[8])
+if rank then
   -- A unit in the middle of its work (its next page or id) yields to a better-ranked one
   -- waiting in the line, and waits there itself: a tail booking token after token would
   -- otherwise keep a snapshot from its turn for as long as the tail lasts.
   local head = redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')
-  if head[2] and tonumber(head[2]) < place(tonumber(ARGV[8]), now) then
+  if head[2] and tonumber(head[2]) < place(rank, now) then
     redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
     return {0, math.max(1, math.ceil((cost - tokens) * interval)), 0}
   end
 end
-local granted, wait, rank = 1, 0, tonumber(ARGV[8])
+local granted, wait = 1, 0
 local held = rank and outranked(rank, now, ttl)
 if tokens < cost then
   wait = math.ceil((cost - tokens) * interval)
@@ -170,7 +173,7 @@ return {granted, wait, math.ceil(now + wait)}
 # KEYS: the bucket's four keys, its line (unit → order), the parked set (unit → due ms), the
 # bookings hash (unit → booking JSON) and the index of lines (line → ms to look again).
 # ARGV: burst, interval ms, horizon ms, ttl ms, line name, group, most to admit.
-_ADMIT = _SETTLE + _OUTRANKED + """
+_ADMIT = _SETTLE + PLACE + _OUTRANKED + """
 local now = now_ms()
 local capacity, interval = tonumber(ARGV[1]), tonumber(ARGV[2])
 local horizon, ttl, line, most = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[7])
@@ -199,7 +202,7 @@ while true do
   if paced + interval > now then wait = math.max(0, math.ceil(paced + (finish - paced) / waiting - now)) end
   if tokens < 1 then wait = math.max(wait, math.ceil((1 - tokens) * interval)) end
   local limit = horizon
-  if outranked(math.floor(tonumber(top[2]) / 1e13), now, ttl) then limit = 0 end
+  if outranked(rank_of(tonumber(top[2])), now, ttl) then limit = 0 end
   if wait > limit or admitted >= most then
     redis.call('ZADD', KEYS[8], now + math.max(0, wait - limit), line)
     break
