@@ -161,6 +161,11 @@ return now
 """
 
 
+def _queue(wakeup: dict[str, Any]) -> str:
+    """The broker queue a wake-up goes to."""
+    return route(wakeup["task"], wakeup["args"], wakeup["kwargs"], {})["queue"]
+
+
 def _publish(app: Celery, client: redis.Redis, wakeups: Iterable[dict[str, Any]]) -> list[int]:
     """Send each wake-up, then note its unit as in the broker (see the module's note on stale ones).
 
@@ -175,7 +180,7 @@ def _publish(app: Celery, client: redis.Redis, wakeups: Iterable[dict[str, Any]]
     if not wakeups:
         return []
     sent = []
-    queues = {route(w["task"], w["args"], w["kwargs"], {})["queue"] for w in wakeups}
+    queues = {_queue(w) for w in wakeups}
     with app.producer_or_acquire() as producer, producer.batch():
         for queue in TASK_QUEUES:
             if queue.name in queues:
@@ -320,11 +325,6 @@ class Queues:
         return self._read[queue]
 
 
-def _queue(unit: WorkUnit) -> str:
-    wakeup = message(unit)
-    return route(wakeup["task"], wakeup["args"], wakeup["kwargs"], {})["queue"]
-
-
 def waiting(client: redis.Redis, units: list[WorkUnit], node_timeout: float,
             queues: Queues | None = None) -> list[bool]:
     """For each unit: is a wake-up of it parked, lined, or in the broker and not lost (so the unit
@@ -366,7 +366,7 @@ def waiting(client: redis.Redis, units: list[WorkUnit], node_timeout: float,
             found[i] = False
     if unqueued:
         queues = queues or Queues(client)
-        read = [(i, sent, queues.read(_queue(units[i]))) for i, sent in unqueued]
+        read = [(i, sent, queues.read(_queue(message(units[i])))) for i, sent in unqueued]
         reserved = _reserved(client)  # read after the queues: a wake-up popped meanwhile is in one of the two
         for i, sent, (at, queued) in read:
             unit_id = str(units[i].id)
