@@ -292,6 +292,24 @@ def test_a_unit_between_two_pages_keeps_its_turn_over_one_that_ranks_after_it(re
     assert redis_client.zscore(LINES, line.name) == pytest.approx(now + 40_000, abs=500)
 
 
+def test_a_unit_admitted_from_the_line_keeps_its_turn_between_its_pages(redis_client) -> None:
+    """A snapshot starting while the tail held the bucket came in through the line, and
+    admission booked the tail's next token a horizon ahead while the snapshot loaded its first
+    page: the snapshot's next page found the token after that beyond the horizon, lined up
+    again, and the two took turns for the whole snapshot (the agency bench at 18×)."""
+    limiter = Limiter(redis_client, _settings(time_scale=1, reserve_horizon=50))  # an interval is 20 s
+    line = limiter.line("wb", "a1", GROUP, "personal")
+    for _ in range(3):
+        _take(limiter, rank=50)  # the tail, mid-work: the burst is spent
+    now = _now_ms(redis_client)
+    redis_client.zadd(line.key, {"snapshot": 10 * 1e13 + now, "tail": 50 * 1e13 + now - 1})
+    redis_client.zadd(LINES, {line.name: 0})
+    assert limiter.admit(line, LINED, BOOKINGS, LINES) == 1  # the snapshot; the tail is not booked ahead of it
+    assert redis_client.zrange(LINED, 0, -1) == ["snapshot"]
+    page = limiter.acquire("wb", "a1", GROUP, "personal", rank=10)  # its next page, its first loading
+    assert page.ticket and page.wait == pytest.approx(40, abs=0.5)  # the token after its own
+
+
 def test_a_token_the_unit_between_pages_leaves_goes_to_the_one_after_it(redis_client) -> None:
     limiter = Limiter(redis_client, _settings(reserve_horizon=60))  # an interval is 1/30 s
     line = limiter.line("wb", "a1", GROUP, "personal")

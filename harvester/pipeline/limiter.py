@@ -40,12 +40,15 @@ ending), so admitting costs nothing while nothing can move.
 A unit between two pages is in no line: it has just used a token and is loading what it
 fetched. Booked a whole horizon ahead, the next token would go to whoever waits in the line,
 whatever its rank, and a snapshot needing every token of its bucket would alternate with a
-per-product tail, half the bucket each. So the bucket keeps the best-ranked unit in the middle
-of its work, and until a request's in-flight time (`in_flight_ttl`) after its last token a
-unit ranking after it (lined, or asking itself) is booked no token ahead: it gets one only once
-the token is in hand and the snapshot has not asked for it, which it does, booking ahead,
-whenever its page's round trip is shorter than an interval. Nothing is held back: a token the
-snapshot leaves goes to the tail, at most a releaser's tick late.
+per-product tail, half the bucket each. So the bucket keeps the best-ranked unit in the middle of
+its work (taken when it is granted a token, or admitted from the line with one: a snapshot that
+starts while the tail holds the bucket comes in through the line, and admission alone would
+book the tail a horizon ahead during each of its pages), and until a request's in-flight time
+(`in_flight_ttl`) after its last token a unit ranking after it (lined, or asking itself) is
+booked no token ahead: it gets one only once the token is in hand and the snapshot has not
+asked for it, which it does, booking ahead, whenever its page's round trip is shorter than an
+interval. Nothing is held back: a token the snapshot leaves goes to the tail, at most a
+releaser's tick late.
 
 A 429 sets a shared pause (from `X-Ratelimit-Retry`) and empties the bucket, bookings
 included (the API holds nothing then): every worker waits, bookings too.
@@ -201,8 +204,9 @@ while true do
   local wait = 0
   if paced + interval > now then wait = math.max(0, math.ceil(paced + (finish - paced) / waiting - now)) end
   if tokens < 1 then wait = math.max(wait, math.ceil((1 - tokens) * interval)) end
-  local limit = horizon
-  if outranked(rank_of(tonumber(top[2])), now, ttl) then limit = 0 end
+  local rank = rank_of(tonumber(top[2]))
+  local held = outranked(rank, now, ttl)
+  local limit = held and 0 or horizon
   if wait > limit or admitted >= most then
     redis.call('ZADD', KEYS[8], now + math.max(0, wait - limit), line)
     break
@@ -214,6 +218,9 @@ while true do
   redis.call('ZREM', KEYS[5], head)
   redis.call('ZADD', KEYS[6], due, head)
   redis.call('HSET', KEYS[7], head, cjson.encode({group = ARGV[6], ticket = ticket, due = due}))
+  if not held then  -- as in acquire: none mid-work ranks before it, and from its token on it is
+    redis.call('HSET', KEYS[1], 'mid', rank, 'mid_due', tostring(due))
+  end
   admitted = admitted + 1
   waiting = waiting - 1
   paced = now + wait
