@@ -57,10 +57,25 @@ def test_a_done_window_is_left_alone_unless_a_refresh_asks(engine: Engine) -> No
     assert unit.state == WorkState.DONE and unit.rows == 3
     with Session(engine, expire_on_commit=False) as session:
         assert _enqueue(session) is None
-        assert _enqueue(session, refresh_done_before=unit.finished_at) is None  # finished since then
+        assert _enqueue(session, refresh_done_before=unit.queued_at) is None  # queued since then
         again = _enqueue(session, refresh_done_before=utcnow() + dt.timedelta(seconds=1))
     assert again is not None and again.generation == 2 and again.state == WorkState.QUEUED
     assert (again.rows, again.last_error, again.finished_at) == (0, None, None)
+
+
+def test_a_done_window_is_queued_again_half_a_cadence_after_it_was_queued_however_long_it_took(
+        engine: Engine) -> None:
+    """A 100,000-product seller's hourly products snapshot takes 33 minutes: counted from its
+    end, the next hour's dispatch found it too recent, and it was read every other hour."""
+    unit = _finished(engine, ok=True)
+    with Session(engine, expire_on_commit=False) as session:
+        row = session.get(WorkUnit, unit.id)
+        assert row is not None
+        row.queued_at, row.finished_at = utcnow() - dt.timedelta(minutes=60), utcnow() - dt.timedelta(minutes=27)
+        session.add(row)
+        session.commit()
+        again = _enqueue(session, refresh_done_before=utcnow() - dt.timedelta(minutes=30))
+    assert again is not None and again.generation == 2
 
 
 @pytest.mark.parametrize("retry_failed", [True, False])

@@ -30,7 +30,7 @@ CADENCES: dict[str, dict[str, str | int]] = {  # crontab fields, Moscow time
 }
 
 
-# The period of each cadence: a finished window is read again at most once per half period.
+# The period of each cadence: a finished window is queued again at most once per half period.
 CADENCE_SECONDS: dict[str, float] = {"15min": 900, "30min": 1800, "hourly": 3600, "daily": 86400, "weekly": 604800}
 
 

@@ -170,7 +170,7 @@ def _due(session: Session, pairs: list[tuple[Account, Endpoint]], refresh: bool,
                                                              col(Watermark.endpoint).in_(names))
         marks.update({(a, e): (until, success) for a, e, until, success in session.exec(query)})
     now, on = utcnow(), today()
-    # A finished window is read again (the lookback) at most once per half cadence, unless asked.
+    # A finished window is queued again (the lookback) at most once per half cadence, unless asked.
     half_cadence = {name: dt.timedelta(seconds=0 if refresh else calendar_seconds(period / 2))
                     for name, period in CADENCE_SECONDS.items()}
     # accounts share dates: one computation per rule, watermark and whether anything was read

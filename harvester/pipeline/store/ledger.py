@@ -96,9 +96,14 @@ def enqueue_many(session: Session, keys: Sequence[Key], *, queued_by: str | None
     A new window is written QUEUED, its wake-up taken as sent now (the caller sends it after the
     commit, or is itself that wake-up). A unit already queued, parked or running needs nothing: the
     message that is out, or the reconciler, will run it. A finished one is queued afresh (its
-    generation grows) only when asked: a DONE unit that finished before `refresh_done_before`,
+    generation grows) only when asked: a DONE unit last queued before `refresh_done_before`,
     a FAILED one when `retry_failed`. The condition is the upsert's own, so two dispatchers at
     once never both queue one unit.
+
+    Queued, not finished: a paged snapshot may take more than half its cadence (a
+    100,000-product seller's hourly products are 100 pages at a token every 20 s, 33 minutes),
+    and counted from its end it was too recent at the next hour's dispatch and read every other
+    hour.
     """
     now, keys = utcnow(), list(dict.fromkeys(keys))  # one statement may not touch a row twice
     fresh = {"state": WorkState.QUEUED, "due_at": now, "queued_at": now, "queued_by": queued_by,
@@ -106,7 +111,8 @@ def enqueue_many(session: Session, keys: Sequence[Key], *, queued_by: str | None
              "last_error": None, "finished_at": None, "updated_at": now}
     again = and_(col(WorkUnit.state) == WorkState.FAILED, literal(retry_failed))
     if refresh_done_before is not None:
-        again = or_(again, func.coalesce(col(WorkUnit.finished_at), col(WorkUnit.updated_at)) < refresh_done_before)
+        again = or_(again, func.coalesce(col(WorkUnit.queued_at), col(WorkUnit.finished_at), col(WorkUnit.updated_at))
+                    < refresh_done_before)
     if not keys:
         return []
     insert = insert_rows(session, WorkUnit, NATURAL_KEY, keys, {**fresh, "generation": 1, "created_at": now})
