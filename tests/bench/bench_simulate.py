@@ -13,10 +13,11 @@ worker RSS.
 
 Why one day at 72×: the default mix costs about 1,560 s of CPU a simulated day (2026-12-07,
 PostgreSQL), and 2 cores have 2,400 s in 20 minutes, so one day, with its daily reports and
-every hour's snapshots, is what fits. At 72× the 100,000-product seller's paged snapshot falls
-short of the plan: its bucket's token comes every 0.28 real seconds, and its 100 pages took
-about 0.6 s each while the sizes rotation shared the bucket. `--days 0.25 --time-scale 18`
-(six hours in 20 minutes) gives the plan's figures within 2 % on average; without that seller
+every hour's snapshots, is what fits. At 72× the 100,000-product seller's paged lists fall
+short of the plan: its buckets' tokens come every 0.28 real seconds, less than a page's round
+trip under that load (its products snapshot read 0.645 of its hours on 2026-12-07).
+`--days 0.25 --time-scale 18` (six hours in 20 minutes) gives the plan's figures within 2 % on
+average, that seller's products snapshot included (0.999); without that seller
 (`--small 5 --big 20000 --days 1.5 --time-scale 120`, 18 minutes) this machine keeps up too.
 
     python tests/bench/bench_simulate.py [--small 10] [--big 20000 100000] [--days 1]
