@@ -57,8 +57,8 @@ def test_a_done_window_is_left_alone_unless_a_refresh_asks(engine: Engine) -> No
     assert unit.state == WorkState.DONE and unit.rows == 3
     with Session(engine, expire_on_commit=False) as session:
         assert _enqueue(session) is None
-        assert _enqueue(session, refresh_done_before=unit.queued_at) is None  # queued since then
-        again = _enqueue(session, refresh_done_before=utcnow() + dt.timedelta(seconds=1))
+        assert _enqueue(session, requeue_queued_before=unit.queued_at) is None  # queued since then
+        again = _enqueue(session, requeue_queued_before=utcnow() + dt.timedelta(seconds=1))
     assert again is not None and again.generation == 2 and again.state == WorkState.QUEUED
     assert (again.rows, again.last_error, again.finished_at) == (0, None, None)
 
@@ -74,7 +74,7 @@ def test_a_done_window_is_queued_again_half_a_cadence_after_it_was_queued_howeve
         row.queued_at, row.finished_at = utcnow() - dt.timedelta(minutes=60), utcnow() - dt.timedelta(minutes=27)
         session.add(row)
         session.commit()
-        again = _enqueue(session, refresh_done_before=utcnow() - dt.timedelta(minutes=30))
+        again = _enqueue(session, requeue_queued_before=utcnow() - dt.timedelta(minutes=30))
     assert again is not None and again.generation == 2
 
 
@@ -132,7 +132,7 @@ def test_a_wakeup_of_an_older_generation_or_a_finished_unit_runs_nothing(engine:
     unit = _finished(engine, ok=True)
     with Session(engine, expire_on_commit=False) as session:
         assert ledger.claim(session, unit.id, "t9", 60, unit.generation).reason == "already DONE"
-        fresh = _enqueue(session, refresh_done_before=utcnow() + dt.timedelta(seconds=1))
+        fresh = _enqueue(session, requeue_queued_before=utcnow() + dt.timedelta(seconds=1))
         assert fresh is not None
         stale = ledger.claim(session, fresh.id, "t9", 60, 1)
     assert stale.unit is None and stale.reason.startswith("stale wake-up")

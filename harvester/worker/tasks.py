@@ -69,14 +69,14 @@ class UnitFailed(Exception):
 
 def _write_units(session: Session, wanted: list[tuple[ledger.Key, dt.datetime | None]], settings: Settings,
                  queued_by: str | None) -> list[ledger.Queued]:
-    """The ledger units of these windows (each with the time before which a finished one is read
-    again), written, and each report flow's job opened, before any message; in `wanted`'s
+    """The ledger units of these windows (each with the time a finished one must have been queued
+    before to be queued again), written, and each report flow's job opened, before any message; in `wanted`'s
     order. Set-based: a few statements per thousand units, whatever the number of accounts."""
     groups: dict[dt.datetime | None, list[ledger.Key]] = {}
-    for key, refresh_done_before in wanted:
-        groups.setdefault(refresh_done_before, []).append(key)
+    for key, requeue_queued_before in wanted:
+        groups.setdefault(requeue_queued_before, []).append(key)
     units = [unit for before, keys in groups.items()
-             for unit in ledger.enqueue_many(session, keys, queued_by=queued_by, refresh_done_before=before)]
+             for unit in ledger.enqueue_many(session, keys, queued_by=queued_by, requeue_queued_before=before)]
     catalog = endpoints()
     flows = [unit for unit in units if catalog[unit.endpoint].flow is not None]
     if flows:
@@ -158,8 +158,8 @@ def _accounts_to_dispatch(account_id: str | None) -> list[tuple[Account, set[str
 
 def _due(session: Session, pairs: list[tuple[Account, Endpoint]], refresh: bool,
          initial_days: int) -> list[tuple[ledger.Key, dt.datetime | None]]:
-    """Every due window of these account × endpoint pairs, with the time before which a finished
-    one is read again; first windows' watermarks anchored. The watermarks they need are read by
+    """Every due window of these account × endpoint pairs, with the time a finished one must have
+    been queued before to be queued again; first windows' watermarks anchored. The watermarks they need are read by
     their primary key, ten thousand accounts a query."""
     names = sorted({ep.name for _, ep in pairs} | {ep.ids.source for _, ep in pairs if ep.ids is not None})
     accounts = sorted({account.id for account, _ in pairs})
@@ -258,7 +258,7 @@ def _claim(rt: Runtime, owner: str, account_id: str, endpoint: str, window: Wind
             explicit = generation is None and (job is None or not job.status.terminal)
             if explicit and (unit is None or unit.state.final):
                 unit = ledger.enqueue(session, account_id, endpoint, window, queued_by=owner,
-                                      refresh_done_before=utcnow() + dt.timedelta(seconds=1)) or unit
+                                      requeue_queued_before=utcnow() + dt.timedelta(seconds=1)) or unit
                 if unit is not None and job is not None:
                     unit.job_id = job.id
                     session.add(unit)

@@ -81,22 +81,22 @@ def find(session: Session, account_id: str, endpoint: str, window: Window) -> Wo
 
 
 def enqueue(session: Session, account_id: str, endpoint: str, window: Window, *, queued_by: str | None = None,
-            refresh_done_before: dt.datetime | None = None, retry_failed: bool = True) -> WorkUnit | None:
+            requeue_queued_before: dt.datetime | None = None, retry_failed: bool = True) -> WorkUnit | None:
     """The unit to send a wake-up for, written first; None when it needs none (see `enqueue_many`)."""
     units = enqueue_many(session, [(account_id, endpoint, *window)], queued_by=queued_by,
-                         refresh_done_before=refresh_done_before, retry_failed=retry_failed)
+                         requeue_queued_before=requeue_queued_before, retry_failed=retry_failed)
     return session.get(WorkUnit, units[0].id, populate_existing=True) if units else None
 
 
 def enqueue_many(session: Session, keys: Sequence[Key], *, queued_by: str | None = None,
-                 refresh_done_before: dt.datetime | None = None, retry_failed: bool = True) -> list[Queued]:
+                 requeue_queued_before: dt.datetime | None = None, retry_failed: bool = True) -> list[Queued]:
     """The units to send wake-ups for, written first, in `keys`' order: one upsert of every key
     (see `insert_rows`), so a dispatch cycle costs a statement, not a statement per unit.
 
     A new window is written QUEUED, its wake-up taken as sent now (the caller sends it after the
     commit, or is itself that wake-up). A unit already queued, parked or running needs nothing: the
     message that is out, or the reconciler, will run it. A finished one is queued afresh (its
-    generation grows) only when asked: a DONE unit last queued before `refresh_done_before`,
+    generation grows) only when asked: a DONE unit last queued before `requeue_queued_before`,
     a FAILED one when `retry_failed`. The condition is the upsert's own, so two dispatchers at
     once never both queue one unit.
 
@@ -110,9 +110,9 @@ def enqueue_many(session: Session, keys: Sequence[Key], *, queued_by: str | None
              "lease_owner": None, "lease_until": None, "failures": 0, "progress": None, "rows": 0,
              "last_error": None, "finished_at": None, "updated_at": now}
     again = and_(col(WorkUnit.state) == WorkState.FAILED, literal(retry_failed))
-    if refresh_done_before is not None:
+    if requeue_queued_before is not None:
         again = or_(again, func.coalesce(col(WorkUnit.queued_at), col(WorkUnit.finished_at), col(WorkUnit.updated_at))
-                    < refresh_done_before)
+                    < requeue_queued_before)
     if not keys:
         return []
     insert = insert_rows(session, WorkUnit, NATURAL_KEY, keys, {**fresh, "generation": 1, "created_at": now})
