@@ -97,18 +97,21 @@ local function rank_of(at) return math.floor(at / 1e13) end
 """
 
 # KEYS[1]: the bucket hash, which keeps the best-ranked unit in the middle of its work (`mid`)
-# and when its token was due (`mid_due`). May one that ranks before `rank` still ask for the
-# next token (within a request's in-flight time, `ttl`, of its last)? See the module's note.
-_OUTRANKED = """
+# and when its token was due (`mid_due`); see the module's note. `outranked`: may one that ranks
+# before `rank` still ask for the next token (within a request's in-flight time, `ttl`, of its
+# last)? `take_turn`: a unit granted a token due at `due` that nobody outranks is now that unit,
+# however it came by the token (asked for it, or admitted from the line).
+_MID = """
 local function outranked(rank, now, ttl)
   local mid = redis.call('HMGET', KEYS[1], 'mid', 'mid_due')
   return mid[1] and tonumber(mid[1]) < rank and now < (tonumber(mid[2]) or 0) + ttl
 end
+local function take_turn(rank, due) redis.call('HSET', KEYS[1], 'mid', rank, 'mid_due', tostring(due)) end
 """
 
 # KEYS: the bucket's four keys, its line. ARGV: burst, interval ms, cost, horizon ms, booked due
 # (0: none), ttl ms, ticket, the caller's rank ('' : none).
-_ACQUIRE = _SETTLE + PLACE + _OUTRANKED + """
+_ACQUIRE = _SETTLE + PLACE + _MID + """
 local now = now_ms()
 local capacity, interval = tonumber(ARGV[1]), tonumber(ARGV[2])
 local cost, horizon, ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
@@ -164,9 +167,7 @@ if tokens < cost then
 end
 tokens = tokens - cost
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-if rank and not held then  -- none mid-work ranks before it: it does now
-  redis.call('HSET', KEYS[1], 'mid', rank, 'mid_due', tostring(math.ceil(now + wait)))
-end
+if rank and not held then take_turn(rank, math.ceil(now + wait)) end  -- none mid-work ranks before it
 redis.call('ZADD', KEYS[granted == 2 and 4 or 3], now + wait + ttl, ticket)
 keep = math.ceil((capacity - tokens) * interval) + wait + ttl + 1000
 for _, i in ipairs({1, 3, 4}) do redis.call('PEXPIRE', KEYS[i], keep) end
@@ -176,7 +177,7 @@ return {granted, wait, math.ceil(now + wait)}
 # KEYS: the bucket's four keys, its line (unit → order), the parked set (unit → due ms), the
 # bookings hash (unit → booking JSON) and the index of lines (line → ms to look again).
 # ARGV: burst, interval ms, horizon ms, ttl ms, line name, group, most to admit.
-_ADMIT = _SETTLE + PLACE + _OUTRANKED + """
+_ADMIT = _SETTLE + PLACE + _MID + """
 local now = now_ms()
 local capacity, interval = tonumber(ARGV[1]), tonumber(ARGV[2])
 local horizon, ttl, line, most = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[7])
@@ -218,9 +219,7 @@ while true do
   redis.call('ZREM', KEYS[5], head)
   redis.call('ZADD', KEYS[6], due, head)
   redis.call('HSET', KEYS[7], head, cjson.encode({group = ARGV[6], ticket = ticket, due = due}))
-  if not held then  -- as in acquire: none mid-work ranks before it, and from its token on it is
-    redis.call('HSET', KEYS[1], 'mid', rank, 'mid_due', tostring(due))
-  end
+  if not held then take_turn(rank, due) end  -- as in acquire
   admitted = admitted + 1
   waiting = waiting - 1
   paced = now + wait
