@@ -1,24 +1,33 @@
-"""An answer of tens of MB (a big seller's stocks groups carry every product) is read record by
-record and upserted a batch of rows at a time, landing exactly what reading it whole lands."""
+"""An answer of tens of MB (a big seller's stocks groups carry every product, its paid-storage file a
+row per product, warehouse and day) is read record by record and upserted a batch of rows at a
+time, landing exactly what reading it whole lands."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
+import fakeredis
 import pytest
 import requests
-from sqlalchemy import Table, select
+from sqlalchemy import Table, delete, select
 from sqlmodel import Session
 
-from emulator.wb.data.seller import big_seller
+from emulator.wb.data.seller import big_seller, paid_storage
 from emulator.wb.routes.stocks import groups_answer
 from harvester.catalog import get_endpoint
 from harvester.core.accounts import Account
 from harvester.core.errors import Transient
+from harvester.core.settings import Settings
+from harvester.models import JobStatus, ReportJob
 from harvester.models.tables import table_of
+from harvester.models.wb import WbPaidStorage
 from harvester.models.wb_analytics import WbStocksGroup, WbStocksGroupItem
-from harvester.pipeline import harvest
+from harvester.pipeline import harvest, land
+from harvester.pipeline.flows.jobs import ensure_job, save
+from harvester.pipeline.flows.run import run_step
+from harvester.pipeline.flows.steps import StepContext
 from harvester.pipeline.harvest import Progress, harvest_window
 from harvester.pipeline.store.db import session_scope
 
@@ -55,15 +64,15 @@ def _landed() -> dict[str, list[tuple[Any, ...]]]:
 def batches(store: None, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The number of rows of each upsert from now on; every answer is read record by record."""
     sizes: list[int] = []
-    real = harvest.upsert
+    real = land.upsert
 
     def upsert(session: Session, table: Table, rows: list[dict[str, Any]]) -> int:
         sizes.append(len(rows))
         return real(session, table, rows)
 
-    monkeypatch.setattr(harvest, "upsert", upsert)
-    monkeypatch.setattr(harvest, "STREAMED_BYTES", 0)
-    monkeypatch.setattr(harvest, "BATCH_ROWS", 200)
+    monkeypatch.setattr(land, "upsert", upsert)
+    monkeypatch.setattr(land, "STREAMED_BYTES", 0)
+    monkeypatch.setattr(land, "BATCH_ROWS", 200)
     monkeypatch.setattr(harvest, "today", lambda: DAY)
     return sizes
 
@@ -74,7 +83,7 @@ def test_an_answer_read_record_by_record_lands_what_it_lands_read_whole(batches:
     streamed = _landed()
     assert len(streamed["wb_stocks_group_items"]) == 1_500 and rows >= 1_500
     assert len(batches) > 7 and max(batches) < 1_500  # a batch of rows at a time, never every item at once
-    monkeypatch.setattr(harvest, "STREAMED_BYTES", 1 << 40)
+    monkeypatch.setattr(land, "STREAMED_BYTES", 1 << 40)
     batches.clear()
     harvest_window(Gate(), ACCOUNT, ENDPOINT, (DAY, DAY), Progress())  # type: ignore[arg-type]
     assert _landed() == streamed
@@ -86,3 +95,48 @@ def test_an_answer_cut_short_lands_nothing_of_its_page(batches: list[int]) -> No
         harvest_window(Gate(slice(-2_000)), ACCOUNT, ENDPOINT, (DAY, DAY), Progress())  # type: ignore[arg-type]
     assert batches  # some batches were upserted before the cut was read, and rolled back with the page
     assert _landed() == {"wb_stocks_groups": [], "wb_stocks_group_items": []}
+
+
+class FileGate:
+    """Every token granted; a download answers the file `body`."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body, self.redis = body, fakeredis.FakeRedis()
+
+    def fetch(self, account: Account, request: Any, call: Any, booking: Any = None) -> requests.Response:
+        answer = requests.Response()
+        answer.status_code, answer._content = 200, self.body
+        return answer
+
+
+def _download(gate: FileGate, window: tuple[dt.date, dt.date]) -> ReportJob:
+    with session_scope() as session:
+        job, _ = ensure_job(session, ACCOUNT.id, "wb.paid_storage", window, dt.timedelta(hours=1))
+        save(session, job, status=JobStatus.DOWNLOADING, remote_id="t1")
+        job_id = job.id
+    ctx = StepContext(gate, Settings(_env_file=None), ACCOUNT, get_endpoint("wb.paid_storage"))  # type: ignore[arg-type,call-arg]
+    return run_step(ctx, job_id)  # type: ignore[arg-type]
+
+
+def _storage() -> list[tuple[Any, ...]]:
+    table = table_of(WbPaidStorage)
+    with session_scope() as session:
+        return sorted(tuple(row) for row in session.execute(
+            select(*(c for c in table.columns if "lineage" not in c.info))))
+
+
+def test_a_task_file_read_record_by_record_lands_what_it_lands_read_whole(batches: list[int],
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    records = paid_storage(0, "streamed", DAY, DAY + dt.timedelta(days=7))
+    gate = FileGate(json.dumps(records).encode())
+    monkeypatch.setattr(land, "BATCH_ROWS", 50)
+    job = _download(gate, (DAY, DAY + dt.timedelta(days=7)))
+    streamed = _storage()
+    assert job.status == JobStatus.DONE and job.rows == len(streamed) == len(records) > 100
+    assert len(batches) > 2 and max(batches) < len(records)  # a batch at a time, never the whole file
+    with session_scope() as session:
+        session.execute(delete(table_of(WbPaidStorage)))
+    monkeypatch.setattr(land, "STREAMED_BYTES", 1 << 40)
+    batches.clear()
+    _download(gate, (DAY, DAY + dt.timedelta(days=6)))  # another job of the same file, read whole
+    assert _storage() == streamed and batches == [len(records)]

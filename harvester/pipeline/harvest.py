@@ -10,33 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table
-from sqlmodel import Session
-
 from harvester.catalog import source_table
-from harvester.catalog.model import Child, Endpoint, Ids
+from harvester.catalog.model import Endpoint, Ids
 from harvester.core.accounts import Account
 from harvester.core.clock import today
 from harvester.core.errors import HarvestError
 from harvester.core.request import Request, fill_template
 from harvester.models.state import utcnow
 from harvester.models.tables import table_of
-from harvester.pipeline.client import decode_json
 from harvester.pipeline.gate import Gate
-from harvester.pipeline.parse import records_at, streamed_records, tree_rows
+from harvester.pipeline.land import answer_records, load
 from harvester.pipeline.schedule import chunks, oldest_served
 from harvester.pipeline.store.db import session_scope
 from harvester.pipeline.store.ids import id_rows, last_read
-from harvester.pipeline.store.upsert import upsert
-
-# An answer over this size is read record by record (`parse.streamed_records`) where its paginator
-# needs only the count; its rows are upserted this many at a time, in the page's one transaction.
-STREAMED_BYTES = 8 << 20
-BATCH_ROWS = 5_000
 
 
 @dataclass
@@ -124,24 +114,6 @@ def _check_served(endpoint: Endpoint, window: tuple[dt.date, dt.date]) -> None:
                            f"{window[1]} fell out of it while it waited: its oldest day is now {oldest}")
 
 
-def load(session: Session, table: Table, children: tuple[Child, ...], batches: Iterable[list[Mapping[str, Any]]],
-         context: Mapping[str, Any], label: str) -> tuple[int, int]:
-    """Upsert the rows of every batch of records, with their child tables, about `BATCH_ROWS`
-    at a time, so an answer read record by record never holds all its rows; returns (records,
-    rows)."""
-    pending: dict[Table, list[dict[str, Any]]] = {}
-    count = rows = held = 0
-    for records in batches:
-        count += len(records)
-        for t, made in tree_rows(table, children, records, context, label).items():
-            pending.setdefault(t, []).extend(made)
-            held += len(made)
-        if held >= BATCH_ROWS:
-            rows += sum(upsert(session, t, made) for t, made in pending.items())
-            pending, held = {}, 0
-    return count, rows + sum(upsert(session, t, made) for t, made in pending.items())
-
-
 def harvest_window(gate: Gate, account: Account, endpoint: Endpoint, window: tuple[dt.date, dt.date],
                    progress: Progress, unit_id: int | None = None) -> int:
     """Fetch and store every id chunk and page of `window` (its rows marked with `unit_id`, the
@@ -162,13 +134,7 @@ def harvest_window(gate: Gate, account: Account, endpoint: Endpoint, window: tup
             booked, progress.booked = progress.booked, None
             response = gate.fetch(account, request, call, booked)
             began = time.process_time()
-            body: Any = None
-            if len(response.content) > STREAMED_BYTES and not endpoint.paginator.reads_body:
-                batches: Iterable[list[Mapping[str, Any]]] = (
-                    [record] for record in streamed_records(response.content, call.records, request.label, call.single))
-            else:
-                body = decode_json(response, request.label)
-                batches = [records_at(body, call.records, request.label, call.single)]
+            body, batches = answer_records(response, call, request.label, endpoint.paginator.reads_body)
             with session_scope() as session:  # one transaction a page: a failure part way lands none of it
                 count, rows = load(session, table, endpoint.children, batches,
                                    {**context, "loaded_at": utcnow()}, request.label)

@@ -28,10 +28,9 @@ from harvester.pipeline.flows.steps import (
     succeed,
     window,
 )
-from harvester.pipeline.parse import records_at, to_rows
+from harvester.pipeline.land import answer_records, load
 from harvester.pipeline.store.db import session_scope
 from harvester.pipeline.store.runlog import record_run
-from harvester.pipeline.store.upsert import upsert
 
 log = structlog.get_logger(__name__)
 
@@ -88,15 +87,16 @@ def download(ctx: StepContext, job: ReportJob) -> ReportJob:
     call = ctx.flow.download
     request = Request.from_call(call, task_id=job.remote_id)
     try:
-        body = ctx.gate.call(ctx.account, request, call, ctx.booked)
+        response = ctx.gate.fetch(ctx.account, request, call, ctx.booked)
     except BadRequest as exc:
         if exc.status == 404:
             return recreate(ctx, job, "the report was gone when it was downloaded")
         raise
-    records = records_at(body, call.records, request.label)
+    # A row per product, warehouse and day, eight days a window: a big seller's file is read as a page is
+    _, batches = answer_records(response, call, request.label, body_needed=False)
     table = table_of(ctx.endpoint.model)
-    rows = to_rows(table, records, ctx.context(job), request.label)
-    return succeed(ctx, job, lambda session: upsert(session, table, rows))
+    return succeed(ctx, job, lambda session: load(
+        session, table, ctx.endpoint.children, batches, ctx.context(job), request.label)[1])
 
 
 STEPS: dict[JobStatus, Step] = {
