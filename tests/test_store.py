@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -34,8 +34,9 @@ from harvester.ops.status import status_rows
 from harvester.pipeline.client import decode_json
 from harvester.pipeline.parse import records_at, streamed_records, to_rows
 from harvester.pipeline.schedule import due_windows
+from harvester.pipeline.store import upsert as upsert_module
 from harvester.pipeline.store.runlog import advance_watermark, anchor_watermark, record_run
-from harvester.pipeline.store.upsert import get_or_insert, upsert
+from harvester.pipeline.store.upsert import _json_rows, get_or_insert, upsert
 
 STORAGE = WbPaidStorage.__table__  # type: ignore[attr-defined]
 STOCKS = WbStocksProduct.__table__  # type: ignore[attr-defined]
@@ -118,6 +119,38 @@ def test_to_rows_maps_an_emulator_stocks_record_into_every_column(engine: Engine
     [back] = stored(engine, STOCKS)
     assert back.pop("loaded_at").replace(tzinfo=None) == row.pop("loaded_at").replace(tzinfo=None)  # SQLite: no zone
     assert back == row
+
+
+def test_a_batch_lands_the_same_sent_as_one_json_document_or_row_by_row(engine: Engine,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL is sent a batch as one JSON document (`upsert._json_rows`): what lands is what
+    the driver's row-by-row executemany lands, money to the cent of 18 digits, the decimals of a
+    JSON column, moments and text JSON must escape included (nulls: the paid-storage tests)."""
+    records = stocks_products(0, seller_id("x"), DAY, DAY)[:20]
+    rows = to_rows(STOCKS, records, CTX, "stocks")
+    rows[0].update(order_sum=Decimal("9999999999999999.99"), lost_orders_sum=Decimal("-0.01"),
+                   name='Кружка "Уют"\n\\ \t 😀 \u2028',
+                   avg_orders_by_month=[{"start": "2024-01-01", "x": Decimal("0.1")}])
+    rows[1].update(avg_orders_by_month=[])
+    assert _json_rows(STOCKS, rows) is not None
+
+    def landed() -> list[dict[str, Any]]:
+        with Session(engine) as session:
+            session.execute(delete(STOCKS))
+            upsert(session, STOCKS, rows)
+            session.commit()
+        return sorted(stored(engine, STOCKS), key=lambda row: row["nm_id"])
+
+    as_sent = landed()
+    monkeypatch.setattr(upsert_module, "_json_rows", lambda table, rows: None)
+    assert landed() == as_sent
+    assert as_sent[0]["order_sum"] == Decimal("9999999999999999.99")
+
+
+def test_rows_that_json_cannot_carry_as_they_are_go_row_by_row() -> None:
+    row = to_rows(STOCKS, stocks_products(0, seller_id("x"), DAY, DAY)[:1], CTX, "stocks")[0]
+    assert _json_rows(STOCKS, [{**row, "avg_orders": float("nan")}]) is None  # JSON has no NaN
+    assert _json_rows(STOCKS, [{k: v for k, v in row.items() if k != "availability"}]) is None  # NULL, not its default
 
 
 def test_to_rows_coerces_iso_dates_and_empty_strings_in_date_columns() -> None:

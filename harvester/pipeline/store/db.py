@@ -6,6 +6,7 @@ comes from migrations (`harvester.pipeline.store.migrate`), checked once per eng
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,16 +23,19 @@ from harvester.core.settings import get_settings
 from harvester.pipeline.store.migrate import check_schema, ensure_schema
 
 
-def _number(value: Any) -> float:
-    """A JSON answer's decimal (`decode_json` keeps them exact) as a JSON number again; the float's
-    shortest repr is the text the API sent, for every figure of up to 15 digits."""
+def json_value(value: Any) -> Any:
+    """What JSON cannot hold as it is, as the store writes it: a JSON answer's decimal
+    (`decode_json` keeps them exact) as a JSON number again, the float's shortest repr being the
+    text the API sent for every figure of up to 15 digits; a date or moment in ISO form."""
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, dt.date):  # a datetime too
+        return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _json_text(value: Any) -> str:
-    return json.dumps(value, default=_number)
+    return json.dumps(value, default=json_value)
 
 
 def make_engine(url: str) -> Engine:

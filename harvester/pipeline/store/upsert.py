@@ -3,6 +3,15 @@
 Each batch is deduplicated by key first (last record wins), because one statement may not
 touch the same row twice on PostgreSQL.
 
+On PostgreSQL the batch goes as one JSON array, read back into rows by the server
+(`json_populate_recordset`). Sent row by row (the driver's executemany, pipelined), a
+1,000-row page of a big seller's products cost the worker about 105 ms of CPU, over a third of
+its time in a profile of the agency simulation; as one document about 40 ms, and PostgreSQL's
+own part fell too (65 to 50 ms). Where the JSON would not carry the same rows (a float that is
+not a number, which JSON cannot hold; a row without every column, whose missing ones the INSERT
+would fill with NULL, not their defaults) the batch goes row by row as before; on SQLite, in
+the process, always.
+
 A row whose values are all as stored is left alone. A big seller's hourly snapshots re-read
 every product, most of them unchanged: rewritten, each was a new row version with its WAL and a
 dead one for vacuum, 2.4 million a simulated day of the agency bench. Left alone, a row keeps
@@ -13,14 +22,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, literal, literal_column, select, true, tuple_
+from sqlalchemy import (
+    Float,
+    Numeric,
+    Select,
+    String,
+    Table,
+    bindparam,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnClause
 from sqlmodel import Session, SQLModel
 
 from harvester.models.tables import table_of
+from harvester.pipeline.store.db import json_value
 
 # Both dialects' INSERT has `excluded` and the ON CONFLICT clauses; plain `sqlalchemy.insert` has neither.
 _INSERTS: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
@@ -36,7 +62,12 @@ def upsert(session: Session, table: Table, rows: Iterable[dict[str, Any]]) -> in
     unique = list({tuple(row[k] for k in key): row for row in rows}.values())
     if not unique:
         return 0
-    session.execute(_upsert_statement(session.get_bind().dialect.name, table), unique)
+    dialect = session.get_bind().dialect.name
+    document = _json_rows(table, unique) if dialect == "postgresql" else None
+    if document is not None:
+        session.execute(_json_upsert_statement(table), {"rows": document})
+    else:
+        session.execute(_upsert_statement(dialect, table), unique)
     return len(unique)
 
 
@@ -44,14 +75,45 @@ def upsert(session: Session, table: Table, rows: Iterable[dict[str, Any]]) -> in
 def _upsert_statement(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
     """Built once per table and dialect (statements are immutable): making `excluded` and its
     column proxies for every page showed in each request's profile."""
+    return _on_conflict(_INSERTS[dialect](table), table)
+
+
+@lru_cache(maxsize=256)
+def _json_upsert_statement(table: Table) -> postgresql.Insert | sqlite.Insert:
+    """The upsert of the rows of one JSON array (`:rows`), each read as a row of `table`'s type."""
+    names = [c.name for c in table.columns]
+    quoted = postgresql.dialect().identifier_preparer.format_table(table)
+    row_type: ColumnClause[Any] = literal_column(f"NULL::{quoted}")
+    source = func.json_populate_recordset(row_type, cast(bindparam("rows", type_=String), postgresql.JSON))
+    read = source.table_valued(*names)
+    return _on_conflict(postgresql.insert(table).from_select(names, select(*read.c)), table)
+
+
+def _on_conflict(stmt: postgresql.Insert | sqlite.Insert, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """On a key that exists, update the row only where a data column differs (see the module's note)."""
     key = [c.name for c in table.primary_key.columns]
-    stmt = _INSERTS[dialect](table)
     data = [c for c in table.columns if c.name not in key and not c.info.get("lineage")]
     if not data:  # a key-only table
         return stmt.on_conflict_do_nothing(index_elements=key)
     changed = tuple_(*data).is_distinct_from(tuple_(*(stmt.excluded[c.name] for c in data)))
     return stmt.on_conflict_do_update(index_elements=key, where=changed,
                                       set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in key})
+
+
+def _json_rows(table: Table, rows: list[dict[str, Any]]) -> str | None:
+    """The rows as one JSON array that reads back as the same rows, or None where it would not
+    (see the module's note). Money goes as text, so its decimal reaches NUMERIC exactly; the
+    rest as the engine's JSON serializer writes it (`db.json_value`)."""
+    names = {c.name for c in table.columns}
+    if any(row.keys() != names for row in rows):
+        return None
+    exact = [c.name for c in table.columns if isinstance(c.type, Numeric) and not isinstance(c.type, Float)]
+    if exact:
+        rows = [{**row, **{name: str(row[name]) for name in exact if isinstance(row[name], Decimal)}} for row in rows]
+    try:
+        return json.dumps(rows, default=json_value, allow_nan=False)
+    except ValueError:
+        return None
 
 
 def dialect_insert(session: Session, target: Table | type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
