@@ -163,6 +163,22 @@ def test_to_rows_coerces_iso_dates_and_empty_strings_in_date_columns() -> None:
     assert row["barcode"] == ""  # only date columns turn "" into None
 
 
+def test_to_rows_gives_each_json_number_its_columns_type_and_leaves_the_rest_as_sent() -> None:
+    record = {"date": "2024-03-01", "originalDate": "2024-03-01", "officeId": 507, "giId": 1, "chrtId": 2,
+              "barcode": "", "calcType": "короба", "volume": 3, "palletCount": Decimal("1.5"),
+              "barcodesCount": Decimal("4.0"), "palletPlaceCode": Decimal("2.5"), "warehousePrice": 0.1,
+              "loyaltyDiscount": 7, "warehouseCoef": True, "logWarehouseCoef": None, "nmId": "12"}
+    [row] = to_rows(STORAGE, [record], CTX, "storage")
+    picked = {k: (row[k], type(row[k])) for k in ("volume", "pallet_count", "barcodes_count", "pallet_place_code",
+                                                  "warehouse_price", "loyalty_discount", "warehouse_coef",
+                                                  "log_warehouse_coef", "nm_id", "account_id", "size")}
+    assert picked == {"volume": (3.0, float), "pallet_count": (1.5, float),
+                      "barcodes_count": (4, int), "pallet_place_code": (2.5, float),  # whole or not
+                      "warehouse_price": (Decimal("0.1"), Decimal), "loyalty_discount": (Decimal(7), Decimal),
+                      "warehouse_coef": (True, bool), "log_warehouse_coef": (None, type(None)),  # as sent
+                      "nm_id": ("12", str), "account_id": ("a1", str), "size": (None, type(None))}
+
+
 @pytest.mark.parametrize("record", [{"isDeleted": False}, {"nmID": None}])
 def test_a_record_without_its_key_field_is_transient(record: dict[str, Any]) -> None:
     with pytest.raises(Transient, match="nmID"):

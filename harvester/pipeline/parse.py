@@ -106,37 +106,33 @@ def _to_date(value: str) -> dt.date | None:
     return dt.date.fromisoformat(value[:10]) if value else None
 
 
-def _coercer(column_type: Any) -> Callable[[str], Any] | None:
-    """What turns an ISO string into the column's value (SQLite's driver does not parse); None: as is."""
-    base = getattr(column_type, "impl", column_type)  # SQLModel's UTCDateTime decorates DateTime
-    if isinstance(base, DateTime):
-        return _to_datetime
-    if isinstance(base, Date):
-        return _to_date
-    return None
-
-
 def _exact(value: Any) -> Decimal:
     """A number as the Decimal it was written as (a float by its shortest repr, which is its JSON text)."""
-    return value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
+    return Decimal(repr(value) if isinstance(value, float) else value)
 
 
-def _whole_or_float(value: Any) -> Any:
+def _whole_or_float(value: Decimal) -> int | float:
     """A JSON decimal in an integer column (`3.0`): an int when whole, a float as before otherwise."""
-    if not isinstance(value, Decimal):
-        return value
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _numeric(column_type: Any) -> Callable[[Any], Any] | None:
-    """What turns a JSON number (int, or Decimal: see `decode_json`) into the column's type."""
-    if isinstance(column_type, Float):
-        return float
-    if isinstance(column_type, Numeric):
-        return _exact
-    if isinstance(column_type, Integer):
-        return _whole_or_float
-    return None
+def _converters(column_type: Any) -> dict[type, Callable[[Any], Any]]:
+    """What turns a value of each JSON type into the column's type, by the value's exact type
+    (so a bool is never a number). An ISO string becomes a date or moment, since SQLite's
+    driver does not parse them; a JSON number (int, or Decimal: see `decode_body`) becomes
+    the column's number. A type not listed is kept as it is."""
+    base = getattr(column_type, "impl", column_type)  # SQLModel's UTCDateTime decorates DateTime
+    if isinstance(base, DateTime):
+        return {str: _to_datetime}
+    if isinstance(base, Date):
+        return {str: _to_date}
+    if isinstance(base, Float):
+        return {int: float, Decimal: float}
+    if isinstance(base, Numeric):
+        return {int: _exact, float: _exact}
+    if isinstance(base, Integer):
+        return {Decimal: _whole_or_float}
+    return {}
 
 
 @dataclass(frozen=True)
@@ -147,22 +143,50 @@ class _Column:
     src: str
     ctx: str | None
     spellings: tuple[tuple[str, ...], ...]
-    coerce: Callable[[str], Any] | None
-    number: Callable[[Any], Any] | None
+    converters: dict[type, Callable[[Any], Any]]
     is_key: bool
     default: Any
     lineage: bool  # filled from the context when it has it (a harvest does; a test's parse may not)
 
+    def checked(self, value: Any, label: str) -> Any:
+        """The value in the column's type; a key column's value must be there."""
+        convert = self.converters.get(type(value))
+        if convert is not None:
+            try:
+                value = convert(value)
+            except ValueError:  # only strings' converters raise: a date that is not one
+                raise Transient(f"{label}: {self.src} = {value!r} is not a date or date-time") from None
+        if self.is_key and value is None:
+            raise Transient(f"{label}: record without its key field {self.src}")
+        return value
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A table's columns sorted by how each record fills them, worked out once per table:
+    the context's columns are the same for every record, and most columns of most tables are
+    one top-level key read as it is, which the record's `get` finds without a path walk."""
+
+    context: tuple[tuple[_Column, str], ...]  # (column, the context's name for it)
+    flat: tuple[tuple[str, str, Any], ...]  # (column, key, default): one spelling, one level
+    nested: tuple[_Column, ...]  # every other source column, read by `_pick`
+    to_check: tuple[_Column, ...]  # source columns with a conversion or a key to check
+
 
 @cache
-def _plan(table: Table) -> tuple[_Column, ...]:
-    """The table's columns with their source paths split once, not once per record."""
-    return tuple(
-        _Column(c.name, c.info.get("src") or "", c.info.get("ctx"),
-                tuple(tuple(p.split(".")) if p else () for p in (c.info.get("src") or "").split("|")),
-                _coercer(c.type), _numeric(c.type), c.primary_key,
-                c.default.arg if isinstance(c.default, ScalarElementColumnDefault) else None, "lineage" in c.info)
-        for c in table.columns)
+def _plan(table: Table) -> _Plan:
+    columns = [_Column(c.name, c.info.get("src") or "", c.info.get("ctx"),
+                       tuple(tuple(p.split(".")) if p else () for p in (c.info.get("src") or "").split("|")),
+                       _converters(c.type), c.primary_key,
+                       c.default.arg if isinstance(c.default, ScalarElementColumnDefault) else None,
+                       "lineage" in c.info)
+               for c in table.columns]
+    read = [c for c in columns if not c.ctx]
+    flat = [c for c in read if len(c.spellings) == 1 and len(c.spellings[0]) == 1]
+    return _Plan(context=tuple((c, c.ctx) for c in columns if c.ctx),
+                 flat=tuple((c.name, c.spellings[0][0], c.default) for c in flat),
+                 nested=tuple(c for c in read if c not in flat),
+                 to_check=tuple(c for c in read if c.converters or c.is_key))
 
 
 def _pick(record: Mapping[str, Any], spellings: tuple[tuple[str, ...], ...], default: Any) -> Any:
@@ -181,25 +205,20 @@ def _pick(record: Mapping[str, Any], spellings: tuple[tuple[str, ...], ...], def
 def to_rows(table: Table, records: list[Mapping[str, Any]], context: Mapping[str, Any],
             label: str) -> list[dict[str, Any]]:
     """One dict per record with every column filled from its declared source."""
+    if not records:
+        return []
     plan = _plan(table)
+    fixed = {c.name: c.checked(context.get(name) if c.lineage else context[name], label) for c, name in plan.context}
     rows = []
     for record in records:
-        row: dict[str, Any] = {}
-        for column in plan:
-            if column.ctx:
-                value = context.get(column.ctx) if column.lineage else context[column.ctx]
-            else:
-                value = _pick(record, column.spellings, column.default)
-            if column.coerce is not None and isinstance(value, str):
-                try:
-                    value = column.coerce(value)
-                except ValueError:
-                    raise Transient(f"{label}: {column.src} = {value!r} is not a date or date-time") from None
-            elif column.number is not None and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-                value = column.number(value)
-            if column.is_key and value is None:
-                raise Transient(f"{label}: record without its key field {column.src}")
-            row[column.name] = value
+        row = fixed.copy()
+        get = record.get
+        for name, key, default in plan.flat:
+            row[name] = get(key, default)
+        for column in plan.nested:
+            row[column.name] = _pick(record, column.spellings, column.default)
+        for column in plan.to_check:
+            row[column.name] = column.checked(row[column.name], label)
         rows.append(row)
     return rows
 
