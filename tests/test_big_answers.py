@@ -5,6 +5,7 @@ time, landing exactly what reading it whole lands."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from typing import Any
 
@@ -29,7 +30,9 @@ from harvester.pipeline.flows.jobs import ensure_job, save
 from harvester.pipeline.flows.run import run_step
 from harvester.pipeline.flows.steps import StepContext
 from harvester.pipeline.harvest import Progress, harvest_window
+from harvester.pipeline.parse import decode_body, records_at, to_rows
 from harvester.pipeline.store.db import session_scope
+from harvester.pipeline.store.upsert import upsert
 
 ENDPOINT = get_endpoint("wb.stocks_groups")
 ACCOUNT = Account(id="big", marketplace="wb", token_env="T")
@@ -98,14 +101,18 @@ def test_an_answer_cut_short_lands_nothing_of_its_page(batches: list[int]) -> No
 
 
 class FileGate:
-    """Every token granted; a download answers the file `body`."""
+    """Every token granted; a download streams the file `body`, as the API sends it."""
 
     def __init__(self, body: bytes) -> None:
         self.body, self.redis = body, fakeredis.FakeRedis()
+        self.answers: list[requests.Response] = []
 
-    def fetch(self, account: Account, request: Any, call: Any, booking: Any = None) -> requests.Response:
+    def fetch(self, account: Account, request: Any, call: Any, booking: Any = None,
+              stream: bool = False) -> requests.Response:
+        assert stream, "a task's file is downloaded streamed"
         answer = requests.Response()
-        answer.status_code, answer._content = 200, self.body
+        answer.status_code, answer.raw = (200, io.BytesIO(self.body)) if self.body else (204, io.BytesIO())
+        self.answers.append(answer)
         return answer
 
 
@@ -125,18 +132,29 @@ def _storage() -> list[tuple[Any, ...]]:
             select(*(c for c in table.columns if "lineage" not in c.info))))
 
 
-def test_a_task_file_read_record_by_record_lands_what_it_lands_read_whole(batches: list[int],
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    records = paid_storage(0, "streamed", DAY, DAY + dt.timedelta(days=7))
-    gate = FileGate(json.dumps(records).encode())
+def test_a_task_file_is_spooled_and_read_record_by_record_landing_what_it_lands_read_whole(
+        batches: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(land, "BATCH_ROWS", 50)
+    records = paid_storage(0, "streamed", DAY, DAY + dt.timedelta(days=7))
+    body = json.dumps(records).encode()
+    gate = FileGate(body)
     job = _download(gate, (DAY, DAY + dt.timedelta(days=7)))
-    streamed = _storage()
-    assert job.status == JobStatus.DONE and job.rows == len(streamed) == len(records) > 100
+    assert job.status == JobStatus.DONE and job.rows == len(records) > 200
     assert len(batches) > 2 and max(batches) < len(records)  # a batch at a time, never the whole file
+    assert gate.answers[0]._content is False  # the body went to disk in chunks, never whole into memory
+    streamed = _storage()
     with session_scope() as session:
         session.execute(delete(table_of(WbPaidStorage)))
-    monkeypatch.setattr(land, "STREAMED_BYTES", 1 << 40)
-    batches.clear()
-    _download(gate, (DAY, DAY + dt.timedelta(days=6)))  # another job of the same file, read whole
-    assert _storage() == streamed and batches == [len(records)]
+        rows = to_rows(table_of(WbPaidStorage), records_at(decode_body(body, "whole"), "", "whole"),
+                       {"account_id": ACCOUNT.id}, "whole")
+        upsert(session, table_of(WbPaidStorage), rows)
+    assert _storage() == streamed
+
+
+def test_a_task_file_cut_short_or_empty_lands_nothing_and_an_empty_one_is_done(batches: list[int]) -> None:
+    body = json.dumps(paid_storage(0, "streamed", DAY, DAY + dt.timedelta(days=7))).encode()
+    with pytest.raises(Transient, match=f"malformed JSON body \\({len(body) - 9} bytes\\)"):
+        _download(FileGate(body[:-9]), (DAY, DAY + dt.timedelta(days=7)))
+    assert batches and _storage() == []  # batches were upserted before the cut was read, and rolled back
+    job = _download(FileGate(b""), (DAY, DAY + dt.timedelta(days=6)))
+    assert job.status == JobStatus.DONE and job.rows == 0

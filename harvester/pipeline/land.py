@@ -1,15 +1,17 @@
 """An answer's records into their tables: parsed and upserted a batch of rows at a time.
 
 Shared by the page of a synchronous harvest and the download of an async task (paid storage,
-acceptance), so a big answer costs the same memory whichever way it came: an answer over
+acceptance), so a big answer costs the same memory whichever way it came: a page over
 `STREAMED_BYTES` is read record by record (`parse.streamed_records`; 84 MB of a 100,000-product
-seller's stocks groups were 570 MB as Python objects read whole), and its rows are upserted
+seller's stocks groups were 570 MB as Python objects read whole); a task's file, a row per
+product, warehouse and day, is spooled to disk and always read so; and the rows are upserted
 `BATCH_ROWS` at a time in the caller's one transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -34,6 +36,14 @@ def answer_records(response: requests.Response, call: Call, label: str, body_nee
         return None, ([record] for record in streamed_records(response.content, call.records, label, call.single))
     body = decode_json(response, label)
     return body, [records_at(body, call.records, label, call.single)]
+
+
+def file_records(path: Path, call: Call, label: str) -> Batches:
+    """The records of an answer spooled to `path`, read one at a time from the file; an empty
+    file (204, no data) has none."""
+    if not path.stat().st_size:
+        return []
+    return ([record] for record in streamed_records(path, call.records, label, call.single))
 
 
 def load(session: Session, table: Table, children: tuple[Child, ...], batches: Batches,

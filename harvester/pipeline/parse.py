@@ -61,26 +61,28 @@ def records_at(body: Any, path: str, label: str, single: bool = False) -> list[M
     return found
 
 
-def streamed_records(content: bytes, path: str, label: str, single: bool = False) -> Iterator[Mapping[str, Any]]:
-    """The records `records_at` finds, parsed one at a time from the raw body: a 100,000-product
-    stocks-groups answer is 84 MB of JSON, which took 570 MB as Python objects read whole and
-    takes one record's worth here, at about the same CPU (ijson's C parser). Numbers are
-    parsed as `decode_json` parses them. A body with no records where they belong is read whole
-    by `records_at`, for its exact error."""
+def streamed_records(source: bytes | Path, path: str, label: str, single: bool = False) -> Iterator[Mapping[str, Any]]:
+    """The records `records_at` finds, parsed one at a time from the raw body or the file it was
+    spooled to: a 100,000-product stocks-groups answer is 84 MB of JSON, which took 570 MB as
+    Python objects read whole and takes one record's worth here, at about the same CPU (ijson's
+    C parser). Numbers are parsed as `decode_body` parses them. A body with no records where
+    they belong is read whole by `records_at`, for its exact error."""
     parts = ["item" if part == "*" else part for part in path.split(".") if part]
     prefix = ".".join(parts if single else [*parts, "item"])
     found = False
-    try:
-        for record in ijson.items(io.BytesIO(content), prefix, use_float=False):
-            if not isinstance(record, Mapping):
-                raise Transient(f"{label}: expected a list of objects at {path or 'the body'}, "
-                                f"got a list holding {type(record).__name__}")
-            found = True
-            yield record
-    except ijson.JSONError:
-        raise _malformed(content, label) from None
-    if not found:
-        yield from records_at(decode_body(content, label), path, label, single)
+    with open(source, "rb") if isinstance(source, Path) else io.BytesIO(source) as stream:
+        try:
+            for record in ijson.items(stream, prefix, use_float=False):
+                if not isinstance(record, Mapping):
+                    raise Transient(f"{label}: expected a list of objects at {path or 'the body'}, "
+                                    f"got a list holding {type(record).__name__}")
+                found = True
+                yield record
+        except ijson.JSONError:
+            raise _malformed(stream.seek(0, io.SEEK_END), label) from None
+        if not found:
+            stream.seek(0)
+            yield from records_at(decode_body(stream.read(), label), path, label, single)
 
 
 def decode_body(content: bytes, label: str) -> Any:
@@ -90,12 +92,12 @@ def decode_body(content: bytes, label: str) -> Any:
     try:
         return json.loads(content, parse_float=Decimal)
     except (ValueError, json.JSONDecodeError):
-        raise _malformed(content, label) from None
+        raise _malformed(len(content), label) from None
 
 
-def _malformed(content: bytes, label: str) -> Transient:
+def _malformed(size: int, label: str) -> Transient:
     """A truncated or garbled JSON body, read whole or record by record: retried, never quoted."""
-    return Transient(f"{label}: malformed JSON body ({len(content)} bytes)")
+    return Transient(f"{label}: malformed JSON body ({size} bytes)")
 
 
 def _to_datetime(value: str) -> dt.datetime | None:

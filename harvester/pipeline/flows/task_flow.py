@@ -9,6 +9,9 @@ between WB's answer and that commit, and the log says so when it happens.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import structlog
 
 from harvester.catalog.model import RemoteStatus
@@ -16,6 +19,7 @@ from harvester.core.errors import BadRequest, HarvestError, Transient
 from harvester.core.request import Request, dig
 from harvester.models import JobStatus, ReportJob
 from harvester.models.tables import table_of
+from harvester.pipeline.client import spool
 from harvester.pipeline.flows import jobs
 from harvester.pipeline.flows.steps import (
     Outcome,
@@ -28,7 +32,7 @@ from harvester.pipeline.flows.steps import (
     succeed,
     window,
 )
-from harvester.pipeline.land import answer_records, load
+from harvester.pipeline.land import file_records, load
 from harvester.pipeline.store.db import session_scope
 from harvester.pipeline.store.runlog import record_run
 
@@ -87,16 +91,19 @@ def download(ctx: StepContext, job: ReportJob) -> ReportJob:
     call = ctx.flow.download
     request = Request.from_call(call, task_id=job.remote_id)
     try:
-        response = ctx.gate.fetch(ctx.account, request, call, ctx.booked)
+        response = ctx.gate.fetch(ctx.account, request, call, ctx.booked, stream=True)
     except BadRequest as exc:
         if exc.status == 404:
             return recreate(ctx, job, "the report was gone when it was downloaded")
         raise
-    # A row per product, warehouse and day, eight days a window: a big seller's file is read as a page is
-    _, batches = answer_records(response, call, request.label, body_needed=False)
+    # A row per product, warehouse and day, eight days a window: a big seller's file is hundreds of MB
     table = table_of(ctx.endpoint.model)
-    return succeed(ctx, job, lambda session: load(
-        session, table, ctx.endpoint.children, batches, ctx.context(job), request.label)[1])
+    with tempfile.TemporaryDirectory(prefix="harvester-") as tmp:
+        path = Path(tmp) / "answer.json"  # named by us: an id from the API is never a path
+        spool(response, path, request.label)
+        batches = file_records(path, call, request.label)
+        return succeed(ctx, job, lambda session: load(
+            session, table, ctx.endpoint.children, batches, ctx.context(job), request.label)[1])
 
 
 STEPS: dict[JobStatus, Step] = {
