@@ -210,6 +210,7 @@ class Emulator:
                 return self._control(found_route, req)
             resp = self._data(found_route, req)
             if self.record:
+                resp = resp.whole()
                 with self._lock:
                     self.exchanges.append(Exchange(found_route.key, req, resp, time.time()))
             return resp
@@ -229,7 +230,7 @@ class Emulator:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive: every answer carries a Content-Length
+    protocol_version = "HTTP/1.1"  # keep-alive: every answer carries a Content-Length or is chunked
     server_version = "wb-emulator"
     # Headers and body leave in one flush with no Nagle delay: otherwise delayed ACKs add
     # ~40 ms to every keep-alive request.
@@ -257,11 +258,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(resp.status)
             if resp.content_type:
                 self.send_header("Content-Type", resp.content_type)
-            self.send_header("Content-Length", str(len(resp.body)))
+            if resp.chunks is None:
+                self.send_header("Content-Length", str(len(resp.body)))
+            else:
+                self.send_header("Transfer-Encoding", "chunked")
             for name, value in resp.headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            if resp.body:
+            if resp.chunks is not None:
+                for chunk in resp.chunks:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.write(b"0\r\n\r\n")
+            elif resp.body:
                 self.wfile.write(resp.body)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (its timeout): no error here
             self.close_connection = True

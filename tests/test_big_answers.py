@@ -135,7 +135,7 @@ def _storage() -> list[tuple[Any, ...]]:
 def test_a_task_file_is_spooled_and_read_record_by_record_landing_what_it_lands_read_whole(
         batches: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(land, "BATCH_ROWS", 50)
-    records = paid_storage(0, "streamed", DAY, DAY + dt.timedelta(days=7))
+    records = list(paid_storage(0, "streamed", DAY, DAY + dt.timedelta(days=7)))
     body = json.dumps(records).encode()
     gate = FileGate(body)
     job = _download(gate, (DAY, DAY + dt.timedelta(days=7)))
@@ -152,7 +152,7 @@ def test_a_task_file_is_spooled_and_read_record_by_record_landing_what_it_lands_
 
 
 def test_a_task_file_cut_short_or_empty_lands_nothing_and_an_empty_one_is_done(batches: list[int]) -> None:
-    body = json.dumps(paid_storage(0, "streamed", DAY, DAY + dt.timedelta(days=7))).encode()
+    body = json.dumps(list(paid_storage(0, "streamed", DAY, DAY + dt.timedelta(days=7)))).encode()
     with pytest.raises(Transient, match=f"malformed JSON body \\({len(body) - 9} bytes\\)"):
         _download(FileGate(body[:-9]), (DAY, DAY + dt.timedelta(days=7)))
     assert batches and _storage() == []  # batches were upserted before the cut was read, and rolled back

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from email.message import Message
+from itertools import islice
 from typing import Any
 
 
@@ -35,6 +36,12 @@ class Response:
     body: bytes = b""
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    chunks: Iterator[bytes] | None = None  # a body too big to hold: made as it is sent, chunked
+
+    def whole(self) -> Response:
+        """This answer with its body in memory, for what must read it (a recorded exchange, a
+        truncated body); its chunks can be read only once."""
+        return self if self.chunks is None else replace(self, body=b"".join(self.chunks), chunks=None)
 
 
 def truncate(body: bytes) -> bytes:
@@ -52,6 +59,27 @@ def json_body(payload: Any) -> bytes:
 
 def json_response(status: int, payload: Any, content_type: str = "application/json") -> Response:
     return Response(status, json_body(payload), f"{content_type}; charset=utf-8")
+
+
+_ITEMS_A_CHUNK = 100
+
+
+def json_array_stream(items: Iterable[Any]) -> Response | None:
+    """A 200 whose body is the JSON array of `items`, made `_ITEMS_A_CHUNK` items at a time as
+    it is sent (the bytes `json_response` would send); None when there are no items. A big
+    seller's paid-storage file, a row per product, warehouse and day, is hundreds of MB."""
+    rest = iter(items)
+    first = next(rest, None)
+    if first is None:
+        return None
+
+    def chunks() -> Iterator[bytes]:
+        yield b"[" + json_body(first)
+        while text := b",".join(json_body(item) for item in islice(rest, _ITEMS_A_CHUNK)):
+            yield b"," + text
+        yield b"]"
+
+    return Response(200, content_type=JSON, chunks=chunks())
 
 
 class Refusal(Exception):

@@ -38,7 +38,7 @@ def serve_wb(emu: WbHost, found_route: Route, req: Request) -> Response:
     else:
         resp = found_route.handler(emu, req)
         if emu.chance(faults.malformed_rate):
-            resp = Response(200, truncate(resp.body), resp.content_type or "application/json; charset=utf-8")
+            resp = Response(200, truncate(resp.whole().body), resp.content_type or "application/json; charset=utf-8")
     if resp.status == 429:  # a handler's own 429 (the daily CSV quota): no bucket header, but counted
         emu.count(req.sid, "429")
     else:

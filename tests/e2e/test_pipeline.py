@@ -45,8 +45,8 @@ def _served_storage(sid: str) -> list[dict]:
     """What the emulator serves for the first 10 days: one 8-day and one 2-day task."""
     yesterday = today() - dt.timedelta(days=1)
     start = yesterday - dt.timedelta(days=9)
-    return data.paid_storage(SEED, sid, start, start + dt.timedelta(days=7)) + data.paid_storage(
-        SEED, sid, start + dt.timedelta(days=8), yesterday)
+    return [*data.paid_storage(SEED, sid, start, start + dt.timedelta(days=7)),
+            *data.paid_storage(SEED, sid, start + dt.timedelta(days=8), yesterday)]
 
 
 def _harvest_days(h: Harness, account: str, days: int, within: float = 90) -> None:

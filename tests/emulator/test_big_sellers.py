@@ -12,6 +12,7 @@ import pytest
 
 from emulator.common import builds
 from emulator.common.clock import msk_day
+from emulator.common.router import json_array_stream
 from emulator.wb.data import csv_rows
 from emulator.wb.data import funnel as fd
 from emulator.wb.data import search as searchdata
@@ -162,3 +163,22 @@ def test_paging_the_search_details_of_a_big_seller_sorts_its_catalogue_once_not_
     assert orders == ["_make_found"]  # the whole catalogue once, to sort it
     assert len(made) == found  # and here each product once, on its page
     assert seen == searchdata.products(fast.seed, sid, body | {"offset": 0})  # as one unpaged list
+
+
+def test_a_big_sellers_paid_storage_file_is_made_as_it_is_sent_never_held():
+    """Three days of a 10,000-product seller are about 9 MB of JSON (eight of a 100,000-product
+    seller's, 200 MB); sending them holds one chunk of rows at a time. The bounded product
+    cache is filled first, so its turnover is not counted as growth."""
+    tracemalloc.start()
+    try:
+        list(data.products(0, data.big_seller("warm-storage", 10_000)))
+        rows = data.paid_storage(0, data.big_seller("storage", 10_000), DAY, DAY + timedelta(days=2))
+        answer = json_array_stream(rows)
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        assert answer.chunks is not None
+        sent = sum(len(chunk) for chunk in answer.chunks)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert sent > 8_000_000 and peak < 1_500_000

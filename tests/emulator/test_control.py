@@ -119,7 +119,7 @@ def test_truth_paid_storage_route(fast):
         fast.url + "/__emulator/truth/wb/paid_storage",
         params={"sid": seller_id("acme"), "dateFrom": "2026-10-01", "dateTo": "2026-10-03"},
     )
-    assert resp.json() == data.paid_storage(0, seller_id("acme"), date(2026, 10, 1), date(2026, 10, 3))
+    assert resp.json() == list(data.paid_storage(0, seller_id("acme"), date(2026, 10, 1), date(2026, 10, 3)))
     assert requests.get(fast.url + "/__emulator/truth/wb/paid_storage", params={"sid": "x"}).status_code == 400
 
 

@@ -8,7 +8,7 @@ import json
 from emulator.common.clock import msk_day
 from emulator.common.control import json_object, required_fields
 from emulator.common.params import parse_day
-from emulator.common.router import Request, Response, Router, json_response
+from emulator.common.router import Request, Response, Router, json_array_stream, json_response
 from emulator.wb.auth import seller_id
 from emulator.wb.data import seller
 from emulator.wb.data.acceptance import acceptance
@@ -39,7 +39,7 @@ def truth_paid_storage(emu: WbHost, req: Request) -> Response:
     window = parse_report_window(req.query)
     if isinstance(window, str):
         raise ValueError(window)
-    return json_response(200, seller.paid_storage(emu.seed, _sid(req.query), *window))
+    return json_array_stream(seller.paid_storage(emu.seed, _sid(req.query), *window)) or json_response(200, [])
 
 
 @router.route("POST", "/__emulator/sellers")

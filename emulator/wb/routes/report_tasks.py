@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from emulator.common.params import parse_day
-from emulator.common.router import Request, Response, json_response
+from emulator.common.router import Request, Response, json_array_stream, json_response
 from emulator.wb.error_bodies import bad_request, not_found
 from emulator.wb.host import WbHost
 from emulator.wb.state.async_tasks import Task
@@ -106,9 +106,10 @@ def task_status(emu: WbHost, req: Request, kind: str) -> Response:
 
 
 def task_download(
-    emu: WbHost, req: Request, kind: str, rows: Callable[[int, str, date, date], list[dict]]
+    emu: WbHost, req: Request, kind: str, rows: Callable[[int, str, date, date], Iterable[dict]]
 ) -> Response:
-    """The download call of an async report: the bare row array once done, 204 if it is empty."""
+    """The download call of an async report: the bare row array once done, made as it is sent;
+    204 if it is empty."""
     task = _find_task(emu, req, kind)
     if isinstance(task, Response):
         return task
@@ -117,5 +118,4 @@ def task_download(
         return bad_request(f"report is not ready yet: task status is {status}")
     if status != "done":
         return not_found()
-    found = rows(emu.seed, task.sid, task.date_from, task.date_to)
-    return json_response(200, found) if found else Response(204, content_type="")
+    return json_array_stream(rows(emu.seed, task.sid, task.date_from, task.date_to)) or Response(204, content_type="")
