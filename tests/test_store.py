@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +32,7 @@ from harvester.models import (
     WorkUnit,
 )
 from harvester.ops.status import status_rows
+from harvester.pipeline import parse
 from harvester.pipeline.client import decode_json
 from harvester.pipeline.parse import records_at, streamed_records, to_rows
 from harvester.pipeline.schedule import due_windows
@@ -223,6 +225,16 @@ def test_a_body_read_record_by_record_gives_the_records_read_whole(body: Any, pa
     raw = json.dumps(body).encode()
     whole = records_at(json.loads(raw, parse_float=Decimal), path, "call", single)
     assert list(streamed_records(raw, path, "call", single)) == whole and whole
+
+
+def test_a_big_body_of_the_wrong_shape_fails_without_being_read_whole(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    spooled = tmp_path / "answer.json"
+    spooled.write_bytes(json.dumps({"data": [{"a": i} for i in range(1_000)]}).encode())
+    monkeypatch.setattr(parse, "decode_body", lambda content, label: pytest.fail("read whole"))
+    monkeypatch.setattr(parse, "WHOLE_AT_MOST", 1_000)
+    with pytest.raises(Transient, match=f"no list of objects at the body in a body of {spooled.stat().st_size} bytes"):
+        list(streamed_records(spooled, "", "call"))
 
 
 def test_a_garbled_body_read_record_by_record_is_transient_after_the_records_before_it() -> None:

@@ -61,12 +61,16 @@ def records_at(body: Any, path: str, label: str, single: bool = False) -> list[M
     return found
 
 
+WHOLE_AT_MOST = 8 << 20
+
+
 def streamed_records(source: bytes | Path, path: str, label: str, single: bool = False) -> Iterator[Mapping[str, Any]]:
     """The records `records_at` finds, parsed one at a time from the raw body or the file it was
     spooled to: a 100,000-product stocks-groups answer is 84 MB of JSON, which took 570 MB as
     Python objects read whole and takes one record's worth here, at about the same CPU (ijson's
     C parser). Numbers are parsed as `decode_body` parses them. A body with no records where
-    they belong is read whole by `records_at`, for its exact error."""
+    they belong is read whole by `records_at`, for its exact error, if it is small enough to
+    (`WHOLE_AT_MOST`): a big body of another shape would take GBs, and fails as it is."""
     parts = ["item" if part == "*" else part for part in path.split(".") if part]
     prefix = ".".join(parts if single else [*parts, "item"])
     found = False
@@ -81,6 +85,9 @@ def streamed_records(source: bytes | Path, path: str, label: str, single: bool =
         except ijson.JSONError:
             raise _malformed(stream.seek(0, io.SEEK_END), label) from None
         if not found:
+            size = stream.seek(0, io.SEEK_END)
+            if size > WHOLE_AT_MOST:
+                raise Transient(f"{label}: no list of objects at {path or 'the body'} in a body of {size} bytes")
             stream.seek(0)
             yield from records_at(decode_body(stream.read(), label), path, label, single)
 

@@ -405,7 +405,7 @@ def _storage_row(rng: random.Random, pl: dict, day: date, original: date) -> dic
 def paid_storage(seed: int, sid: str, date_from: date, date_to: date) -> Iterator[dict]:
     """ResponsePaidStorage rows of [date_from, date_to], made one at a time: stored product by
     product, each of its placements day by day, so a window reads the catalogue once (a 100,000-
-    product seller's day is about 47,000 rows, 26 MB). Occasional recalculation rows repeat a
+    product seller's day is 30,000 to 50,000 rows, about 26 MB). Occasional recalculation rows repeat a
     placement with an earlier originalDate; now and then a day has no rows at all."""
     share = _stored_share(seed, sid)
     days = (date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1))
