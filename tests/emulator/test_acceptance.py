@@ -7,6 +7,7 @@ import pytest
 import requests
 
 from emulator import Emulator, seller_id
+from emulator.wb.data import seller
 from emulator.wb.data.acceptance import SHK_CYRILLIC, acceptance, sync_row
 
 from .conftest import WB
@@ -36,6 +37,13 @@ def test_rows_are_unique_and_deterministic():
     split = acceptance(0, sid, START, date(2026, 10, 15)) + acceptance(0, sid, date(2026, 10, 16), END)
     assert split == acceptance(0, sid, START, END)  # a day's rows do not depend on the window
     assert acceptance(1, sid, START, END) != acceptance(0, sid, START, END)
+
+
+def test_a_big_sellers_supplies_hold_up_to_a_hundredth_of_its_catalogue():
+    rows = acceptance(0, seller.big_seller("supplier", 100_000), START, END)
+    per_supply = Counter(r["incomeId"] for r in rows)
+    assert 8 < max(per_supply.values()) <= 1_000
+    assert len({(r["incomeId"], r["nmID"], r["shkCreateDate"]) for r in rows}) == len(rows)
 
 
 def test_sync_report_has_the_cyrillic_key_and_sum(fast):

@@ -17,8 +17,10 @@ _INCOMES_PER_DAY = 4
 
 def acceptance(seed: int, sid: str, date_from: date, date_to: date) -> list[dict]:
     """Async-download rows for [date_from, date_to]: on some days 1-3 supplies are accepted,
-    one row per product in each; rows are unique per (incomeId, nmID, shkCreateDate)."""
+    one row per product in each, up to 8 products a supply or a hundredth of a big catalogue
+    (1,000 of 100,000); rows are unique per (incomeId, nmID, shkCreateDate)."""
     catalogue = seller.products(seed, sid)
+    most = max(8, len(catalogue) // 100)
     first_income = 10_000_000 + keyed_hash(seed, sid, "incomes") % 20_000_000
     rows = []
     day = date_from
@@ -28,7 +30,7 @@ def acceptance(seed: int, sid: str, date_from: date, date_to: date) -> list[dict
         for i in range(supplies):
             income = first_income + (day - _EPOCH).days * _INCOMES_PER_DAY + i
             supplied = day - timedelta(days=rng.randint(0, 14))
-            for p in sorted(rng.sample(catalogue, min(len(catalogue), rng.randint(1, 8))), key=lambda p: p["nmID"]):
+            for p in sorted(rng.sample(catalogue, min(len(catalogue), rng.randint(1, most))), key=lambda p: p["nmID"]):
                 count = rng.randint(1, 300)
                 rows.append(
                     {
