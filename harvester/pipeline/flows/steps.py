@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,16 +102,24 @@ def succeed(ctx: StepContext, job: ReportJob, load: Callable[[Any], int]) -> Rep
     return job
 
 
+@contextmanager
+def spooled(response: requests.Response, name: str, label: str) -> Iterator[Path]:
+    """A streamed download written to a temporary file, removed when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="harvester-") as tmp:
+        path = Path(tmp) / name  # named by us: an id from the API is never a path
+        spool(response, path, label)
+        yield path
+
+
 def load_file(ctx: StepContext, job: ReportJob, response: requests.Response | None, label: str) -> ReportJob:
     """Spool a report's ZIP to a temporary file and load its CSV, then mark the job DONE
     (`succeed`); None is a report with no data, which still replaces the job's window."""
     table = table_of(ctx.endpoint.model)
-    with tempfile.TemporaryDirectory(prefix="harvester-") as tmp:
-        path = None
-        if response is not None:
-            path = Path(tmp) / "report.zip"  # named by us: an id from the API is never a path
-            spool(response, path, label)
-        report = read_report(path, table, label) if path is not None else None
+    if response is None:
+        return succeed(ctx, job, lambda session: load_csv_report(
+            session, table, None, ctx.context(job), ctx.flow.window_column))
+    with spooled(response, "report.zip", label) as path:
+        report = read_report(path, table, label)
         return succeed(ctx, job, lambda session: load_csv_report(
             session, table, report, ctx.context(job), ctx.flow.window_column))
 

@@ -9,9 +9,6 @@ between WB's answer and that commit, and the log says so when it happens.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import structlog
 
 from harvester.catalog.model import RemoteStatus
@@ -19,7 +16,6 @@ from harvester.core.errors import BadRequest, HarvestError, Transient
 from harvester.core.request import Request, dig
 from harvester.models import JobStatus, ReportJob
 from harvester.models.tables import table_of
-from harvester.pipeline.client import spool
 from harvester.pipeline.flows import jobs
 from harvester.pipeline.flows.steps import (
     Outcome,
@@ -28,6 +24,7 @@ from harvester.pipeline.flows.steps import (
     fail,
     ready,
     recreate,
+    spooled,
     still_running,
     succeed,
     window,
@@ -98,9 +95,7 @@ def download(ctx: StepContext, job: ReportJob) -> ReportJob:
         raise
     # A row per product, warehouse and day, eight days a window: a big seller's file is hundreds of MB
     table = table_of(ctx.endpoint.model)
-    with tempfile.TemporaryDirectory(prefix="harvester-") as tmp:
-        path = Path(tmp) / "answer.json"  # named by us: an id from the API is never a path
-        spool(response, path, request.label)
+    with spooled(response, "answer.json", request.label) as path:
         batches = file_records(path, call, request.label)
         return succeed(ctx, job, lambda session: load(
             session, table, ctx.endpoint.children, batches, ctx.context(job), request.label)[1])
